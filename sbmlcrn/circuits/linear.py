@@ -1,0 +1,473 @@
+"""Linear Neural CRNs: regression and binary classification, trained inside one SBML model.
+
+The learning model (Nagipogu & Reif's linear circuit, generalised)
+------------------------------------------------------------------
+An input ``x ∈ R^d`` becomes ``x̃ ∈ R^D``: each column standardised with the training data's
+mean and standard deviation (default; see below), then, unless ``augmentation`` is None, one
+constant entry ``a`` appended, whose weight is the trainable offset. The hidden state follows
+``dz/dt = θ ⊙ x̃ + h`` from ``z(0) = x̃`` for ``t ∈ [0, T]``, the output is ``ŷ = Σ_i z_i(T) =
+Σ_i x̃_i + T Σ_i (θ_i x̃_i + h)``, the loss ``½ (ŷ − t)²`` for target ``t``, and one SGD step
+``θ ← θ − η T (ŷ − t) x̃`` follows each sample (the adjoint is constant because ``∂f/∂z = 0``,
+so the first-order gradient is exact here). ``h`` is the authors' fixed bias (0 by default).
+
+The chemistry
+-------------
+Signed values are dual-rail pairs ``v = v_p − v_m``. Per input channel ``i``:
+
+* forward (gate ``g_fwd``, for a time ``T``):
+  ``x_s → x_s + e_s`` at ``1/T`` (adds ``x̃_i``, the ``z(0)`` term) and
+  ``p_a + x_b → p_a + x_b + e_(a·b)`` at 1 (adds ``T θ_i x̃_i``); with ``h ≠ 0`` one
+  zeroth-order ``∅ → e_sign(h)`` at ``D |h|``.
+* backward (gate ``g_bwd``, for a time ``T_b``):
+  ``e_a + x_b → e_a + x_b + p_(−a·b)`` at ``η T / T_b`` (moves ``θ_i`` by ``−η T e x̃_i``).
+* always: ``e_p + e_m → ∅`` and ``p_p + p_m → ∅`` at ``k_ann``; they keep rails small and
+  change no signed value.
+
+The error species is loaded with ``−t`` when a sample is loaded, so at the end of the forward
+phase it holds ``ŷ − t``: output and error are accumulated during the forward phase itself and
+two phases per sample suffice. Every catalyst is constant within a phase, so each phase solves
+its linear ODE exactly and the chemistry computes precisely the SGD step of the reference.
+
+Decisions
+---------
+* **Standardised inputs** (default): data of any scale then trains with the same defaults. The
+  scaling is part of loading the data (the event loads ``(x − μ)/σ``), not of learning; ``μ`` and
+  ``σ`` are stored with the run and applied again in ``predict``.
+* **Default learning rate** ``η = 0.1 / (T² · mean‖x̃‖²)``: one SGD step shrinks the error along
+  ``x̃`` by the factor ``1 − η T² ‖x̃‖²``, so this is a tenth of the largest stable step on
+  average, small enough that constant-step SGD ends within a few per cent of the least-squares
+  error and large enough to converge in tens of epochs.
+* **Backward duration** ``T_b = T`` (the adjoint runs over the same horizon); the backward rate
+  is ``η T / T_b`` so the update is independent of ``T_b``.
+* **Classification** regresses on class values ``(−1, +1)`` for labels ``(0, 1)`` and predicts
+  label 1 where ``ŷ`` exceeds their midpoint; symmetric targets keep the error's rails balanced.
+* **Initial parameters**: ``N(0, 0.1²)`` from ``seed`` unless given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..data import Dataset
+from ..errors import DataError, InputError
+from ..network import Network, Parameter, Reaction, Readout, Role, Species
+from .clock import Phase, PhaseClock
+
+__all__ = [
+    "FeatureMap",
+    "LinearCircuit",
+    "LinearConfig",
+    "compile_linear",
+    "inference_network",
+    "rails",
+]
+
+TASKS = ("regression", "classification")
+_SIGNS = ("p", "m")
+
+
+def rails(value: float) -> tuple[float, float]:
+    """Dual-rail encoding ``(max(v, 0), max(−v, 0))`` of a signed value."""
+    v = float(value)
+    return (v, 0.0) if v >= 0 else (0.0, -v)
+
+
+def _positive(name: str, option: str, value: float | int | None, *, integer: bool = False) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if integer:
+        ok = ok and float(value).is_integer()
+    if not ok or value <= 0:
+        kind = "a positive integer" if integer else "a positive finite number"
+        raise InputError(f"The {name} ({option}) must be {kind}. Got {value!r} instead.")
+
+
+@dataclass(frozen=True)
+class LinearConfig:
+    """Hyper-parameters of a linear circuit; every value is checked on construction.
+
+    Parameters
+    ----------
+    horizon
+        Forward time ``T``.
+    lr
+        Learning rate ``η``; None chooses ``0.1 / (T² · mean‖x̃‖²)`` from the training data.
+    epochs
+        Passes over the training data.
+    backward
+        Backward-phase duration ``T_b``; None means ``T``.
+    augmentation
+        Value ``a`` of the appended constant input (its weight is the offset); None for none.
+    bias
+        The authors' fixed bias ``h`` in ``dz/dt = θ ⊙ x̃ + h``.
+    standardize
+        Standardise each input column with the training data's mean and deviation.
+    init
+        Initial parameters ``θ₀`` (one per channel, offset last); None draws ``N(0, 0.1²)``.
+    seed
+        Seed of the initial parameters.
+    annihilation
+        Rate constant of ``v_p + v_m → ∅``; it changes no signed value.
+    class_values
+        Regression targets of labels 0 and 1 (classification only).
+    """
+
+    horizon: float = 1.0
+    lr: float | None = None
+    epochs: int = 20
+    backward: float | None = None
+    augmentation: float | None = 1.0
+    bias: float = 0.0
+    standardize: bool = True
+    init: tuple[float, ...] | None = None
+    seed: int = 0
+    annihilation: float = 10.0
+    class_values: tuple[float, float] = (-1.0, 1.0)
+
+    def __post_init__(self) -> None:
+        _positive("horizon", "--horizon", self.horizon)
+        if self.lr is not None:
+            _positive("learning rate", "--lr", self.lr)
+        _positive("number of epochs", "--epochs", self.epochs, integer=True)
+        if self.backward is not None:
+            _positive("backward duration", "--backward", self.backward)
+        _positive("annihilation rate", "--annihilation", self.annihilation)
+        for name, value in (("augmentation", self.augmentation), ("bias", self.bias)):
+            if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
+                raise InputError(f"The {name} must be a finite number. Got {value!r} instead.")
+        if self.init is not None:
+            init = tuple(float(v) for v in self.init)
+            if not all(math.isfinite(v) for v in init):
+                raise InputError(f"The initial parameters must be finite. Got {self.init!r}.")
+            object.__setattr__(self, "init", init)
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise InputError(f"The seed (--seed) must be an integer >= 0. Got {self.seed!r}.")
+        lo, hi = self.class_values
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise InputError(f"The class values must be finite and increasing. Got {(lo, hi)}.")
+        object.__setattr__(self, "epochs", int(self.epochs))
+
+
+@dataclass(frozen=True)
+class FeatureMap:
+    """The loading step ``x ↦ x̃``: optional standardisation, then the constant entry."""
+
+    mean: tuple[float, ...] | None
+    scale: tuple[float, ...] | None
+    augmentation: float | None
+
+    @classmethod
+    def fit(cls, x: np.ndarray, standardize: bool, augmentation: float | None) -> FeatureMap:
+        """Fit the standardisation on training inputs ``x`` (constant columns keep scale 1)."""
+        if not standardize:
+            return cls(None, None, augmentation)
+        mean = x.mean(axis=0)
+        std = x.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+        return cls(tuple(map(float, mean)), tuple(map(float, std)), augmentation)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Map raw inputs (n × d) to the circuit's inputs (n × D)."""
+        u = np.asarray(x, dtype=float)
+        if self.mean is not None and self.scale is not None:
+            if u.shape[1] != len(self.mean):
+                raise DataError(
+                    f"The data must have {len(self.mean)} input columns. Got {u.shape[1]}."
+                )
+            u = (u - np.asarray(self.mean)) / np.asarray(self.scale)
+        if self.augmentation is not None:
+            u = np.hstack([u, np.full((u.shape[0], 1), float(self.augmentation))])
+        return u
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"mean": self.mean, "scale": self.scale, "augmentation": self.augmentation}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> FeatureMap:
+        """Inverse of :meth:`to_dict`."""
+
+        def tup(v: object) -> tuple[float, ...] | None:
+            return None if v is None else tuple(float(a) for a in v)  # type: ignore[union-attr]
+
+        aug = data.get("augmentation")
+        return cls(tup(data.get("mean")), tup(data.get("scale")), None if aug is None else float(aug))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class LinearCircuit:
+    """A compiled linear circuit: the training network and what is needed to read it.
+
+    ``config`` is resolved: ``lr``, ``backward`` and ``init`` are filled in.
+    """
+
+    task: str
+    config: LinearConfig
+    features: tuple[str, ...]
+    parameter_names: tuple[str, ...]
+    feature_map: FeatureMap
+    clock: PhaseClock
+    network: Network
+    inputs: np.ndarray = field(repr=False)
+    targets: np.ndarray = field(repr=False)
+
+    @property
+    def theta0(self) -> np.ndarray:
+        """Initial parameters."""
+        return np.array(self.config.init, dtype=float)
+
+    @property
+    def parameter_species(self) -> dict[str, tuple[str, str]]:
+        """Parameter name → (plus species id, minus species id)."""
+        out = {}
+        for ro in self.network.readouts:
+            if ro.role is Role.PARAMETER:
+                out[ro.name] = (ro.plus, ro.minus)
+        return out
+
+    def forward_error_times(self) -> list[float]:
+        """Times in every cycle's backward phase, where the error species holds ``ŷ − t``."""
+        return self.clock.phase_times(1, 0.5)
+
+    def epoch_start_times(self) -> list[float]:
+        """Mid-forward times of each epoch's first cycle (parameters are then unchanged)."""
+        mids = self.clock.phase_times(0, 0.5)
+        return [mids[e * self.clock.n_samples] for e in range(self.config.epochs)]
+
+
+def encode_targets(task: str, y: np.ndarray, config: LinearConfig) -> np.ndarray:
+    """Regression targets of the circuit: ``y`` itself, or class values for labels 0/1."""
+    if task == "regression":
+        return np.asarray(y, dtype=float)
+    labels = np.asarray(y, dtype=float)
+    bad = labels[(labels != 0) & (labels != 1)]
+    if bad.size:
+        raise DataError(
+            "Classification needs labels 0 and 1 in the target column. "
+            f"Got {bad[0]!r} (and {bad.size - 1} more) instead."
+        )
+    lo, hi = config.class_values
+    return np.where(labels == 1, hi, lo)
+
+
+def parameter_names(features: Sequence[str], augmentation: float | None) -> tuple[str, ...]:
+    """One name per channel: the feature names, then ``offset`` for the constant input."""
+    names = list(features)
+    if augmentation is not None:
+        off = "offset"
+        while off in names:
+            off += "_"
+        names.append(off)
+    return tuple(names)
+
+
+def _channel_ids(n: int, augmented: bool) -> list[str]:
+    ids = [str(i + 1) for i in range(n - int(augmented))]
+    if augmented:
+        ids.append("b")
+    return ids
+
+
+def _forward_reactions(channels: list[str], out: str, horizon: float, bias: float) -> list[Reaction]:
+    """Forward-phase reactions producing ``Σ x̃ + T Σ (θ x̃ + h)`` into rails ``out_p/out_m``."""
+    reactions = []
+    for c in channels:
+        for s in _SIGNS:
+            reactions.append(
+                Reaction(f"fx{c}_{s}", (f"x{c}_{s}",), (f"x{c}_{s}", f"{out}_{s}"), "k_fx", ("g_fwd",))
+            )
+        for a in _SIGNS:
+            for b in _SIGNS:
+                prod = "p" if a == b else "m"
+                reactions.append(
+                    Reaction(
+                        f"fw{c}_{a}{b}",
+                        (f"p{c}_{a}", f"x{c}_{b}"),
+                        (f"p{c}_{a}", f"x{c}_{b}", f"{out}_{prod}"),
+                        "k_fw",
+                        ("g_fwd",),
+                    )
+                )
+    if bias != 0.0:
+        reactions.append(Reaction("fh", (), (f"{out}_{'p' if bias > 0 else 'm'}",), "k_fh", ("g_fwd",)))
+    return reactions
+
+
+def _forward_parameters(n: int, horizon: float, bias: float) -> list[Parameter]:
+    params = [Parameter("k_fx", 1.0 / horizon), Parameter("k_fw", 1.0)]
+    if bias != 0.0:
+        params.append(Parameter("k_fh", n * abs(bias)))
+    return params
+
+
+def _resolve(config: LinearConfig, x_tilde: np.ndarray) -> LinearConfig:
+    lr = config.lr
+    if lr is None:
+        mean_sq = float(np.mean(np.sum(x_tilde**2, axis=1)))
+        lr = 0.1 / (config.horizon**2 * max(mean_sq, 1e-12))
+    init = config.init
+    n = x_tilde.shape[1]
+    if init is None:
+        init = tuple(float(v) for v in np.random.default_rng(config.seed).normal(0.0, 0.1, n))
+    elif len(init) != n:
+        raise InputError(f"The initial parameters must have {n} values. Got {len(init)} instead.")
+    backward = config.backward if config.backward is not None else config.horizon
+    return replace(config, lr=float(lr), init=init, backward=float(backward))
+
+
+def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None) -> LinearCircuit:
+    """Compile a linear circuit that trains on ``data`` inside one reaction network.
+
+    Parameters
+    ----------
+    task
+        ``"regression"`` or ``"classification"`` (labels 0/1).
+    data
+        Training data with a target.
+    config
+        Hyper-parameters (default :class:`LinearConfig`).
+
+    Returns
+    -------
+    LinearCircuit
+        The compiled circuit; simulating ``circuit.network`` from 0 to
+        ``circuit.clock.end_time`` leaves the learned parameters in the parameter species.
+    """
+    if task not in TASKS:
+        raise InputError(f"The task parameter of compile_linear must be one of {TASKS}. Got {task!r}.")
+    config = config or LinearConfig()
+    if data.y is None:
+        raise DataError(f"{data.name}: training data needs a target column.")
+    if len(data) < 2:
+        raise DataError(f"{data.name}: has {len(data)} rows; training needs at least 2.")
+    targets = encode_targets(task, data.y, config)
+    fmap = FeatureMap.fit(data.x, config.standardize, config.augmentation)
+    x_tilde = fmap(data.x)
+    config = _resolve(config, x_tilde)
+    n_ch = x_tilde.shape[1]
+    channels = _channel_ids(n_ch, config.augmentation is not None)
+    names = parameter_names(data.features, config.augmentation)
+    assert config.lr is not None and config.backward is not None and config.init is not None
+
+    species: list[Species] = []
+    loads: dict[str, list[float]] = {}
+    for j, c in enumerate(channels):
+        column = [rails(v) for v in x_tilde[:, j]]
+        if c == "b":
+            plus, minus = rails(float(config.augmentation))  # type: ignore[arg-type]
+            species += [Species("xb_p", plus, Role.INPUT), Species("xb_m", minus, Role.INPUT)]
+        else:
+            species += [Species(f"x{c}_p", 0.0, Role.INPUT), Species(f"x{c}_m", 0.0, Role.INPUT)]
+            loads[f"x{c}_p"] = [p for p, _ in column]
+            loads[f"x{c}_m"] = [m for _, m in column]
+    for c, theta in zip(channels, config.init, strict=True):
+        plus, minus = rails(theta)
+        species += [Species(f"p{c}_p", plus, Role.PARAMETER), Species(f"p{c}_m", minus, Role.PARAMETER)]
+    species += [Species("e_p", 0.0, Role.ERROR), Species("e_m", 0.0, Role.ERROR)]
+    # the error starts at −t: rails (max(−t, 0), max(t, 0))
+    err = [rails(-t) for t in targets]
+    loads["e_p"] = [p for p, _ in err]
+    loads["e_m"] = [m for _, m in err]
+
+    reactions = _forward_reactions(channels, "e", config.horizon, config.bias)
+    k_bw = config.lr * config.horizon / config.backward
+    for c in channels:
+        for a in _SIGNS:
+            for b in _SIGNS:
+                prod = "m" if a == b else "p"  # −e·x: like signs lower θ
+                reactions.append(
+                    Reaction(
+                        f"bw{c}_{a}{b}",
+                        (f"e_{a}", f"x{c}_{b}"),
+                        (f"e_{a}", f"x{c}_{b}", f"p{c}_{prod}"),
+                        "k_bw",
+                        ("g_bwd",),
+                    )
+                )
+    reactions.append(Reaction("ann_e", ("e_p", "e_m"), (), "k_ann"))
+    for c in channels:
+        reactions.append(Reaction(f"ann_p{c}", (f"p{c}_p", f"p{c}_m"), (), "k_ann"))
+
+    clock = PhaseClock(
+        (Phase("fwd", config.horizon, ("g_fwd",)), Phase("bwd", config.backward, ("g_bwd",))),
+        n_samples=len(data),
+        epochs=config.epochs,
+    )
+    params = [
+        *_forward_parameters(n_ch, config.horizon, config.bias),
+        Parameter("k_bw", k_bw),
+        Parameter("k_ann", config.annihilation),
+        *clock.parameters(),
+    ]
+    readouts = [
+        Readout(name, f"p{c}_p", f"p{c}_m", Role.PARAMETER)
+        for name, c in zip(names, channels, strict=True)
+    ]
+    readouts.append(Readout("error", "e_p", "e_m", Role.ERROR))
+    notes = (
+        f"sbmlcrn linear-{task} training network: {len(data)} samples x {config.epochs} epochs, "
+        f"T = {config.horizon!r}, T_b = {config.backward!r}, eta = {config.lr!r}.\n"
+        "Simulate from t = 0 to t_end; the learned parameters are then p<i>_p - p<i>_m."
+    )
+    network = Network(
+        id=f"linear_{task}",
+        species=tuple(species),
+        parameters=tuple(params),
+        reactions=tuple(reactions),
+        events=clock.events(loads),
+        readouts=tuple(readouts),
+        notes=notes,
+    )
+    return LinearCircuit(
+        task=task,
+        config=config,
+        features=data.features,
+        parameter_names=names,
+        feature_map=fmap,
+        clock=clock,
+        network=network,
+        inputs=x_tilde,
+        targets=targets,
+    )
+
+
+def inference_network(
+    task: str, theta: Sequence[float], config: LinearConfig, n_features: int
+) -> Network:
+    """The forward phase alone, for one sample, with parameters as initial concentrations.
+
+    Set the input species ``x<i>_p``/``x<i>_m`` to the rails of the loaded (standardised) input,
+    simulate from 0 to ``T`` and read ``yhat = yhat_p − yhat_m``. No events; the forward gate is
+    a constant 1.
+    """
+    augmented = config.augmentation is not None
+    channels = _channel_ids(n_features + int(augmented), augmented)
+    if len(theta) != len(channels):
+        raise InputError(f"Expected {len(channels)} parameters. Got {len(theta)} instead.")
+    species = []
+    for c in channels:
+        init = rails(float(config.augmentation)) if c == "b" else (0.0, 0.0)  # type: ignore[arg-type]
+        species += [Species(f"x{c}_p", init[0], Role.INPUT), Species(f"x{c}_m", init[1], Role.INPUT)]
+    for c, t in zip(channels, theta, strict=True):
+        plus, minus = rails(t)
+        species += [Species(f"p{c}_p", plus, Role.PARAMETER), Species(f"p{c}_m", minus, Role.PARAMETER)]
+    species += [Species("yhat_p", 0.0, Role.OUTPUT), Species("yhat_m", 0.0, Role.OUTPUT)]
+    params = [
+        *_forward_parameters(len(channels), config.horizon, config.bias),
+        Parameter("g_fwd", 1.0, Role.GATE),
+        Parameter("t_end", config.horizon, Role.CLOCK, units="second"),
+    ]
+    return Network(
+        id=f"linear_{task}_inference",
+        species=tuple(species),
+        parameters=tuple(params),
+        reactions=tuple(_forward_reactions(channels, "yhat", config.horizon, config.bias)),
+        readouts=(Readout("yhat", "yhat_p", "yhat_m", Role.OUTPUT),),
+        notes=(
+            f"sbmlcrn linear-{task} inference network: set x<i>_p/x<i>_m to the rails of the "
+            "standardised input, simulate to t_end and read yhat_p - yhat_m."
+        ),
+    )

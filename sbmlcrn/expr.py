@@ -1,0 +1,135 @@
+"""A tiny, immutable expression tree for event triggers and assignments.
+
+Both writers render expressions with :func:`to_infix`; the SBML writer parses that text with
+libSBML's Level 3 formula parser, so Antimony and SBML always carry the same mathematics.
+Numbers are rendered with :func:`repr`, the shortest text that round-trips a float exactly,
+which keeps the output byte-identical for identical inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "Const",
+    "Expr",
+    "Op",
+    "Sym",
+    "balanced_lookup",
+    "format_number",
+    "symbols",
+    "to_infix",
+]
+
+_BINARY = {"+": 4, "-": 4, "*": 5, "/": 5, "^": 6, ">=": 3, ">": 3, "<": 3, "<=": 3, "&&": 1}
+
+
+@dataclass(frozen=True)
+class Const:
+    """A finite number."""
+
+    value: float
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.value):
+            raise ValueError(f"The value parameter of Const must be finite. Got {self.value!r}.")
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A reference to a species, parameter or compartment id, or to ``time``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operator or function applied to arguments.
+
+    ``op`` is one of ``+ - * / ^ >= > < <= &&`` (binary, left-associative chains allowed for
+    ``+``, ``*`` and ``&&``) or ``piecewise`` (arguments ``value, condition, otherwise``).
+    """
+
+    op: str
+    args: tuple[Expr, ...]
+
+    def __post_init__(self) -> None:
+        if self.op == "piecewise":
+            if len(self.args) != 3:
+                raise ValueError("The args parameter of Op('piecewise') must have 3 items.")
+        elif self.op in _BINARY:
+            if len(self.args) < 2 or (self.op not in {"+", "*", "&&"} and len(self.args) != 2):
+                raise ValueError(
+                    f"The args parameter of Op({self.op!r}) must have 2 items. "
+                    f"Got {len(self.args)} instead."
+                )
+        else:
+            raise ValueError(f"The op parameter of Op must be a known operator. Got {self.op!r}.")
+
+
+Expr = Const | Sym | Op
+
+
+def format_number(value: float) -> str:
+    """Shortest text that reads back as exactly ``value`` (integers without a dot)."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def to_infix(expr: Expr) -> str:
+    """Render ``expr`` as SBML Level 3 infix text (also valid Antimony)."""
+    return _render(expr, 0)
+
+
+def _render(expr: Expr, parent: int) -> str:
+    if isinstance(expr, Const):
+        text = format_number(expr.value)
+        return f"({text})" if expr.value < 0 else text
+    if isinstance(expr, Sym):
+        return expr.name
+    if expr.op == "piecewise":
+        return "piecewise(" + ", ".join(_render(a, 0) for a in expr.args) + ")"
+    prec = _BINARY[expr.op]
+    parts = [_render(expr.args[0], prec)]
+    # right operands of non-associative operators bind tighter
+    right = prec + (0 if expr.op in {"+", "*", "&&"} else 1)
+    parts += [_render(a, right) for a in expr.args[1:]]
+    text = f" {expr.op} ".join(parts)
+    return f"({text})" if prec < parent or (prec == parent and parent != 0) else text
+
+
+def symbols(expr: Expr) -> Iterator[str]:
+    """Yield every symbol name referenced by ``expr`` (with repetitions)."""
+    if isinstance(expr, Sym):
+        yield expr.name
+    elif isinstance(expr, Op):
+        for arg in expr.args:
+            yield from symbols(arg)
+
+
+def balanced_lookup(index: Expr, values: Sequence[float]) -> Expr:
+    """Return ``values[index]`` for an integer-valued ``index`` as a balanced piecewise tree.
+
+    The tree has depth ``ceil(log2(len(values)))`` and only two-way ``piecewise`` nodes, so no
+    simulator meets a long flat ``piecewise`` (COPASI silently drops one with 33 or more
+    branches). Runs of equal values collapse into one leaf, so a column that is constant over a
+    range costs nothing.
+    """
+    if not values:
+        raise ValueError("The values parameter of balanced_lookup must not be empty.")
+    vals = [float(v) for v in values]
+    return _tree(index, vals, 0, len(vals))
+
+
+def _tree(index: Expr, vals: list[float], lo: int, hi: int) -> Expr:
+    first = vals[lo]
+    if all(v == first for v in vals[lo:hi]):
+        return Const(first)
+    mid = (lo + hi) // 2
+    return Op(
+        "piecewise",
+        (_tree(index, vals, lo, mid), Op("<", (index, Const(mid))), _tree(index, vals, mid, hi)),
+    )

@@ -1,0 +1,280 @@
+"""Writers: one :class:`~sbmlcrn.network.Network` → Antimony text or SBML Level 3 Version 2.
+
+Both writers walk the network in declaration order and render every number with the shortest
+round-tripping text, so the same network always gives byte-identical output. Reactions are
+written irreversible (Antimony ``=>``; SBML ``reversible="false"``) with the mass-action kinetic
+law ``C * k * gates * ∏ S^ν`` described in :mod:`sbmlcrn.network`.
+
+Units: the model declares seconds, moles and litres; species are concentrations (mol/l) in the
+compartment ``C`` of one litre; each rate constant gets the unit its reaction order requires
+(zeroth: mol·l⁻¹·s⁻¹, first: s⁻¹, second: l·mol⁻¹·s⁻¹), so libSBML's unit check passes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import libsbml
+
+from .errors import WriterError
+from .expr import format_number as _num
+from .expr import to_infix
+from .network import COMPARTMENT, Network, Reaction, Role
+
+__all__ = [
+    "kinetic_law",
+    "to_antimony",
+    "to_sbml",
+    "write_atomic",
+]
+
+# SBO terms of the kinetic law, by the reactants' pattern (continuous, irreversible mass action).
+_SBO_MASS_ACTION_IRREVERSIBLE = 41
+_SBO_BY_PATTERN = {(): 47, (1,): 49, (1, 1): 54, (2,): 52}
+_SBO_REACTION = 176  # biochemical reaction
+_SBO_ROLE = {
+    Role.RATE: 9,  # kinetic constant
+    Role.GATE: 2,  # quantitative systems description parameter
+    Role.CLOCK: 2,
+}
+
+# (id, [(kind, exponent)]) for every unit the writer may use.
+_UNITS: dict[str, list[tuple[int, int]]] = {
+    "per_second": [(libsbml.UNIT_KIND_SECOND, -1)],
+    "litre_per_mole_per_second": [
+        (libsbml.UNIT_KIND_LITRE, 1),
+        (libsbml.UNIT_KIND_MOLE, -1),
+        (libsbml.UNIT_KIND_SECOND, -1),
+    ],
+    "mole_per_litre_per_second": [
+        (libsbml.UNIT_KIND_MOLE, 1),
+        (libsbml.UNIT_KIND_LITRE, -1),
+        (libsbml.UNIT_KIND_SECOND, -1),
+    ],
+    "mole_per_litre": [(libsbml.UNIT_KIND_MOLE, 1), (libsbml.UNIT_KIND_LITRE, -1)],
+}
+_ORDER_UNITS = {0: "mole_per_litre_per_second", 1: "per_second", 2: "litre_per_mole_per_second"}
+_ANTIMONY_UNITS = {
+    "per_second": "1 / second",
+    "litre_per_mole_per_second": "litre / (mole * second)",
+    "mole_per_litre_per_second": "mole / (litre * second)",
+    "mole_per_litre": "mole / litre",
+}
+
+
+def kinetic_law(reaction: Reaction) -> str:
+    """The kinetic law of ``reaction`` as infix text (``C * k * g * A * B^2``)."""
+    factors = [COMPARTMENT, reaction.rate, *reaction.gates]
+    for species, n in sorted(Counter(reaction.reactants).items()):
+        factors.append(species if n == 1 else f"{species}^{n}")
+    return " * ".join(factors)
+
+
+def rate_units(network: Network) -> dict[str, str]:
+    """Unit id of every rate constant, from the order of the reactions that use it.
+
+    Raises
+    ------
+    WriterError
+        If one rate constant serves reactions of different orders (no single unit fits).
+    """
+    orders: dict[str, set[int]] = {}
+    for r in network.reactions:
+        orders.setdefault(r.rate, set()).add(r.molecularity)
+    units = {}
+    for rate, found in orders.items():
+        if len(found) != 1 or next(iter(found)) not in _ORDER_UNITS:
+            raise WriterError(
+                f"Rate constant {rate!r} is used by reactions of orders {sorted(found)}; "
+                "give each reaction order its own rate constant."
+            )
+        units[rate] = _ORDER_UNITS[next(iter(found))]
+    return units
+
+
+def _param_units(network: Network) -> dict[str, str]:
+    units = rate_units(network)
+    for p in network.parameters:
+        units.setdefault(p.id, p.units)
+    return units
+
+
+def _side(ids: tuple[str, ...]) -> str:
+    counts = sorted(Counter(ids).items())
+    return " + ".join(s if n == 1 else f"{n} {s}" for s, n in counts)
+
+
+def to_antimony(network: Network) -> str:
+    """Render ``network`` as Antimony text.
+
+    The text loads with ``antimony`` and ``tellurium.loada`` and describes the same model as
+    :func:`to_sbml` (same ids, values, kinetic laws and events).
+    """
+    units = _param_units(network)
+    lines = [f"// {line}" if line else "//" for line in network.notes.splitlines()]
+    lines.append(f"model {network.id}()")
+    lines += [
+        "  // units: concentrations in mol/l in one compartment of 1 l, time in seconds",
+        "  unit time_unit = second",
+        "  unit substance = mole",
+        "  unit volume = litre",
+        "  unit extent = mole",
+    ]
+    for uid, text in sorted(_ANTIMONY_UNITS.items()):
+        lines.append(f"  unit {uid} = {text}")
+    lines += ["", f"  compartment {COMPARTMENT} = 1 litre"]
+    lines.append("")
+    lines.append("  // species")
+    for s in network.species:
+        lines.append(f"  species {s.id} in {COMPARTMENT} = {_num(s.initial)} mole_per_litre")
+    lines.append("")
+    lines.append("  // reactions (irreversible mass action)")
+    for r in network.reactions:
+        lines.append(f"  {r.id}: {_side(r.reactants)} => {_side(r.products)}; {kinetic_law(r)}")
+    lines.append("")
+    lines.append("  // parameters")
+    for p in network.parameters:
+        unit = units[p.id]
+        prefix = "const " if p.constant else "var "
+        lines.append(f"  {prefix}{p.id} = {_num(p.value)} {unit}")
+    if network.events:
+        lines.append("")
+        lines.append("  // events (time-triggered; they switch gates and load data values)")
+    for ev in network.events:
+        attrs = [
+            f"t0={'true' if ev.initial_value else 'false'}",
+            f"persistent={'true' if ev.persistent else 'false'}",
+            f"fromTrigger={'true' if ev.use_values_from_trigger_time else 'false'}",
+        ]
+        if ev.priority is not None:
+            attrs.append(f"priority={_num(ev.priority)}")
+        body = ", ".join(f"{t} = {to_infix(v)}" for t, v in ev.assignments)
+        lines.append(f"  {ev.id}: at ({to_infix(ev.trigger)}), {', '.join(attrs)}: {body}")
+    lines.append("end")
+    return "\n".join(lines) + "\n"
+
+
+def _check(code: int, what: str) -> None:
+    if code != libsbml.LIBSBML_OPERATION_SUCCESS:
+        raise WriterError(f"libSBML failed to set {what}: {libsbml.OperationReturnValue_toString(code)}")
+
+
+def _math(text: str, what: str) -> libsbml.ASTNode:
+    ast = libsbml.parseL3Formula(text)
+    if ast is None:
+        raise WriterError(f"libSBML could not parse the {what}: {libsbml.getLastParseL3Error()}")
+    return ast
+
+
+def to_sbml(network: Network) -> str:
+    """Render ``network`` as an SBML Level 3 Version 2 document (UTF-8 XML text)."""
+    doc = libsbml.SBMLDocument(3, 2)
+    model = doc.createModel()
+    _check(model.setId(network.id), "the model id")
+    if network.notes:
+        notes = "".join(
+            f"<p>{_xml_escape(line)}</p>" for line in network.notes.splitlines() if line
+        )
+        _check(
+            model.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml">{notes}</body>'),
+            "the model notes",
+        )
+    for attr, unit in (
+        ("setTimeUnits", "second"),
+        ("setSubstanceUnits", "mole"),
+        ("setExtentUnits", "mole"),
+        ("setVolumeUnits", "litre"),
+    ):
+        _check(getattr(model, attr)(unit), attr)
+    for uid, parts in sorted(_UNITS.items()):
+        ud = model.createUnitDefinition()
+        ud.setId(uid)
+        for kind, exponent in parts:
+            unit = ud.createUnit()
+            unit.setKind(kind)
+            unit.setExponent(exponent)
+            unit.setScale(0)
+            unit.setMultiplier(1.0)
+    comp = model.createCompartment()
+    comp.setId(COMPARTMENT)
+    comp.setSize(1.0)
+    comp.setConstant(True)
+    comp.setSpatialDimensions(3)
+    comp.setUnits("litre")
+    for s in network.species:
+        sp = model.createSpecies()
+        sp.setId(s.id)
+        sp.setCompartment(COMPARTMENT)
+        sp.setInitialConcentration(float(s.initial))
+        sp.setHasOnlySubstanceUnits(False)
+        sp.setBoundaryCondition(False)
+        sp.setConstant(False)
+        sp.setSubstanceUnits("mole")
+    units = _param_units(network)
+    for p in network.parameters:
+        par = model.createParameter()
+        par.setId(p.id)
+        par.setValue(float(p.value))
+        par.setConstant(p.constant)
+        par.setUnits(units[p.id])
+        if p.role in _SBO_ROLE:
+            par.setSBOTerm(_SBO_ROLE[p.role])
+    for r in network.reactions:
+        rx = model.createReaction()
+        rx.setId(r.id)
+        rx.setReversible(False)
+        rx.setSBOTerm(_SBO_REACTION)
+        for ids, create in ((r.reactants, rx.createReactant), (r.products, rx.createProduct)):
+            for species, n in sorted(Counter(ids).items()):
+                ref = create()
+                ref.setSpecies(species)
+                ref.setStoichiometry(float(n))
+                ref.setConstant(True)
+        law = rx.createKineticLaw()
+        _check(law.setMath(_math(kinetic_law(r), f"kinetic law of {r.id}")), f"{r.id} law")
+        pattern = tuple(sorted(Counter(r.reactants).values()))
+        law.setSBOTerm(_SBO_BY_PATTERN.get(pattern, _SBO_MASS_ACTION_IRREVERSIBLE))
+    for ev in network.events:
+        e = model.createEvent()
+        e.setId(ev.id)
+        e.setUseValuesFromTriggerTime(ev.use_values_from_trigger_time)
+        trig = e.createTrigger()
+        trig.setInitialValue(ev.initial_value)
+        trig.setPersistent(ev.persistent)
+        _check(trig.setMath(_math(to_infix(ev.trigger), f"trigger of {ev.id}")), "a trigger")
+        if ev.priority is not None:
+            pr = e.createPriority()
+            _check(pr.setMath(_math(_num(ev.priority), f"priority of {ev.id}")), "a priority")
+        for target, value in ev.assignments:
+            ea = e.createEventAssignment()
+            ea.setVariable(target)
+            _check(ea.setMath(_math(to_infix(value), f"assignment {ev.id}.{target}")), target)
+    errors = doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR)
+    if errors:
+        raise WriterError(f"libSBML reported {errors} errors while writing {network.id!r}.")
+    text = libsbml.writeSBMLToString(doc)
+    if not text:
+        raise WriterError(f"libSBML could not serialise network {network.id!r}.")
+    return text
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
