@@ -1,1 +1,29 @@
-"""sbmlcrn."""
+"""sbmlcrn: Neural CRNs — chemical reaction networks that learn — as SBML models.
+
+A learning task is compiled into one mass-action reaction network whose SBML events switch
+between the forward and backward phases and load each training sample; simulating the model
+trains it. See the README for the command line, and :func:`sbmlcrn.train.train` for the API.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import (  # noqa: E402
+    DataError,
+    InputError,
+    NetworkError,
+    SbmlcrnError,
+    SimulationError,
+    WriterError,
+)
+
+__all__ = [
+    "DataError",
+    "InputError",
+    "NetworkError",
+    "SbmlcrnError",
+    "SimulationError",
+    "WriterError",
+    "__version__",
+]

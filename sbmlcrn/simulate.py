@@ -12,15 +12,19 @@ and clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
 
 from .errors import SimulationError
 
-__all__ = ["SimulationResult", "Tolerances", "roadrunner_version", "simulate"]
+__all__ = ["SimulationResult", "Tolerances", "roadrunner_version", "simulate", "simulate_batch"]
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,37 @@ class SimulationResult:
     times: np.ndarray
     columns: Mapping[str, np.ndarray]
     final: Mapping[str, float]
+    solver_messages: tuple[str, ...] = field(default=(), repr=False)
 
     def __getitem__(self, key: str) -> np.ndarray:
         return self.columns[key]
+
+
+@contextlib.contextmanager
+def _captured_output(sink: list[str]) -> Iterator[None]:
+    """Capture what native code prints on file descriptors 1 and 2 into ``sink``.
+
+    SUNDIALS prints CVODE warnings (e.g. "t + h = t on the next step") straight to the C
+    streams, bypassing RoadRunner's logger; left alone they would interleave with a command's
+    own output (``predict`` writes CSV to stdout).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        saved = []
+        try:
+            for fd in (1, 2):
+                saved.append((fd, os.dup(fd)))
+                os.dup2(tmp.fileno(), fd)
+            yield
+        finally:
+            for fd, copy in saved:
+                os.dup2(copy, fd)
+                os.close(copy)
+            tmp.seek(0)
+            text = tmp.read().decode("utf-8", errors="replace")
+            sink.extend(line for line in text.splitlines() if line.strip())
 
 
 def roadrunner_version() -> str:
@@ -130,10 +162,13 @@ def simulate(
     integrator.setValue("stiff", bool(tol.stiff))
     ids = list(species) if species is not None else list(rr.model.getFloatingSpeciesIds())
     selections = ["time", *(f"[{s}]" for s in ids)]
+    messages: list[str] = []
     try:
-        out = rr.simulate(times=grid, selections=selections)
+        with _captured_output(messages):
+            out = rr.simulate(times=grid, selections=selections)
     except Exception as exc:
-        raise SimulationError(f"RoadRunner failed to integrate the model: {exc}") from exc
+        detail = f" ({messages[-1]})" if messages else ""
+        raise SimulationError(f"RoadRunner failed to integrate the model: {exc}{detail}") from exc
     data = np.array(out, dtype=float)
     if data.shape != (grid.size, len(selections)) or not np.all(np.isfinite(data)):
         raise SimulationError("RoadRunner returned a non-finite or incomplete trajectory.")
@@ -150,5 +185,66 @@ def simulate(
     t = data[:, 0].copy()
     t.setflags(write=False)
     return SimulationResult(
-        times=t, columns=MappingProxyType(cols), final=MappingProxyType(final)
+        times=t,
+        columns=MappingProxyType(cols),
+        final=MappingProxyType(final),
+        solver_messages=tuple(messages),
     )
+
+
+def simulate_batch(
+    sbml: str,
+    end_time: float,
+    initial: Mapping[str, np.ndarray],
+    outputs: Sequence[str],
+    *,
+    tolerances: Tolerances | None = None,
+) -> dict[str, np.ndarray]:
+    """Simulate one event-free model many times from different initial concentrations.
+
+    The model is loaded once; for sample ``k`` every species in ``initial`` starts at
+    ``initial[sid][k]`` (the others at the model's initial values), the model is integrated
+    from 0 to ``end_time`` and the final concentrations of ``outputs`` are recorded.
+
+    Raises
+    ------
+    SimulationError
+        If the model cannot be loaded or integrated, or the sample arrays differ in length.
+    """
+    tol = tolerances or Tolerances()
+    lengths = {len(v) for v in initial.values()}
+    if len(lengths) != 1:
+        raise SimulationError("The initial parameter of simulate_batch needs equal-length arrays.")
+    n = lengths.pop()
+    rr = _load(sbml)
+    integrator = rr.getIntegrator()
+    integrator.setValue("relative_tolerance", float(tol.relative))
+    integrator.setValue("absolute_tolerance", float(tol.absolute))
+    integrator.setValue("maximum_num_steps", int(tol.max_steps))
+    out = {sid: np.empty(n) for sid in outputs}
+    # Setting ``init(...)`` values makes RoadRunner regenerate its initial-value code (~12 ms a
+    # call); writing the state vector and integrating from t = 0 is ~200x faster and the same.
+    ids = list(rr.model.getFloatingSpeciesIds())
+    base = np.array(rr.model.getFloatingSpeciesConcentrations(), dtype=float)
+    unknown = [sid for sid in (*initial, *outputs) if sid not in ids]
+    if unknown:
+        raise SimulationError(f"simulate_batch: the model has no species {unknown}.")
+    columns = [(ids.index(sid), np.asarray(v, dtype=float)) for sid, v in initial.items()]
+    messages: list[str] = []
+    try:
+        with _captured_output(messages):
+            for k in range(n):
+                state = base.copy()
+                for j, values in columns:
+                    state[j] = values[k]
+                rr.model.setFloatingSpeciesConcentrations(state)
+                rr.simulate(0.0, float(end_time), 2)
+                for sid in outputs:
+                    out[sid][k] = rr.getValue(f"[{sid}]")
+    except Exception as exc:
+        raise SimulationError(f"RoadRunner failed to integrate the model: {exc}") from exc
+    for values in out.values():
+        if not np.all(np.isfinite(values)):
+            raise SimulationError("RoadRunner returned a non-finite output.")
+        values.setflags(write=False)
+    return out

@@ -42,6 +42,9 @@ Decisions
 * **Classification** regresses on class values ``(−1, +1)`` for labels ``(0, 1)`` and predicts
   label 1 where ``ŷ`` exceeds their midpoint; symmetric targets keep the error's rails balanced.
 * **Initial parameters**: ``N(0, 0.1²)`` from ``seed`` unless given.
+* **Annihilation rate** ``k_ann = 1``: it changes no signed value, so any rate gives the same
+  learning; a fast one (10 and more) only makes the system stiff — after every event CVODE then
+  restarts with steps near 1e-20 and SUNDIALS prints thousands of "t + h = t" warnings.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ class LinearConfig:
     standardize: bool = True
     init: tuple[float, ...] | None = None
     seed: int = 0
-    annihilation: float = 10.0
+    annihilation: float = 1.0
     class_values: tuple[float, float] = (-1.0, 1.0)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,450 @@
+"""Training runs: compile → write → simulate the one SBML model → read, check, save.
+
+:func:`train` never does learning arithmetic: it builds the training network, simulates the
+SBML text in RoadRunner and *reads* the learned parameters from the parameter species. The
+numpy reference runs alongside only to measure the deviation. :func:`save_run` writes a run
+directory atomically (a temporary directory renamed at the end), so an interrupted or failed
+run leaves no half-written output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .circuits.linear import (
+    FeatureMap,
+    LinearCircuit,
+    LinearConfig,
+    compile_linear,
+    encode_targets,
+    inference_network,
+    rails,
+)
+from .data import Dataset
+from .errors import DataError, InputError
+from .reference import ReferenceRun, linear_sgd
+from .simulate import Tolerances, roadrunner_version, simulate, simulate_batch
+from .writers import to_antimony, to_sbml
+
+__all__ = [
+    "CIRCUITS",
+    "TrainedModel",
+    "TrainingRun",
+    "circuit_task",
+    "effective_model",
+    "load_model",
+    "predict",
+    "save_run",
+    "train",
+]
+
+CIRCUITS: Mapping[str, str] = {
+    "linear-regression": "regression",
+    "linear-classification": "classification",
+}
+
+
+def circuit_task(name: str) -> str:
+    """The task of circuit ``name``; unknown names get a did-you-mean suggestion."""
+    if name in CIRCUITS:
+        return CIRCUITS[name]
+    import difflib
+
+    close = difflib.get_close_matches(name, list(CIRCUITS), n=1, cutoff=0.4)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise InputError(
+        f"Unknown circuit {name!r}; known circuits: {', '.join(CIRCUITS)}.{hint}"
+    )
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """What prediction needs: the task, the resolved config, the loading step and θ."""
+
+    circuit: str
+    features: tuple[str, ...]
+    config: LinearConfig
+    feature_map: FeatureMap
+    parameters: Mapping[str, float]
+
+    @property
+    def task(self) -> str:
+        """``regression`` or ``classification``."""
+        return CIRCUITS[self.circuit]
+
+    def theta(self) -> np.ndarray:
+        """Parameters in channel order."""
+        return np.array(list(self.parameters.values()), dtype=float)
+
+    def inference_sbml(self) -> str:
+        """SBML of the forward-only inference network with the learned parameters."""
+        net = inference_network(self.task, self.theta(), self.config, len(self.features))
+        return to_sbml(net)
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """Everything a training run produced (see :func:`train`)."""
+
+    circuit_name: str
+    circuit: LinearCircuit
+    sbml: str
+    antimony: str
+    parameters: Mapping[str, float]
+    parameter_trajectory: np.ndarray
+    train_loss: np.ndarray
+    reference: ReferenceRun
+    max_abs_deviation: float
+    test: Mapping[str, float] | None
+    test_predictions: np.ndarray | None
+    timings: Mapping[str, float]
+    test_data: Dataset | None = field(default=None, repr=False)
+    train_data: Dataset | None = field(default=None, repr=False)
+
+    @property
+    def model(self) -> TrainedModel:
+        """The trained model, for prediction."""
+        return TrainedModel(
+            self.circuit_name,
+            self.circuit.features,
+            self.circuit.config,
+            self.circuit.feature_map,
+            self.parameters,
+        )
+
+
+def train(
+    circuit: str,
+    data: Dataset,
+    *,
+    test: Dataset | None = None,
+    config: LinearConfig | None = None,
+    tolerances: Tolerances | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TrainingRun:
+    """Train ``circuit`` on ``data`` by simulating its one SBML training model.
+
+    Parameters
+    ----------
+    circuit
+        ``linear-regression`` or ``linear-classification``.
+    data
+        Training data (with a target; labels 0/1 for classification).
+    test
+        Optional test data; its metric (``mse`` or ``accuracy``) is computed by the CRN
+        inference network.
+    config
+        Hyper-parameters (default :class:`~sbmlcrn.circuits.linear.LinearConfig`).
+    tolerances
+        CVODE settings.
+    progress
+        Called with a short status line before each stage.
+
+    Returns
+    -------
+    TrainingRun
+        Learned parameters read from the simulated parameter species, the reference SGD run
+        and their largest absolute deviation, the training loss per epoch, test metrics.
+    """
+    say = progress or (lambda _msg: None)
+    task = circuit_task(circuit)
+    if test is not None and test.features != data.features:
+        raise DataError(
+            f"The test data's input columns {list(test.features)} differ from the training "
+            f"data's {list(data.features)}."
+        )
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    compiled = compile_linear(task, data, config)
+    sbml = to_sbml(compiled.network)
+    antimony = to_antimony(compiled.network)
+    timings["build_s"] = time.perf_counter() - t0
+    cfg = compiled.config
+    say(
+        f"training {circuit}: {len(data)} samples x {cfg.epochs} epochs, "
+        f"{compiled.network.stats()['reactions']} reactions, simulating to t = "
+        f"{compiled.clock.end_time:g}"
+    )
+    err_times = compiled.forward_error_times()
+    epoch_times = compiled.epoch_start_times()
+    end = compiled.clock.end_time
+    grid = np.unique(np.array([0.0, *epoch_times, *err_times, end]))
+    pspecies = compiled.parameter_species
+    watched = ["e_p", "e_m", *(s for pair in pspecies.values() for s in pair)]
+    t0 = time.perf_counter()
+    sim = simulate(sbml, grid, species=watched, tolerances=tolerances)
+    timings["simulate_s"] = time.perf_counter() - t0
+
+    def signed(pair: tuple[str, str], times: list[float]) -> np.ndarray:
+        rows = np.searchsorted(sim.times, times)
+        return sim[pair[0]][rows] - sim[pair[1]][rows]
+
+    learned = {n: sim.final[p] - sim.final[m] for n, (p, m) in pspecies.items()}
+    trajectory = np.column_stack([signed(pair, epoch_times) for pair in pspecies.values()])
+    trajectory = np.vstack([trajectory, np.array(list(learned.values()))])
+    errors = signed(("e_p", "e_m"), err_times).reshape(cfg.epochs, len(data))
+    train_loss = 0.5 * np.mean(errors**2, axis=1)
+
+    t0 = time.perf_counter()
+    ref = linear_sgd(
+        compiled.inputs,
+        compiled.targets,
+        compiled.theta0,
+        horizon=cfg.horizon,
+        lr=float(cfg.lr),  # type: ignore[arg-type]
+        epochs=cfg.epochs,
+        bias=cfg.bias,
+    )
+    timings["reference_s"] = time.perf_counter() - t0
+    deviation = float(np.max(np.abs(np.array(list(learned.values())) - ref.theta)))
+    if not math.isfinite(deviation):
+        raise InputError("Training diverged (non-finite parameters); lower --lr or --horizon.")
+
+    run_model = TrainedModel(circuit, data.features, cfg, compiled.feature_map, learned)
+    metrics = None
+    preds = None
+    if test is not None:
+        say(f"evaluating on {len(test)} test samples with the inference network")
+        t0 = time.perf_counter()
+        preds = predict(run_model, test.x, tolerances=tolerances)
+        metrics = evaluate(task, preds, test, cfg)
+        timings["test_s"] = time.perf_counter() - t0
+    return TrainingRun(
+        circuit_name=circuit,
+        circuit=compiled,
+        sbml=sbml,
+        antimony=antimony,
+        parameters=learned,
+        parameter_trajectory=trajectory,
+        train_loss=train_loss,
+        reference=ref,
+        max_abs_deviation=deviation,
+        test=metrics,
+        test_predictions=preds,
+        timings=timings,
+        test_data=test,
+        train_data=data,
+    )
+
+
+def evaluate(task: str, predictions: np.ndarray, data: Dataset, config: LinearConfig) -> dict[str, float]:
+    """``mse`` (regression) or ``accuracy`` (classification) of predictions on ``data``."""
+    if data.y is None:
+        raise DataError(f"{data.name}: evaluation needs a target column.")
+    if task == "regression":
+        return {"mse": float(np.mean((predictions - data.y) ** 2)), "n": float(len(data))}
+    encode_targets(task, data.y, config)  # checks the labels
+    return {"accuracy": float(np.mean(predictions == data.y)), "n": float(len(data))}
+
+
+def predict(
+    model: TrainedModel, x: np.ndarray, *, tolerances: Tolerances | None = None
+) -> np.ndarray:
+    """Predict with the CRN inference network (simulated in RoadRunner), one sample at a time.
+
+    The host only loads each sample (the stored standardisation, then dual rails) and reads the
+    output species; regression returns ``ŷ``, classification the label 0/1 (``ŷ`` above the
+    midpoint of the class values).
+    """
+    raw = np.atleast_2d(np.asarray(x, dtype=float))
+    if raw.shape[1] != len(model.features):
+        raise DataError(
+            f"The data must have {len(model.features)} input columns "
+            f"({', '.join(model.features)}). Got {raw.shape[1]}."
+        )
+    x_tilde = model.feature_map(raw)
+    initial: dict[str, np.ndarray] = {}
+    for j in range(len(model.features)):
+        r = np.array([rails(v) for v in x_tilde[:, j]]).reshape(-1, 2)
+        initial[f"x{j + 1}_p"] = r[:, 0]
+        initial[f"x{j + 1}_m"] = r[:, 1]
+    out = simulate_batch(
+        model.inference_sbml(),
+        model.config.horizon,
+        initial,
+        ["yhat_p", "yhat_m"],
+        tolerances=tolerances,
+    )
+    y_hat = np.asarray(out["yhat_p"]) - np.asarray(out["yhat_m"])
+    if model.task == "classification":
+        lo, hi = model.config.class_values
+        return (y_hat > 0.5 * (lo + hi)).astype(float)
+    return y_hat
+
+
+def effective_model(model: TrainedModel) -> dict[str, Any]:
+    """The learned predictor as an affine function of the *raw* inputs.
+
+    ``ŷ = Σ_i coef_i · x_i + intercept``, from ``ŷ = Σ x̃ (1 + T θ) + D T h`` and the loading
+    step. Reporting only: the network itself never uses these numbers.
+    """
+    cfg = model.config
+    theta = model.theta()
+    gain = 1.0 + cfg.horizon * theta
+    d = len(model.features)
+    mean = np.asarray(model.feature_map.mean) if model.feature_map.mean else np.zeros(d)
+    scale = np.asarray(model.feature_map.scale) if model.feature_map.scale else np.ones(d)
+    coef = gain[:d] / scale
+    intercept = float(-np.sum(mean * coef)) + len(theta) * cfg.horizon * cfg.bias
+    if cfg.augmentation is not None:
+        intercept += float(cfg.augmentation) * float(gain[d])
+    return {"coef": dict(zip(model.features, map(float, coef), strict=True)), "intercept": intercept}
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of sbmlcrn and the simulation stack."""
+    import antimony
+    import libsbml
+
+    return {
+        "sbmlcrn": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "libroadrunner": roadrunner_version(),
+        "antimony": str(getattr(antimony, "__version__", "unknown")),
+        "python-libsbml": libsbml.getLibSBMLDottedVersion(),
+    }
+
+
+def _config_dict(cfg: LinearConfig) -> dict[str, Any]:
+    return {
+        "horizon": cfg.horizon,
+        "lr": cfg.lr,
+        "epochs": cfg.epochs,
+        "backward": cfg.backward,
+        "augmentation": cfg.augmentation,
+        "bias": cfg.bias,
+        "standardize": cfg.standardize,
+        "init": list(cfg.init) if cfg.init is not None else None,
+        "seed": cfg.seed,
+        "annihilation": cfg.annihilation,
+        "class_values": list(cfg.class_values),
+    }
+
+
+def result_dict(run: TrainingRun) -> dict[str, Any]:
+    """The JSON content of ``result.json`` for ``run``."""
+    c = run.circuit
+    model = run.model
+    return {
+        "circuit": run.circuit_name,
+        "task": c.task,
+        "inputs": list(c.features),
+        "target": run.train_data.target if run.train_data is not None else None,
+        "parameters": dict(run.parameters),
+        "parameter_species": {k: list(v) for k, v in c.parameter_species.items()},
+        "training_end_time": c.clock.end_time,
+        "reference_parameters": dict(zip(c.parameter_names, map(float, run.reference.theta), strict=True)),
+        "max_abs_deviation": run.max_abs_deviation,
+        "train_loss": [float(v) for v in run.train_loss],
+        "reference_train_loss": [float(v) for v in run.reference.train_loss],
+        "test": dict(run.test) if run.test is not None else None,
+        "effective_model": effective_model(model),
+        "config": _config_dict(c.config),
+        "feature_map": c.feature_map.to_dict(),
+        "network": c.network.stats(),
+        "schedule": {
+            "samples": c.clock.n_samples,
+            "epochs": c.clock.epochs,
+            "period": c.clock.period,
+            "phases": [{"name": p.name, "duration": p.duration} for p in c.clock.phases],
+        },
+        "timings": dict(run.timings),
+        "software": software_versions(),
+    }
+
+
+def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
+    """Write ``model.xml``, ``model.ant``, ``result.json`` and plots into directory ``out``.
+
+    Files go to a temporary sibling directory first, which replaces ``out`` only when
+    everything is written. An existing ``out`` is replaced only if it is empty or holds a
+    previous run (a ``result.json``); any other existing path is refused.
+    """
+    target = Path(out)
+    if target.exists():
+        if not target.is_dir():
+            raise InputError(f"--out {target}: exists and is not a directory.")
+        if any(target.iterdir()) and not (target / "result.json").exists():
+            raise InputError(
+                f"--out {target}: exists and is not a previous sbmlcrn run; choose another path."
+            )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
+        (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
+        (tmp / "result.json").write_text(
+            json.dumps(result_dict(run), indent=2) + "\n", encoding="utf-8"
+        )
+        if plots:
+            from .plots import plot_decision, plot_loss
+
+            plot_loss(run, tmp / "loss.png")
+            if run.circuit.task == "classification" and len(run.circuit.features) == 2:
+                plot_decision(run, tmp / "decision.png")
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def load_model(run_dir: str | Path) -> TrainedModel:
+    """Read the trained model of a run directory written by :func:`save_run`."""
+    path = Path(run_dir) / "result.json"
+    if not path.is_file():
+        raise InputError(f"{run_dir}: not a training run directory (no result.json).")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        cfg = data["config"]
+        config = LinearConfig(
+            horizon=cfg["horizon"],
+            lr=cfg["lr"],
+            epochs=cfg["epochs"],
+            backward=cfg["backward"],
+            augmentation=cfg["augmentation"],
+            bias=cfg["bias"],
+            standardize=cfg["standardize"],
+            init=tuple(cfg["init"]),
+            seed=cfg["seed"],
+            annihilation=cfg["annihilation"],
+            class_values=tuple(cfg["class_values"]),
+        )
+        circuit = data["circuit"]
+        circuit_task(circuit)
+        return TrainedModel(
+            circuit=circuit,
+            features=tuple(data["inputs"]),
+            config=config,
+            feature_map=FeatureMap.from_dict(data["feature_map"]),
+            parameters={k: float(v) for k, v in data["parameters"].items()},
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"{path}: is not a valid sbmlcrn result ({exc}).") from exc
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
