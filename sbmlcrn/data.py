@@ -170,7 +170,9 @@ def _cell(label: str, lineno: int, column: str, text: str) -> float:
             f"{label}: row {lineno}, column {column!r}: {text.strip()!r} is not a number."
         ) from None
     if not math.isfinite(value):
-        raise DataError(f"{label}: row {lineno}, column {column!r}: {text.strip()!r} is not finite.")
+        raise DataError(
+            f"{label}: row {lineno}, column {column!r}: {text.strip()!r} is not finite."
+        )
     return value
 
 

@@ -67,7 +67,9 @@ def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -
         assert d.y is not None
         for label, color in ((0, "#1f5fa8"), (1, "#c0392b")):
             sel = d.y == label
-            ax.scatter(d.x[sel, 0], d.x[sel, 1], s=14, c=color, marker=marker, label=f"{name} {label}")
+            ax.scatter(
+                d.x[sel, 0], d.x[sel, 1], s=14, c=color, marker=marker, label=f"{name} {label}"
+            )
     ax.set_xlabel(run.circuit.features[0])
     ax.set_ylabel(run.circuit.features[1])
     ax.set_title("decision regions of the CRN inference network")

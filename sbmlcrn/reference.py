@@ -40,7 +40,9 @@ class ReferenceRun:
     train_loss: np.ndarray
 
 
-def linear_predict(theta: np.ndarray, x_tilde: np.ndarray, horizon: float, bias: float = 0.0) -> np.ndarray:
+def linear_predict(
+    theta: np.ndarray, x_tilde: np.ndarray, horizon: float, bias: float = 0.0
+) -> np.ndarray:
     """Outputs ``ŷ = Σ_i (x̃_i + T (θ_i x̃_i + h))`` for every row of ``x_tilde``."""
     x = np.atleast_2d(np.asarray(x_tilde, dtype=float))
     return np.sum(x + horizon * (x * np.asarray(theta, dtype=float) + bias), axis=1)

@@ -65,9 +65,7 @@ def circuit_task(name: str) -> str:
 
     close = difflib.get_close_matches(name, list(CIRCUITS), n=1, cutoff=0.4)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise InputError(
-        f"Unknown circuit {name!r}; known circuits: {', '.join(CIRCUITS)}.{hint}"
-    )
+    raise InputError(f"Unknown circuit {name!r}; known circuits: {', '.join(CIRCUITS)}.{hint}")
 
 
 @dataclass(frozen=True)
@@ -240,7 +238,9 @@ def train(
     )
 
 
-def evaluate(task: str, predictions: np.ndarray, data: Dataset, config: LinearConfig) -> dict[str, float]:
+def evaluate(
+    task: str, predictions: np.ndarray, data: Dataset, config: LinearConfig
+) -> dict[str, float]:
     """``mse`` (regression) or ``accuracy`` (classification) of predictions on ``data``."""
     if data.y is None:
         raise DataError(f"{data.name}: evaluation needs a target column.")
@@ -301,7 +301,10 @@ def effective_model(model: TrainedModel) -> dict[str, Any]:
     intercept = float(-np.sum(mean * coef)) + len(theta) * cfg.horizon * cfg.bias
     if cfg.augmentation is not None:
         intercept += float(cfg.augmentation) * float(gain[d])
-    return {"coef": dict(zip(model.features, map(float, coef), strict=True)), "intercept": intercept}
+    return {
+        "coef": dict(zip(model.features, map(float, coef), strict=True)),
+        "intercept": intercept,
+    }
 
 
 def software_versions() -> dict[str, str]:
@@ -347,7 +350,9 @@ def result_dict(run: TrainingRun) -> dict[str, Any]:
         "parameters": dict(run.parameters),
         "parameter_species": {k: list(v) for k, v in c.parameter_species.items()},
         "training_end_time": c.clock.end_time,
-        "reference_parameters": dict(zip(c.parameter_names, map(float, run.reference.theta), strict=True)),
+        "reference_parameters": dict(
+            zip(c.parameter_names, map(float, run.reference.theta), strict=True)
+        ),
         "max_abs_deviation": run.max_abs_deviation,
         "train_loss": [float(v) for v in run.train_loss],
         "reference_train_loss": [float(v) for v in run.reference.train_loss],

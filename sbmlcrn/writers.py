@@ -159,7 +159,9 @@ def to_antimony(network: Network) -> str:
 
 def _check(code: int, what: str) -> None:
     if code != libsbml.LIBSBML_OPERATION_SUCCESS:
-        raise WriterError(f"libSBML failed to set {what}: {libsbml.OperationReturnValue_toString(code)}")
+        raise WriterError(
+            f"libSBML failed to set {what}: {libsbml.OperationReturnValue_toString(code)}"
+        )
 
 
 def _math(text: str, what: str) -> libsbml.ASTNode:

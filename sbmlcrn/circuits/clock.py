@@ -127,9 +127,7 @@ class PhaseClock:
         events = []
         for j, phase in enumerate(self.phases):
             t = Sym(f"t_{phase.name}")
-            trigger = Op(
-                "&&", (Op(">=", (Sym("time"), t)), Op("<", (Sym("time"), Sym("t_end"))))
-            )
+            trigger = Op("&&", (Op(">=", (Sym("time"), t)), Op("<", (Sym("time"), Sym("t_end")))))
             assignments: list[tuple[str, Expr]] = [
                 (g, Const(1.0 if g in phase.gates else 0.0)) for g in all_gates
             ]
@@ -141,7 +139,13 @@ class PhaseClock:
                 last = Const(float(self.n_samples - 1))
                 assignments += [
                     ("step", Op("+", (step, Const(1.0)))),
-                    ("idx", Op("piecewise", (Const(0.0), Op(">=", (idx, last)), Op("+", (idx, Const(1.0)))))),
+                    (
+                        "idx",
+                        Op(
+                            "piecewise",
+                            (Const(0.0), Op(">=", (idx, last)), Op("+", (idx, Const(1.0)))),
+                        ),
+                    ),
                 ]
             else:
                 # ``step`` was advanced by this cycle's first event: it is the next cycle.

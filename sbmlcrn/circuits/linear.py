@@ -197,7 +197,9 @@ class FeatureMap:
             return None if v is None else tuple(float(a) for a in v)  # type: ignore[union-attr]
 
         aug = data.get("augmentation")
-        return cls(tup(data.get("mean")), tup(data.get("scale")), None if aug is None else float(aug))  # type: ignore[arg-type]
+        return cls(
+            tup(data.get("mean")), tup(data.get("scale")), None if aug is None else float(aug)
+        )  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -274,13 +276,17 @@ def _channel_ids(n: int, augmented: bool) -> list[str]:
     return ids
 
 
-def _forward_reactions(channels: list[str], out: str, horizon: float, bias: float) -> list[Reaction]:
+def _forward_reactions(
+    channels: list[str], out: str, horizon: float, bias: float
+) -> list[Reaction]:
     """Forward-phase reactions producing ``Σ x̃ + T Σ (θ x̃ + h)`` into rails ``out_p/out_m``."""
     reactions = []
     for c in channels:
         for s in _SIGNS:
             reactions.append(
-                Reaction(f"fx{c}_{s}", (f"x{c}_{s}",), (f"x{c}_{s}", f"{out}_{s}"), "k_fx", ("g_fwd",))
+                Reaction(
+                    f"fx{c}_{s}", (f"x{c}_{s}",), (f"x{c}_{s}", f"{out}_{s}"), "k_fx", ("g_fwd",)
+                )
             )
         for a in _SIGNS:
             for b in _SIGNS:
@@ -295,7 +301,9 @@ def _forward_reactions(channels: list[str], out: str, horizon: float, bias: floa
                     )
                 )
     if bias != 0.0:
-        reactions.append(Reaction("fh", (), (f"{out}_{'p' if bias > 0 else 'm'}",), "k_fh", ("g_fwd",)))
+        reactions.append(
+            Reaction("fh", (), (f"{out}_{'p' if bias > 0 else 'm'}",), "k_fh", ("g_fwd",))
+        )
     return reactions
 
 
@@ -340,7 +348,9 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
         ``circuit.clock.end_time`` leaves the learned parameters in the parameter species.
     """
     if task not in TASKS:
-        raise InputError(f"The task parameter of compile_linear must be one of {TASKS}. Got {task!r}.")
+        raise InputError(
+            f"The task parameter of compile_linear must be one of {TASKS}. Got {task!r}."
+        )
     config = config or LinearConfig()
     if data.y is None:
         raise DataError(f"{data.name}: training data needs a target column.")
@@ -368,7 +378,10 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
             loads[f"x{c}_m"] = [m for _, m in column]
     for c, theta in zip(channels, config.init, strict=True):
         plus, minus = rails(theta)
-        species += [Species(f"p{c}_p", plus, Role.PARAMETER), Species(f"p{c}_m", minus, Role.PARAMETER)]
+        species += [
+            Species(f"p{c}_p", plus, Role.PARAMETER),
+            Species(f"p{c}_m", minus, Role.PARAMETER),
+        ]
     species += [Species("e_p", 0.0, Role.ERROR), Species("e_m", 0.0, Role.ERROR)]
     # the error starts at −t: rails (max(−t, 0), max(t, 0))
     err = [rails(-t) for t in targets]
@@ -453,10 +466,16 @@ def inference_network(
     species = []
     for c in channels:
         init = rails(float(config.augmentation)) if c == "b" else (0.0, 0.0)  # type: ignore[arg-type]
-        species += [Species(f"x{c}_p", init[0], Role.INPUT), Species(f"x{c}_m", init[1], Role.INPUT)]
+        species += [
+            Species(f"x{c}_p", init[0], Role.INPUT),
+            Species(f"x{c}_m", init[1], Role.INPUT),
+        ]
     for c, t in zip(channels, theta, strict=True):
         plus, minus = rails(t)
-        species += [Species(f"p{c}_p", plus, Role.PARAMETER), Species(f"p{c}_m", minus, Role.PARAMETER)]
+        species += [
+            Species(f"p{c}_p", plus, Role.PARAMETER),
+            Species(f"p{c}_m", minus, Role.PARAMETER),
+        ]
     species += [Species("yhat_p", 0.0, Role.OUTPUT), Species("yhat_m", 0.0, Role.OUTPUT)]
     params = [
         *_forward_parameters(len(channels), config.horizon, config.bias),
