@@ -28,9 +28,14 @@ _BINARY = {"+": 4, "-": 4, "*": 5, "/": 5, "^": 6, ">=": 3, ">": 3, "<": 3, "<="
 
 @dataclass(frozen=True)
 class Const:
-    """A finite number."""
+    """A finite number, optionally with a unit id (written as ``5 mole_per_litre``).
+
+    Giving every literal its unit lets libSBML's unit-consistency check pass without the
+    "literal numbers with undeclared units" warnings.
+    """
 
     value: float
+    unit: str | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.value):
@@ -87,7 +92,9 @@ def to_infix(expr: Expr) -> str:
 def _render(expr: Expr, parent: int) -> str:
     if isinstance(expr, Const):
         text = format_number(expr.value)
-        return f"({text})" if expr.value < 0 else text
+        if expr.unit:
+            text = f"{text} {expr.unit}"
+        return f"({text})" if expr.value < 0 or expr.unit else text
     if isinstance(expr, Sym):
         return expr.name
     if expr.op == "piecewise":
@@ -110,7 +117,7 @@ def symbols(expr: Expr) -> Iterator[str]:
             yield from symbols(arg)
 
 
-def balanced_lookup(index: Expr, values: Sequence[float]) -> Expr:
+def balanced_lookup(index: Expr, values: Sequence[float], unit: str | None = None) -> Expr:
     """Return ``values[index]`` for an integer-valued ``index`` as a balanced piecewise tree.
 
     The tree has depth ``ceil(log2(len(values)))`` and only two-way ``piecewise`` nodes, so no
@@ -121,15 +128,19 @@ def balanced_lookup(index: Expr, values: Sequence[float]) -> Expr:
     if not values:
         raise ValueError("The values parameter of balanced_lookup must not be empty.")
     vals = [float(v) for v in values]
-    return _tree(index, vals, 0, len(vals))
+    return _tree(index, vals, 0, len(vals), unit)
 
 
-def _tree(index: Expr, vals: list[float], lo: int, hi: int) -> Expr:
+def _tree(index: Expr, vals: list[float], lo: int, hi: int, unit: str | None) -> Expr:
     first = vals[lo]
     if all(v == first for v in vals[lo:hi]):
-        return Const(first)
+        return Const(first, unit)
     mid = (lo + hi) // 2
     return Op(
         "piecewise",
-        (_tree(index, vals, lo, mid), Op("<", (index, Const(mid))), _tree(index, vals, mid, hi)),
+        (
+            _tree(index, vals, lo, mid, unit),
+            Op("<", (index, Const(mid, "dimensionless"))),
+            _tree(index, vals, mid, hi, unit),
+        ),
     )

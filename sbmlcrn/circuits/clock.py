@@ -29,6 +29,9 @@ from ..network import Event, Parameter, Role
 
 __all__ = ["Phase", "PhaseClock"]
 
+_DIMLESS = "dimensionless"
+_CONC = "mole_per_litre"
+
 
 @dataclass(frozen=True)
 class Phase:
@@ -129,27 +132,29 @@ class PhaseClock:
             t = Sym(f"t_{phase.name}")
             trigger = Op("&&", (Op(">=", (Sym("time"), t)), Op("<", (Sym("time"), Sym("t_end")))))
             assignments: list[tuple[str, Expr]] = [
-                (g, Const(1.0 if g in phase.gates else 0.0)) for g in all_gates
+                (g, Const(1.0 if g in phase.gates else 0.0, _DIMLESS)) for g in all_gates
             ]
             offset = self.offset(j)
             if j == 0:
-                nxt: Expr = Op("*", (Op("+", (step, Const(1.0))), period))
-                assignments += [(sid, balanced_lookup(idx, v)) for sid, v in loads.items()]
-                assignments += [(sid, Const(v)) for sid, v in (clears or {}).items()]
-                last = Const(float(self.n_samples - 1))
+                one = Const(1.0, _DIMLESS)
+                nxt: Expr = Op("*", (Op("+", (step, one)), period))
+                assignments += [(sid, balanced_lookup(idx, v, _CONC)) for sid, v in loads.items()]
+                assignments += [(sid, Const(v, _CONC)) for sid, v in (clears or {}).items()]
+                last = Const(float(self.n_samples - 1), _DIMLESS)
+                zero = Const(0.0, _DIMLESS)
                 assignments += [
-                    ("step", Op("+", (step, Const(1.0)))),
+                    ("step", Op("+", (step, one))),
                     (
                         "idx",
                         Op(
                             "piecewise",
-                            (Const(0.0), Op(">=", (idx, last)), Op("+", (idx, Const(1.0)))),
+                            (zero, Op(">=", (idx, last)), Op("+", (idx, one))),
                         ),
                     ),
                 ]
             else:
                 # ``step`` was advanced by this cycle's first event: it is the next cycle.
-                nxt = Op("+", (Op("*", (step, period)), Const(offset)))
+                nxt = Op("+", (Op("*", (step, period)), Const(offset, "second")))
             assignments.append((t.name, nxt))
             events.append(Event(f"ev_{phase.name}", trigger, tuple(assignments)))
         return tuple(events)
