@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _number(option: str, *, integer: bool = False):  # noqa: ANN202 - argparse type
+def _number(option: str, *, integer: bool = False):
     def parse(text: str) -> float | int:
         try:
             value = float(text)
@@ -97,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(quiet: bool):  # noqa: ANN202 - callable
+def _progress(quiet: bool):
     if quiet:
         return None
     return lambda msg: print(f"[sbmlcrn] {msg}", file=sys.stderr, flush=True)

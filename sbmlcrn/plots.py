@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 __all__ = ["plot_decision", "plot_loss"]
 
 
-def _pyplot():  # noqa: ANN202 - matplotlib.pyplot module
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -41,6 +41,10 @@ def plot_loss(run: TrainingRun, path: str | Path) -> Path:
     bx.set_ylabel("parameter (p⁺ − p⁻)")
     bx.set_title(f"parameters (max |CRN − ref| = {run.max_abs_deviation:.1e})")
     bx.legend(fontsize="small")
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax, bx):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)

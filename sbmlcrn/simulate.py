@@ -106,7 +106,7 @@ def roadrunner_version() -> str:
     return str(roadrunner.__version__)
 
 
-def _load(sbml: str):  # noqa: ANN202 - returns a roadrunner.RoadRunner
+def _load(sbml: str):
     import roadrunner
 
     roadrunner.Config.setValue(roadrunner.Config.LLVM_BACKEND, roadrunner.Config.LLJIT)

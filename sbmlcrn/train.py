@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import shutil
 import sys
@@ -389,6 +390,9 @@ def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
             )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 directories
     try:
         (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
         (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")

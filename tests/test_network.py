@@ -55,11 +55,7 @@ def test_valid_network_builds_and_counts() -> None:
         ({"species": (Species("A"), Species("A"))}, "used twice"),
         ({"reactions": (Reaction("r1", ("A",), ("B",), "g"),)}, "must be a rate parameter"),
         (
-            {
-                "events": (
-                    Event("ev", Op(">=", (Sym("time"), Const(1.0))), (("A", Sym("B")),)),
-                )
-            },
+            {"events": (Event("ev", Op(">=", (Sym("time"), Const(1.0))), (("A", Sym("B")),)),)},
             "computed from species",
         ),
         (
@@ -67,7 +63,10 @@ def test_valid_network_builds_and_counts() -> None:
                 "events": (
                     Event(
                         "ev",
-                        Op("&&", (Op(">=", (Sym("time"), Const(1.0))), Op(">", (Sym("A"), Const(0.0))))),
+                        Op(
+                            "&&",
+                            (Op(">=", (Sym("time"), Const(1.0))), Op(">", (Sym("A"), Const(0.0)))),
+                        ),
                         (("g", Const(0.0)),),
                     ),
                 )

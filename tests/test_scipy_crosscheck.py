@@ -26,7 +26,10 @@ def test_one_phase_matches_scipy(phase: str) -> None:
     data, _, _ = linear_data(10, 3, seed=7)
     compiled = compile_linear("regression", data, LinearConfig(horizon=0.7, lr=0.2, bias=0.3))
     net = compiled.network
-    gates = {"g_fwd": 1.0 if phase == "forward" else 0.0, "g_bwd": 1.0 if phase == "backward" else 0.0}
+    gates = {
+        "g_fwd": 1.0 if phase == "forward" else 0.0,
+        "g_bwd": 1.0 if phase == "backward" else 0.0,
+    }
     # Load sample 4 by hand; in the backward phase the error species holds a signed value.
     x = compiled.inputs[4]
     init: dict[str, float] = {}
