@@ -44,7 +44,7 @@ def test_solver_failure_is_a_simulation_error() -> None:
         (Parameter("k", 1.0),),
         (Reaction("r", ("A", "A"), ("A", "A", "A"), "k"),),
     )
-    with pytest.raises(SimulationError, match="failed to integrate.*CV_TOO_MUCH_WORK"):
+    with pytest.raises(SimulationError, match=r"failed to integrate.*CV_TOO_MUCH_WORK"):
         simulate(to_sbml(net), [0.0, 2.0], tolerances=Tolerances(max_steps=5000))
 
 
