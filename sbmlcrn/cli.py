@@ -106,9 +106,10 @@ def _progress(quiet: bool):
 def _cmd_train(args: argparse.Namespace) -> int:
     from .circuits.linear import LinearConfig
     from .data import read_csv
-    from .train import circuit_task, save_run, train
+    from .train import check_out_dir, circuit_task, save_run, train
 
     circuit_task(args.circuit)
+    check_out_dir(args.out)
     config = LinearConfig(
         horizon=args.horizon,
         lr=args.lr,

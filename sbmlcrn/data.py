@@ -133,8 +133,8 @@ def read_csv(
             raise DataError(f"{label}: is not a valid CSV file ({exc}).") from exc
     if len(rows) < min_rows:
         raise DataError(
-            f"{label}: has {len(rows)} data rows; at least {min_rows} "
-            f"{'is' if min_rows == 1 else 'are'} needed."
+            f"{label}: has {len(rows)} data row{'' if len(rows) == 1 else 's'}; at least "
+            f"{min_rows} {'is' if min_rows == 1 else 'are'} needed."
         )
     table = np.array(rows, dtype=float).reshape(len(rows), len(names))
     if target is not None and target in names:

@@ -44,6 +44,7 @@ __all__ = [
     "CIRCUITS",
     "TrainedModel",
     "TrainingRun",
+    "check_out_dir",
     "circuit_task",
     "effective_model",
     "load_model",
@@ -165,6 +166,8 @@ def train(
             f"The test data's input columns {list(test.features)} differ from the training "
             f"data's {list(data.features)}."
         )
+    if test is not None and test.y is not None:
+        encode_targets(task, test.y, config or LinearConfig(), source=test.name)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     compiled = compile_linear(task, data, config)
@@ -247,7 +250,7 @@ def evaluate(
         raise DataError(f"{data.name}: evaluation needs a target column.")
     if task == "regression":
         return {"mse": float(np.mean((predictions - data.y) ** 2)), "n": float(len(data))}
-    encode_targets(task, data.y, config)  # checks the labels
+    encode_targets(task, data.y, config, source=data.name)  # checks the labels
     return {"accuracy": float(np.mean(predictions == data.y)), "n": float(len(data))}
 
 
@@ -373,13 +376,8 @@ def result_dict(run: TrainingRun) -> dict[str, Any]:
     }
 
 
-def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
-    """Write ``model.xml``, ``model.ant``, ``result.json`` and plots into directory ``out``.
-
-    Files go to a temporary sibling directory first, which replaces ``out`` only when
-    everything is written. An existing ``out`` is replaced only if it is empty or holds a
-    previous run (a ``result.json``); any other existing path is refused.
-    """
+def check_out_dir(out: str | Path) -> Path:
+    """Refuse an output path that :func:`save_run` must not replace (see there)."""
     target = Path(out)
     if target.exists():
         if not target.is_dir():
@@ -388,6 +386,17 @@ def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
             raise InputError(
                 f"--out {target}: exists and is not a previous sbmlcrn run; choose another path."
             )
+    return target
+
+
+def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
+    """Write ``model.xml``, ``model.ant``, ``result.json`` and plots into directory ``out``.
+
+    Files go to a temporary sibling directory first, which replaces ``out`` only when
+    everything is written. An existing ``out`` is replaced only if it is empty or holds a
+    previous run (a ``result.json``); any other existing path is refused.
+    """
+    target = check_out_dir(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     umask = os.umask(0)

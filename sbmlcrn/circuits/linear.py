@@ -243,16 +243,19 @@ class LinearCircuit:
         return [mids[e * self.clock.n_samples] for e in range(self.config.epochs)]
 
 
-def encode_targets(task: str, y: np.ndarray, config: LinearConfig) -> np.ndarray:
+def encode_targets(
+    task: str, y: np.ndarray, config: LinearConfig, *, source: str = "the data"
+) -> np.ndarray:
     """Regression targets of the circuit: ``y`` itself, or class values for labels 0/1."""
     if task == "regression":
         return np.asarray(y, dtype=float)
     labels = np.asarray(y, dtype=float)
-    bad = labels[(labels != 0) & (labels != 1)]
+    bad = np.flatnonzero((labels != 0) & (labels != 1))
     if bad.size:
+        more = f" (and {bad.size - 1} more)" if bad.size > 1 else ""
         raise DataError(
-            "Classification needs labels 0 and 1 in the target column. "
-            f"Got {bad[0]!r} (and {bad.size - 1} more) instead."
+            f"{source}: classification needs labels 0 and 1 in the target column; "
+            f"data row {bad[0] + 1} has {float(labels[bad[0]]):g}{more}."
         )
     lo, hi = config.class_values
     return np.where(labels == 1, hi, lo)
@@ -356,7 +359,7 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
         raise DataError(f"{data.name}: training data needs a target column.")
     if len(data) < 2:
         raise DataError(f"{data.name}: has {len(data)} rows; training needs at least 2.")
-    targets = encode_targets(task, data.y, config)
+    targets = encode_targets(task, data.y, config, source=data.name)
     fmap = FeatureMap.fit(data.x, config.standardize, config.augmentation)
     x_tilde = fmap(data.x)
     config = _resolve(config, x_tilde)
