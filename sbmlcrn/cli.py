@@ -12,6 +12,7 @@ import csv
 import io
 import math
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -98,9 +99,21 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _progress(quiet: bool):
+    """Progress lines on stderr; per-epoch lines at most one every 2 s (and the last one)."""
     if quiet:
         return None
-    return lambda msg: print(f"[sbmlcrn] {msg}", file=sys.stderr, flush=True)
+    last = [-math.inf]
+
+    def show(msg: str) -> None:
+        now = time.monotonic()
+        if msg.startswith("epoch "):
+            done, total = msg.split()[1].split("/")
+            if done != total and now - last[0] < 2.0:
+                return
+        last[0] = now
+        print(f"[sbmlcrn] {msg}", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

@@ -13,10 +13,11 @@ and clock.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -123,6 +124,8 @@ def simulate(
     *,
     species: Sequence[str] | None = None,
     tolerances: Tolerances | None = None,
+    breakpoints: Sequence[float] = (),
+    progress: Callable[[float, float], None] | None = None,
 ) -> SimulationResult:
     """Simulate SBML text from t = 0 and sample it at ``times``.
 
@@ -136,6 +139,12 @@ def simulate(
         Species ids to sample (default: every floating species).
     tolerances
         Integrator settings (default :class:`Tolerances`).
+    breakpoints
+        Output times (members of ``times``) at which the integration is split so that
+        ``progress`` can report; choose times where no event fires. The model state carries
+        over, so the trajectory is the same as without breakpoints.
+    progress
+        Called with ``(t, end_time)`` after each segment.
 
     Returns
     -------
@@ -162,10 +171,20 @@ def simulate(
     integrator.setValue("stiff", bool(tol.stiff))
     ids = list(species) if species is not None else list(rr.model.getFloatingSpeciesIds())
     selections = ["time", *(f"[{s}]" for s in ids)]
+    cuts = sorted({int(np.searchsorted(grid, b)) for b in breakpoints if 0 < b < grid[-1]})
+    if any(grid[i] not in breakpoints for i in cuts):
+        raise SimulationError("The breakpoints parameter of simulate must be output times.")
+    bounds = [0, *cuts, grid.size - 1]
     messages: list[str] = []
+    pieces = []
     try:
-        with _captured_output(messages):
-            out = rr.simulate(times=grid, selections=selections)
+        for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+            with _captured_output(messages):
+                piece = np.array(rr.simulate(times=grid[lo : hi + 1], selections=selections))
+            pieces.append(piece if k == 0 else piece[1:])
+            if progress is not None:
+                progress(float(grid[hi]), float(grid[-1]))
+        out = np.vstack(pieces)
     except Exception as exc:
         detail = f" ({messages[-1]})" if messages else ""
         raise SimulationError(f"RoadRunner failed to integrate the model: {exc}{detail}") from exc

@@ -187,7 +187,20 @@ def train(
     pspecies = compiled.parameter_species
     watched = ["e_p", "e_m", *(s for pair in pspecies.values() for s in pair)]
     t0 = time.perf_counter()
-    sim = simulate(sbml, grid, species=watched, tolerances=tolerances)
+    n_epochs = cfg.epochs
+
+    def epoch_done(t: float, end_time: float) -> None:
+        done = n_epochs if t >= end_time else epoch_times.index(t)
+        say(f"epoch {done}/{n_epochs} simulated")
+
+    sim = simulate(
+        sbml,
+        grid,
+        species=watched,
+        tolerances=tolerances,
+        breakpoints=epoch_times[1:],  # mid-forward: no event fires there
+        progress=epoch_done if progress is not None else None,
+    )
     timings["simulate_s"] = time.perf_counter() - t0
 
     def signed(pair: tuple[str, str], times: list[float]) -> np.ndarray:
