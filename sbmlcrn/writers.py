@@ -55,6 +55,7 @@ _UNITS: dict[str, list[tuple[int, int]]] = {
         (libsbml.UNIT_KIND_SECOND, -1),
     ],
     "mole_per_litre": [(libsbml.UNIT_KIND_MOLE, 1), (libsbml.UNIT_KIND_LITRE, -1)],
+    "square_metre": [(libsbml.UNIT_KIND_METRE, 2)],
 }
 _ORDER_UNITS = {0: "mole_per_litre_per_second", 1: "per_second", 2: "litre_per_mole_per_second"}
 _ANTIMONY_UNITS = {
@@ -62,6 +63,7 @@ _ANTIMONY_UNITS = {
     "litre_per_mole_per_second": "litre / (mole * second)",
     "mole_per_litre_per_second": "mole / (litre * second)",
     "mole_per_litre": "mole / litre",
+    "square_metre": "metre^2",
 }
 
 
@@ -122,6 +124,8 @@ def to_antimony(network: Network) -> str:
         "  unit substance = mole",
         "  unit volume = litre",
         "  unit extent = mole",
+        "  unit length = metre",
+        "  unit area = metre^2",
     ]
     for uid, text in sorted(_ANTIMONY_UNITS.items()):
         lines.append(f"  unit {uid} = {text}")
@@ -189,6 +193,8 @@ def to_sbml(network: Network) -> str:
         ("setSubstanceUnits", "mole"),
         ("setExtentUnits", "mole"),
         ("setVolumeUnits", "litre"),
+        ("setLengthUnits", "metre"),
+        ("setAreaUnits", "square_metre"),
     ):
         _check(getattr(model, attr)(unit), attr)
     for uid, parts in sorted(_UNITS.items()):

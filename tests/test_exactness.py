@@ -9,9 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sbmlcrn.circuits.linear import LinearConfig
+from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.data import Dataset
+from sbmlcrn.simulate import simulate
 from sbmlcrn.train import effective_model, train
+from sbmlcrn.writers import to_sbml
 
 from .helpers import linear_data
 
@@ -66,3 +68,16 @@ def test_noisy_test_mse_close_to_least_squares() -> None:
     run = train("linear-regression", data, test=test)  # defaults, no tuning
     assert run.test is not None
     assert run.test["mse"] <= 1.10 * lsq_mse
+
+
+def test_parameters_stay_learned_after_the_end_time() -> None:
+    """A simulator run past t_end must not keep training (ev_stop switches the gates off)."""
+    data, _, _ = linear_data(8, 2, seed=6, noise=0.2)
+    circuit = compile_linear("regression", data, LinearConfig(epochs=2))
+    end = circuit.clock.end_time
+    res = simulate(to_sbml(circuit.network), [0.0, end, end + 7.3])
+    for plus, minus in circuit.parameter_species.values():
+        at_end = res[plus][1] - res[minus][1]
+        later = res[plus][2] - res[minus][2]
+        assert abs(later - at_end) <= 1e-9
+    assert res.final["g_fwd"] == 0.0 and res.final["g_bwd"] == 0.0

@@ -11,8 +11,10 @@ sample index ``idx`` by balanced ``piecewise`` trees (depth ⌈log₂ n⌉, neve
 ``piecewise``, which COPASI drops from 33 branches on). SBML evaluates every assignment of an
 event before applying any, so that event reads the data at the *current* ``idx`` and advances
 ``idx`` and ``step`` in the same firing: the lookups see the old index, which is the sample of
-this cycle. The trigger of each event is ``time >= t_j && time < t_end``, so nothing fires at
-or after the training end time, whatever end time a simulator is given.
+this cycle. The trigger of each phase event is ``time >= t_j && time < t_end``, so no sample is
+loaded at or after the training end time, and one more event, ``ev_stop`` (``time >= t_end``),
+switches every gate off: a simulator given a later end time returns the same trained parameters
+(without it the last backward phase would go on updating them — found by a COPASI cross-check).
 
 Decision: every epoch visits the samples in the same order (the order of the data), as the
 authors' code did; shuffling per epoch would need a lookup over ``n_samples × epochs`` entries.
@@ -110,7 +112,7 @@ class PhaseClock:
         loads: Mapping[str, Sequence[float]],
         clears: Mapping[str, float] | None = None,
     ) -> tuple[Event, ...]:
-        """One self-rescheduling event per phase.
+        """One self-rescheduling event per phase, and ``ev_stop`` at the end time.
 
         Parameters
         ----------
@@ -157,4 +159,7 @@ class PhaseClock:
                 nxt = Op("+", (Op("*", (step, period)), Const(offset, "second")))
             assignments.append((t.name, nxt))
             events.append(Event(f"ev_{phase.name}", trigger, tuple(assignments)))
+        stop = Op(">=", (Sym("time"), Sym("t_end")))
+        off = tuple((g, Const(0.0, _DIMLESS)) for g in all_gates)
+        events.append(Event("ev_stop", stop, off))
         return tuple(events)
