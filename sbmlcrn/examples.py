@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .circuits.linear import LinearConfig, compile_linear
+from .circuits.linear import compile_linear
 from .data import authors_linear_classification, authors_linear_regression
+from .reproduce import AUTHORS_REGRESSION
 from .writers import to_antimony, to_sbml
 
 __all__ = ["example_models"]
@@ -12,19 +13,7 @@ __all__ = ["example_models"]
 def example_models() -> dict[str, str]:
     """File name → text of every example model, built from the built-in data."""
     train, _ = authors_linear_regression()
-    authors = compile_linear(
-        "regression",
-        train,
-        LinearConfig(
-            horizon=0.5,
-            lr=0.1,
-            epochs=5,
-            augmentation=None,
-            bias=0.1,
-            standardize=False,
-            init=(0.3321, 0.3455),
-        ),
-    )
+    authors = compile_linear("regression", train, AUTHORS_REGRESSION)
     classifier = compile_linear("classification", authors_linear_classification(n=101, seed=0))
     out = {}
     for stem, circuit in (

@@ -28,7 +28,33 @@ from .data import Dataset, authors_linear_classification, authors_linear_regress
 from .train import TrainingRun, predict, save_run, train
 from .writers import write_atomic
 
-__all__ = ["ReproRow", "format_table", "run_reproduce"]
+__all__ = [
+    "AUTHORS_CLASSIFICATION",
+    "AUTHORS_REGRESSION",
+    "ReproRow",
+    "format_table",
+    "run_reproduce",
+]
+
+#: The authors' linear-regression run: raw inputs, no offset, their fixed bias and θ₀.
+AUTHORS_REGRESSION = LinearConfig(
+    horizon=0.5,
+    lr=0.1,
+    epochs=5,
+    augmentation=None,
+    bias=0.1,
+    standardize=False,
+    init=(0.3321, 0.3455),
+)
+#: The authors' linear-classification settings: raw inputs, no offset, targets 0/4.
+AUTHORS_CLASSIFICATION = LinearConfig(
+    horizon=0.8,
+    lr=0.01,
+    epochs=10,
+    augmentation=None,
+    standardize=False,
+    class_values=(0.0, 4.0),
+)
 
 
 @dataclass(frozen=True)
@@ -73,16 +99,7 @@ def run_reproduce(
         runs[slug] = r
         return r, time.perf_counter() - t0
 
-    authors_cfg = LinearConfig(
-        horizon=0.5,
-        lr=0.1,
-        epochs=5,
-        augmentation=None,
-        bias=0.1,
-        standardize=False,
-        init=(0.3321, 0.3455),
-    )
-    r, s = run("linreg-authors", "linear-regression", train_lr, val_lr, authors_cfg)
+    r, s = run("linreg-authors", "linear-regression", train_lr, val_lr, AUTHORS_REGRESSION)
     assert r.test is not None
     rows.append(
         ReproRow(
@@ -118,16 +135,8 @@ def run_reproduce(
         )
     )
 
-    cls_cfg = LinearConfig(
-        horizon=0.8,
-        lr=0.01,
-        epochs=10,
-        augmentation=None,
-        standardize=False,
-        class_values=(0.0, 4.0),
-    )
     for slug, name, cfg in (
-        ("lincls-authors", "linear classification, authors' settings", cls_cfg),
+        ("lincls-authors", "linear classification, authors' settings", AUTHORS_CLASSIFICATION),
         ("lincls-defaults", "linear classification, sbmlcrn defaults", None),
     ):
         r, s = run(slug, "linear-classification", cls, None, cfg)
