@@ -235,14 +235,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SbmlcrnError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        return 1
+    except MemoryError:
+        print("error: out of memory; use fewer samples or epochs", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted; no output was written", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -123,7 +123,7 @@ def read_csv(
                     continue
                 if len(row) != len(names):
                     raise DataError(
-                        f"{label}: row {lineno} has {len(row)} cells but the header has "
+                        f"{label}: line {lineno} has {len(row)} cells but the header has "
                         f"{len(names)}."
                     )
                 rows.append([_cell(label, lineno, names[j], c) for j, c in enumerate(row)])
@@ -167,11 +167,11 @@ def _cell(label: str, lineno: int, column: str, text: str) -> float:
         value = float(text)
     except ValueError:
         raise DataError(
-            f"{label}: row {lineno}, column {column!r}: {text.strip()!r} is not a number."
+            f"{label}: line {lineno}, column {column!r}: {text.strip()!r} is not a number."
         ) from None
     if not math.isfinite(value):
         raise DataError(
-            f"{label}: row {lineno}, column {column!r}: {text.strip()!r} is not finite."
+            f"{label}: line {lineno}, column {column!r}: {text.strip()!r} is not finite."
         )
     return value
 

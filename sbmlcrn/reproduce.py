@@ -25,6 +25,7 @@ import numpy as np
 
 from .circuits.linear import LinearConfig
 from .data import Dataset, authors_linear_classification, authors_linear_regression
+from .errors import InputError
 from .train import TrainingRun, predict, save_run, train
 from .writers import write_atomic
 
@@ -32,6 +33,7 @@ __all__ = [
     "AUTHORS_CLASSIFICATION",
     "AUTHORS_REGRESSION",
     "ReproRow",
+    "check_reproduce_out",
     "format_table",
     "run_reproduce",
 ]
@@ -84,6 +86,8 @@ def run_reproduce(
 ) -> list[ReproRow]:
     """Run every experiment; with ``out``, also write runs, plots and ``report.md``."""
     say = progress or (lambda _m: None)
+    if out is not None:
+        check_reproduce_out(out)
     resolution = 20 if quick else 60
     rows: list[ReproRow] = []
     runs: dict[str, TrainingRun] = {}
@@ -157,6 +161,30 @@ def run_reproduce(
     if out is not None:
         _write_report(Path(out), rows, runs, quick)
     return rows
+
+
+SLUGS = ("linreg-authors", "linreg-defaults", "lincls-authors", "lincls-defaults")
+
+
+def check_reproduce_out(out: str | Path) -> Path:
+    """Refuse an ``--out`` that is not empty, new, or a previous reproduce report."""
+    from .train import check_out_dir
+
+    target = Path(out).resolve()
+    if target.exists():
+        if not target.is_dir():
+            raise InputError(f"--out {out}: exists and is not a directory.")
+        names = {p.name for p in target.iterdir()}
+        if names - {"report.md", "results.json", *SLUGS}:
+            raise InputError(
+                f"--out {out}: exists and is not a previous 'sbmlcrn reproduce' report; "
+                "choose another path."
+            )
+        for slug in SLUGS:
+            check_out_dir(target / slug)
+    else:
+        check_out_dir(target)
+    return target
 
 
 def format_table(rows: list[ReproRow]) -> str:

@@ -35,13 +35,14 @@ from .circuits.linear import (
     rails,
 )
 from .data import Dataset
-from .errors import DataError, InputError
+from .errors import DataError, InputError, SimulationError
 from .reference import ReferenceRun, linear_sgd
 from .simulate import Tolerances, roadrunner_version, simulate, simulate_batch
 from .writers import to_antimony, to_sbml
 
 __all__ = [
     "CIRCUITS",
+    "RUN_FILES",
     "TrainedModel",
     "TrainingRun",
     "check_out_dir",
@@ -134,6 +135,7 @@ def train(
     config: LinearConfig | None = None,
     tolerances: Tolerances | None = None,
     progress: Callable[[str], None] | None = None,
+    max_deviation: float = 1e-6,
 ) -> TrainingRun:
     """Train ``circuit`` on ``data`` by simulating its one SBML training model.
 
@@ -152,6 +154,10 @@ def train(
         CVODE settings.
     progress
         Called with a short status line before each stage.
+    max_deviation
+        Largest accepted difference between the CRN's and the reference's parameters,
+        relative to ``max(1, max |θ|)``; a larger one raises
+        :class:`~sbmlcrn.errors.SimulationError` instead of returning wrong parameters.
 
     Returns
     -------
@@ -193,14 +199,37 @@ def train(
         done = n_epochs if t >= end_time else epoch_times.index(t)
         say(f"epoch {done}/{n_epochs} simulated")
 
-    sim = simulate(
-        sbml,
-        grid,
-        species=watched,
-        tolerances=tolerances,
-        breakpoints=epoch_times[1:],  # mid-forward: no event fires there
-        progress=epoch_done if progress is not None else None,
+    t0 = time.perf_counter()
+    ref = linear_sgd(
+        compiled.inputs,
+        compiled.targets,
+        compiled.theta0,
+        horizon=cfg.horizon,
+        lr=float(cfg.lr),  # type: ignore[arg-type]
+        epochs=cfg.epochs,
+        bias=cfg.bias,
     )
+    timings["reference_s"] = time.perf_counter() - t0
+    if not np.all(np.isfinite(ref.theta)) or float(np.max(np.abs(ref.theta))) > 1e12:
+        raise InputError(
+            f"SGD diverges with learning rate {cfg.lr:.3g} and horizon {cfg.horizon:g} on this "
+            "data; lower --lr or --horizon."
+        )
+    try:
+        sim = simulate(
+            sbml,
+            grid,
+            species=watched,
+            tolerances=tolerances,
+            breakpoints=epoch_times[1:],  # mid-forward: no event fires there
+            progress=epoch_done if progress is not None else None,
+        )
+    except SimulationError as exc:
+        raise SimulationError(
+            f"{exc} — the training model could not be simulated; values of very different "
+            "scales make it stiff: keep inputs and targets standardised (the default), or "
+            "change --lr, --horizon or --annihilation."
+        ) from exc
     timings["simulate_s"] = time.perf_counter() - t0
 
     def signed(pair: tuple[str, str], times: list[float]) -> np.ndarray:
@@ -213,20 +242,15 @@ def train(
     errors = signed(("e_p", "e_m"), err_times).reshape(cfg.epochs, len(data))
     train_loss = 0.5 * np.mean(errors**2, axis=1)
 
-    t0 = time.perf_counter()
-    ref = linear_sgd(
-        compiled.inputs,
-        compiled.targets,
-        compiled.theta0,
-        horizon=cfg.horizon,
-        lr=float(cfg.lr),  # type: ignore[arg-type]
-        epochs=cfg.epochs,
-        bias=cfg.bias,
-    )
-    timings["reference_s"] = time.perf_counter() - t0
     deviation = float(np.max(np.abs(np.array(list(learned.values())) - ref.theta)))
-    if not math.isfinite(deviation):
-        raise InputError("Training diverged (non-finite parameters); lower --lr or --horizon.")
+    scale = max(1.0, float(np.max(np.abs(ref.theta))))
+    if not math.isfinite(deviation) or deviation > max_deviation * scale:
+        raise SimulationError(
+            f"The parameters the chemistry learned differ from the reference SGD by "
+            f"{deviation:.3g} (allowed: {max_deviation:g} x max(1, |theta|) = "
+            f"{max_deviation * scale:.3g}); the model is numerically unreliable with these "
+            "settings (an extreme --annihilation or --horizon, or unscaled data)."
+        )
 
     run_model = TrainedModel(circuit, data.features, cfg, compiled.feature_map, learned)
     metrics = None
@@ -262,9 +286,9 @@ def evaluate(
     if data.y is None:
         raise DataError(f"{data.name}: evaluation needs a target column.")
     if task == "regression":
-        return {"mse": float(np.mean((predictions - data.y) ** 2)), "n": float(len(data))}
+        return {"mse": float(np.mean((predictions - data.y) ** 2)), "n": len(data)}
     encode_targets(task, data.y, config, source=data.name)  # checks the labels
-    return {"accuracy": float(np.mean(predictions == data.y)), "n": float(len(data))}
+    return {"accuracy": float(np.mean(predictions == data.y)), "n": len(data)}
 
 
 def predict(
@@ -295,7 +319,7 @@ def predict(
         ["yhat_p", "yhat_m"],
         tolerances=tolerances,
     )
-    y_hat = np.asarray(out["yhat_p"]) - np.asarray(out["yhat_m"])
+    y_hat = model.feature_map.decode_output(np.asarray(out["yhat_p"]) - np.asarray(out["yhat_m"]))
     if model.task == "classification":
         lo, hi = model.config.class_values
         return (y_hat > 0.5 * (lo + hi)).astype(float)
@@ -306,7 +330,8 @@ def effective_model(model: TrainedModel) -> dict[str, Any]:
     """The learned predictor as an affine function of the *raw* inputs.
 
     ``ŷ = Σ_i coef_i · x_i + intercept``, from ``ŷ = Σ x̃ (1 + T θ) + D T h`` and the loading
-    step. Reporting only: the network itself never uses these numbers.
+    step, in raw target units (the target scaling undone). For classifiers, label 1 is
+    predicted where ``ŷ > threshold``. Reporting only: the network never uses these numbers.
     """
     cfg = model.config
     theta = model.theta()
@@ -318,10 +343,16 @@ def effective_model(model: TrainedModel) -> dict[str, Any]:
     intercept = float(-np.sum(mean * coef)) + len(theta) * cfg.horizon * cfg.bias
     if cfg.augmentation is not None:
         intercept += float(cfg.augmentation) * float(gain[d])
-    return {
+    fmap = model.feature_map
+    coef = coef * fmap.target_scale
+    intercept = fmap.target_mean + fmap.target_scale * intercept
+    out: dict[str, Any] = {
         "coef": dict(zip(model.features, map(float, coef), strict=True)),
-        "intercept": intercept,
+        "intercept": float(intercept),
     }
+    if model.task == "classification":
+        out["threshold"] = 0.5 * (cfg.class_values[0] + cfg.class_values[1])
+    return out
 
 
 def software_versions() -> dict[str, str]:
@@ -389,24 +420,42 @@ def result_dict(run: TrainingRun) -> dict[str, Any]:
     }
 
 
+#: The files :func:`save_run` writes; a directory holding anything else is not replaced.
+RUN_FILES = frozenset({"model.xml", "model.ant", "result.json", "loss.png", "decision.png"})
+
+
 def check_out_dir(out: str | Path) -> Path:
-    """Refuse an output path that :func:`save_run` must not replace (see there)."""
-    target = Path(out)
+    """Refuse an output path that :func:`save_run` must not write or replace.
+
+    ``out`` may not exist yet (its nearest existing ancestor must be a directory), may be an
+    empty directory, or may be a previous run holding only the files of a run.
+    """
+    target = Path(out).resolve()
     if target.exists():
         if not target.is_dir():
-            raise InputError(f"--out {target}: exists and is not a directory.")
-        if any(target.iterdir()) and not (target / "result.json").exists():
+            raise InputError(f"--out {out}: exists and is not a directory.")
+        names = {p.name for p in target.iterdir()}
+        if names and ("result.json" not in names or not names <= RUN_FILES):
+            extra = sorted(names - RUN_FILES)[:3]
             raise InputError(
-                f"--out {target}: exists and is not a previous sbmlcrn run; choose another path."
+                f"--out {out}: exists and holds other files than a previous sbmlcrn run "
+                f"({', '.join(extra) or 'no result.json'}); choose another path."
             )
+    else:
+        parent = target.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise InputError(f"--out {out}: {parent} is not a directory.")
     return target
 
 
 def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
     """Write ``model.xml``, ``model.ant``, ``result.json`` and plots into directory ``out``.
 
-    Files go to a temporary sibling directory first, which replaces ``out`` only when
-    everything is written. An existing ``out`` is replaced only if it is empty or holds a
+    Files go to a temporary sibling directory first, which becomes ``out`` only when
+    everything is written (into an existing ``out``, the files are moved one by one,
+    ``result.json`` last). An existing ``out`` is replaced only if it is empty or holds a
     previous run (a ``result.json``); any other existing path is refused.
     """
     target = check_out_dir(out)
@@ -428,11 +477,15 @@ def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
             if run.circuit.task == "classification" and len(run.circuit.features) == 2:
                 plot_decision(run, tmp / "decision.png")
         if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
+            # Keep the directory itself (it may be the caller's working directory): replace
+            # the run files one by one, each atomically, ``result.json`` last, so a reader
+            # never sees a result without its model.
+            written = {p.name for p in tmp.iterdir()}
+            for name in [*sorted(written - {"result.json"}), "result.json"]:
+                os.replace(tmp / name, target / name)
+            for name in RUN_FILES - written:
+                (target / name).unlink(missing_ok=True)
+            tmp.rmdir()
         else:
             tmp.rename(target)
     except BaseException:

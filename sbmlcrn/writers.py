@@ -19,7 +19,7 @@ from pathlib import Path
 
 import libsbml
 
-from .errors import WriterError
+from .errors import InputError, WriterError
 from .expr import format_number as _num
 from .expr import to_infix
 from .network import COMPARTMENT, Network, Reaction, Role
@@ -276,6 +276,8 @@ def _xml_escape(text: str) -> str:
 def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
     target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name.")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:

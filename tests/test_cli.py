@@ -497,12 +497,27 @@ def test_train_replaces_previous_run(capsys: pytest.CaptureFixture[str], tmp_pat
     args = ["train", "linear-regression", "--data", data, "--epochs", "2", "--out", out]
     code, _, err = run_cli(capsys, *args, "--seed", "1", "--quiet")
     assert code == 0, err
-    (out / "stale.txt").write_text("from before\n", encoding="utf-8")
+    (out / "decision.png").write_bytes(b"from an older run")  # a run file, not a user file
     code, _, err = run_cli(capsys, *args, "--seed", "2", "--quiet")
     assert code == 0, err
-    assert not (out / "stale.txt").exists()  # replaced, not merged
+    assert not (out / "decision.png").exists()  # replaced, not merged
     result = json.loads((out / "result.json").read_text(encoding="utf-8"))
     assert result["config"]["seed"] == 2
+
+
+def test_train_keeps_user_files_in_a_previous_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = write_rows(tmp_path / "d.csv", ["x1", "x2", "y"], regression_rows(8))
+    out = tmp_path / "run"
+    args = ["train", "linear-regression", "--data", data, "--epochs", "2", "--out", out]
+    assert run_cli(capsys, *args, "--quiet")[0] == 0
+    (out / "mydata.csv").write_text("precious\n", encoding="utf-8")
+    before = snapshot(out)
+    code, _, err = run_cli(capsys, *args, "--quiet")
+    assert code == 2
+    assert_one_error_line(err, r"mydata\.csv")
+    assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "run"]
 
 
@@ -784,3 +799,63 @@ def test_python_m_sbmlcrn_bad_input_has_no_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert_one_error_line(proc.stderr, r"did you mean", r"linear-regression")
     assert not (tmp_path / "run").exists()
+
+
+def test_large_targets_train_and_predict_in_raw_units(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Targets of ~1000 (standardised while loading) train; a feature may be named 'error'."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 2))
+    y = (2 * x[:, 0] - x[:, 1] + 0.5) * 1000 + 3000
+    data = write_rows(tmp_path / "big.csv", ["x1", "error", "y"], np.c_[x, y])
+    out = tmp_path / "run"
+    code, _, err = run_cli(
+        capsys, "train", "linear-regression", "--data", data, "--epochs", "40", "--out", out
+    )
+    assert code == 0, err
+    result = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert set(result["parameters"]) == {"x1", "error", "offset"}
+    fit = result["effective_model"]
+    np.testing.assert_allclose([fit["coef"]["x1"], fit["coef"]["error"]], [2000, -1000], rtol=1e-6)
+    assert fit["intercept"] == pytest.approx(3500, rel=1e-6)
+    code, text, err = run_cli(capsys, "predict", out, "--data", data)
+    assert code == 0, err
+    preds = np.array([float(r.split(",")[-1]) for r in text.strip().splitlines()[1:]])
+    np.testing.assert_allclose(preds, y, rtol=1e-6)
+
+
+def test_numerically_unreliable_settings_fail_instead_of_returning_wrong_parameters(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = regression_rows(41)
+    rows[:, 2] += np.random.default_rng(5).normal(scale=0.4, size=41)  # noise: updates never stop
+    data = write_rows(tmp_path / "d.csv", ["x1", "x2", "y"], rows)
+    out = tmp_path / "run"
+    code, _, err = run_cli(
+        capsys, "train", "linear-regression", "--data", data, "--annihilation", "1e-20",
+        "--out", out, "--quiet",
+    )  # fmt: skip
+    assert code == 1
+    assert_one_error_line(err, "differ from the reference")
+    assert not out.exists()
+
+
+def test_out_may_be_the_working_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = write_rows(tmp_path / "d.csv", ["x1", "x2", "y"], regression_rows(8))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for _ in range(2):  # a new run, then a run replacing it in place
+        code, _, err = run_cli(
+            capsys, "train", "linear-regression", "--data", data, "--out", ".", "--quiet"
+        )
+        assert code == 0, err
+    assert sorted(p.name for p in work.iterdir()) == [
+        "loss.png", "model.ant", "model.xml", "result.json",
+    ]  # fmt: skip
+    code, _, err = run_cli(capsys, "predict", ".", "--data", data, "--out", str(tmp_path))
+    assert code == 2
+    assert_one_error_line(err, "is a directory")

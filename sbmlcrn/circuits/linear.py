@@ -33,18 +33,27 @@ Decisions
 * **Standardised inputs** (default): data of any scale then trains with the same defaults. The
   scaling is part of loading the data (the event loads ``(x − μ)/σ``), not of learning; ``μ`` and
   ``σ`` are stored with the run and applied again in ``predict``.
+* **Standardised targets** (regression, default): the error and parameter rails then stay of
+  order 1 whatever the scale of ``y`` (unscaled targets of ~1000 made the annihilation stiff
+  enough for CVODE to fail); ``μ_y`` and ``σ_y`` are stored with the run, and ``predict`` and
+  the affine model in ``result.json`` are in raw units. The loss per epoch is the circuit's,
+  on the scaled targets.
 * **Default learning rate** ``η = 0.1 / (T² · mean‖x̃‖²)``: one SGD step shrinks the error along
-  ``x̃`` by the factor ``1 − η T² ‖x̃‖²``, so this is a tenth of the largest stable step on
-  average, small enough that constant-step SGD ends within a few per cent of the least-squares
-  error and large enough to converge in tens of epochs.
+  ``x̃`` by the factor ``1 − η T² ‖x̃‖²``, so this is a tenth of the step that zeroes it (a
+  twentieth of the largest stable step) on average, small enough that constant-step SGD ends
+  within a few per cent of the least-squares error and large enough to converge in tens of
+  epochs.
 * **Backward duration** ``T_b = T`` (the adjoint runs over the same horizon); the backward rate
   is ``η T / T_b`` so the update is independent of ``T_b``.
 * **Classification** regresses on class values ``(−1, +1)`` for labels ``(0, 1)`` and predicts
   label 1 where ``ŷ`` exceeds their midpoint; symmetric targets keep the error's rails balanced.
 * **Initial parameters**: ``N(0, 0.1²)`` from ``seed`` unless given.
-* **Annihilation rate** ``k_ann = 1``: it changes no signed value, so any rate gives the same
-  learning; a fast one (10 and more) only makes the system stiff — after every event CVODE then
-  restarts with steps near 1e-20 and SUNDIALS prints thousands of "t + h = t" warnings.
+* **Annihilation rate** ``k_ann = 1``: it changes no signed value, so in exact arithmetic any
+  rate gives the same learning; numerically it must be moderate relative to the rails (order 1
+  here): a fast one (10 and more) makes the system stiff — after every event CVODE restarts with
+  steps near 1e-20 — and a very slow one (1e-8) lets the rails grow until the learned value is
+  the difference of two huge numbers. :func:`sbmlcrn.train.train` refuses a run whose
+  parameters disagree with the reference, so such a setting fails loudly.
 """
 
 from __future__ import annotations
@@ -70,6 +79,9 @@ __all__ = [
 ]
 
 TASKS = ("regression", "classification")
+#: Most SGD steps (samples × epochs) one training model may hold; the output grid and the
+#: simulator's event handling grow with it (10⁶ steps is about an hour of simulation).
+MAX_CYCLES = 1_000_000
 _SIGNS = ("p", "m")
 
 
@@ -156,21 +168,42 @@ class LinearConfig:
 
 @dataclass(frozen=True)
 class FeatureMap:
-    """The loading step ``x ↦ x̃``: optional standardisation, then the constant entry."""
+    """The loading step: ``x ↦ x̃`` (standardisation, then the constant entry) and, for
+    regression with standardisation, the target scaling ``t = (y − μ_y) / σ_y``.
+
+    Both are data preparation done while *loading* a sample and *reading* an output; the
+    learning itself happens in the network, on the scaled values.
+    """
 
     mean: tuple[float, ...] | None
     scale: tuple[float, ...] | None
     augmentation: float | None
+    target_mean: float = 0.0
+    target_scale: float = 1.0
 
     @classmethod
-    def fit(cls, x: np.ndarray, standardize: bool, augmentation: float | None) -> FeatureMap:
-        """Fit the standardisation on training inputs ``x`` (constant columns keep scale 1)."""
+    def fit(
+        cls,
+        x: np.ndarray,
+        standardize: bool,
+        augmentation: float | None,
+        y: np.ndarray | None = None,
+    ) -> FeatureMap:
+        """Fit on training inputs ``x`` and, if given, regression targets ``y``.
+
+        Constant columns (and a constant target) keep scale 1.
+        """
         if not standardize:
             return cls(None, None, augmentation)
         mean = x.mean(axis=0)
         std = x.std(axis=0)
         std = np.where(std > 0, std, 1.0)
-        return cls(tuple(map(float, mean)), tuple(map(float, std)), augmentation)
+        t_mean, t_scale = 0.0, 1.0
+        if y is not None:
+            t_mean = float(np.mean(y))
+            t_std = float(np.std(y))
+            t_scale = t_std if t_std > 0 else 1.0
+        return cls(tuple(map(float, mean)), tuple(map(float, std)), augmentation, t_mean, t_scale)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Map raw inputs (n × d) to the circuit's inputs (n × D)."""
@@ -185,9 +218,23 @@ class FeatureMap:
             u = np.hstack([u, np.full((u.shape[0], 1), float(self.augmentation))])
         return u
 
+    def encode_target(self, y: np.ndarray) -> np.ndarray:
+        """Raw regression targets → the circuit's targets."""
+        return (np.asarray(y, dtype=float) - self.target_mean) / self.target_scale
+
+    def decode_output(self, y_hat: np.ndarray) -> np.ndarray:
+        """The circuit's outputs → raw target units."""
+        return self.target_mean + self.target_scale * np.asarray(y_hat, dtype=float)
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {"mean": self.mean, "scale": self.scale, "augmentation": self.augmentation}
+        return {
+            "mean": self.mean,
+            "scale": self.scale,
+            "augmentation": self.augmentation,
+            "target_mean": self.target_mean,
+            "target_scale": self.target_scale,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> FeatureMap:
@@ -198,8 +245,12 @@ class FeatureMap:
 
         aug = data.get("augmentation")
         return cls(
-            tup(data.get("mean")), tup(data.get("scale")), None if aug is None else float(aug)
-        )  # type: ignore[arg-type]
+            tup(data.get("mean")),
+            tup(data.get("scale")),
+            None if aug is None else float(aug),  # type: ignore[arg-type]
+            float(data.get("target_mean", 0.0)),  # type: ignore[arg-type]
+            float(data.get("target_scale", 1.0)),  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True)
@@ -265,11 +316,14 @@ def parameter_names(features: Sequence[str], augmentation: float | None) -> tupl
     """One name per channel: the feature names, then ``offset`` for the constant input."""
     names = list(features)
     if augmentation is not None:
-        off = "offset"
-        while off in names:
-            off += "_"
-        names.append(off)
+        names.append(_unique("offset", names))
     return tuple(names)
+
+
+def _unique(name: str, taken: Sequence[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _channel_ids(n: int, augmented: bool) -> list[str]:
@@ -321,7 +375,13 @@ def _resolve(config: LinearConfig, x_tilde: np.ndarray) -> LinearConfig:
     lr = config.lr
     if lr is None:
         mean_sq = float(np.mean(np.sum(x_tilde**2, axis=1)))
-        lr = 0.1 / (config.horizon**2 * max(mean_sq, 1e-12))
+        with np.errstate(all="ignore"):
+            lr = float(0.1 / (np.float64(config.horizon) ** 2 * max(mean_sq, 1e-12)))
+        if not (math.isfinite(lr) and lr > 0):
+            raise InputError(
+                f"The horizon (--horizon) {config.horizon!r} is too extreme to choose a learning "
+                "rate from the data; use a horizon between 1e-6 and 1e6 or give --lr."
+            )
     init = config.init
     n = x_tilde.shape[1]
     if init is None:
@@ -359,8 +419,15 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
         raise DataError(f"{data.name}: training data needs a target column.")
     if len(data) < 2:
         raise DataError(f"{data.name}: has {len(data)} rows; training needs at least 2.")
-    targets = encode_targets(task, data.y, config, source=data.name)
-    fmap = FeatureMap.fit(data.x, config.standardize, config.augmentation)
+    if len(data) * config.epochs > MAX_CYCLES:
+        raise InputError(
+            f"{len(data)} samples x {config.epochs} epochs = {len(data) * config.epochs} "
+            f"training steps; at most {MAX_CYCLES} fit in one model (lower --epochs)."
+        )
+    labels = encode_targets(task, data.y, config, source=data.name)
+    y_fit = labels if task == "regression" else None
+    fmap = FeatureMap.fit(data.x, config.standardize, config.augmentation, y_fit)
+    targets = fmap.encode_target(labels)
     x_tilde = fmap(data.x)
     config = _resolve(config, x_tilde)
     n_ch = x_tilde.shape[1]
@@ -425,7 +492,7 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
         Readout(name, f"p{c}_p", f"p{c}_m", Role.PARAMETER)
         for name, c in zip(names, channels, strict=True)
     ]
-    readouts.append(Readout("error", "e_p", "e_m", Role.ERROR))
+    readouts.append(Readout(_unique("error", names), "e_p", "e_m", Role.ERROR))
     notes = (
         f"sbmlcrn linear-{task} training network: {len(data)} samples x {config.epochs} epochs, "
         f"T = {config.horizon!r}, T_b = {config.backward!r}, eta = {config.lr!r}.\n"
