@@ -1,7 +1,8 @@
 """Writers: one :class:`~sbmlcrn.network.Network` → Antimony text or SBML Level 3 Version 2.
 
-Both writers walk the network in declaration order and render every number with the shortest
-round-tripping text, so the same network always gives byte-identical output. Reactions are
+Both writers walk the network in declaration order, so the same network always gives
+byte-identical output. The Antimony writer renders every number with its shortest round-tripping
+text; libSBML writes SBML numbers with 15 significant digits (a ~1e-16 relative difference). Reactions are
 written irreversible (Antimony ``=>``; SBML ``reversible="false"``) with the mass-action kinetic
 law ``C * k * gates * ∏ S^ν`` described in :mod:`sbmlcrn.network`.
 
