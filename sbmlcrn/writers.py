@@ -2,9 +2,9 @@
 
 Both writers walk the network in declaration order, so the same network always gives
 byte-identical output. The Antimony writer renders every number with its shortest round-tripping
-text; libSBML writes SBML numbers with 15 significant digits (a ~1e-16 relative difference). Reactions are
-written irreversible (Antimony ``=>``; SBML ``reversible="false"``) with the mass-action kinetic
-law ``C * k * gates * ∏ S^ν`` described in :mod:`sbmlcrn.network`.
+text; libSBML writes SBML numbers with 15 significant digits (a ~1e-16 relative difference).
+Reactions are written irreversible (Antimony ``=>``; SBML ``reversible="false"``) with the
+mass-action kinetic law ``C * k * gates * ∏ S^ν`` described in :mod:`sbmlcrn.network`.
 
 Units: the model declares seconds, moles and litres; species are concentrations (mol/l) in the
 compartment ``C`` of one litre; each rate constant gets the unit its reaction order requires
