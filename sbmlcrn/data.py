@@ -164,6 +164,8 @@ def _check_header(label: str, names: list[str]) -> None:
 
 def _cell(label: str, lineno: int, column: str, text: str) -> float:
     try:
+        if "_" in text:  # float() accepts "1_000"; a CSV cell with it is a typo, not a number
+            raise ValueError(text)
         value = float(text)
     except ValueError:
         raise DataError(

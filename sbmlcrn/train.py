@@ -167,6 +167,9 @@ def train(
     """
     say = progress or (lambda _msg: None)
     task = circuit_task(circuit)
+    if test is not None and set(test.features) == set(data.features):
+        order = [test.features.index(f) for f in data.features]
+        test = Dataset(data.features, test.x[:, order], test.y, test.target, name=test.name)
     if test is not None and test.features != data.features:
         raise DataError(
             f"The test data's input columns {list(test.features)} differ from the training "

@@ -859,3 +859,19 @@ def test_out_may_be_the_working_directory(
     code, _, err = run_cli(capsys, "predict", ".", "--data", data, "--out", str(tmp_path))
     assert code == 2
     assert_one_error_line(err, "is a directory")
+
+
+def test_test_file_columns_may_come_in_another_order(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = regression_rows(12)
+    data = write_rows(tmp_path / "d.csv", ["x1", "x2", "y"], rows)
+    test = write_rows(tmp_path / "t.csv", ["y", "x2", "x1"], rows[:, ::-1])
+    out = tmp_path / "run"
+    code, _, err = run_cli(
+        capsys, "train", "linear-regression", "--data", data, "--test", test, "--epochs", "30",
+        "--out", out, "--quiet",
+    )  # fmt: skip
+    assert code == 0, err
+    result = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert result["test"]["mse"] < 1e-6  # noise-free: same as on the training data
