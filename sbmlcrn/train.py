@@ -50,6 +50,7 @@ __all__ = [
     "effective_model",
     "load_model",
     "predict",
+    "reference_run",
     "save_run",
     "train",
 ]
@@ -203,15 +204,7 @@ def train(
         say(f"epoch {done}/{n_epochs} simulated")
 
     t0 = time.perf_counter()
-    ref = linear_sgd(
-        compiled.inputs,
-        compiled.targets,
-        compiled.theta0,
-        horizon=cfg.horizon,
-        lr=float(cfg.lr),  # type: ignore[arg-type]
-        epochs=cfg.epochs,
-        bias=cfg.bias,
-    )
+    ref = reference_run(compiled)
     timings["reference_s"] = time.perf_counter() - t0
     if not np.all(np.isfinite(ref.theta)) or float(np.max(np.abs(ref.theta))) > 1e12:
         raise InputError(
@@ -279,6 +272,20 @@ def train(
         timings=timings,
         test_data=test,
         train_data=data,
+    )
+
+
+def reference_run(circuit: LinearCircuit) -> ReferenceRun:
+    """The numpy reference SGD on the same loaded data, targets, θ₀ and hyper-parameters."""
+    cfg = circuit.config
+    return linear_sgd(
+        circuit.inputs,
+        circuit.targets,
+        circuit.theta0,
+        horizon=cfg.horizon,
+        lr=float(cfg.lr),  # type: ignore[arg-type]
+        epochs=cfg.epochs,
+        bias=cfg.bias,
     )
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
-from sbmlcrn.reference import linear_sgd
+from sbmlcrn.train import reference_run
 from sbmlcrn.writers import to_antimony
 
 from .helpers import linear_data
@@ -24,13 +24,5 @@ def test_tellurium_loada_reproduces_learned_parameters() -> None:
     learned = np.array(
         [r.getValue(f"[{p}]") - r.getValue(f"[{m}]") for p, m in circuit.parameter_species.values()]
     )
-    cfg = circuit.config
-    ref = linear_sgd(
-        circuit.inputs,
-        circuit.targets,
-        circuit.theta0,
-        horizon=cfg.horizon,
-        lr=float(cfg.lr),  # type: ignore[arg-type]
-        epochs=cfg.epochs,
-    )
+    ref = reference_run(circuit)
     np.testing.assert_allclose(learned, ref.theta, atol=1e-6, rtol=0)
