@@ -84,9 +84,10 @@ def _build_parser() -> argparse.ArgumentParser:
     e.add_argument("run", type=Path)
     e.add_argument("-o", "--output", required=True, type=Path, help="SBML file (.xml) to write")
 
-    v = sub.add_parser("validate", help="check an SBML file: libSBML and the Neural-CRN rules")
-    v.add_argument("model", type=Path)
-    v.add_argument("--json", action="store_true", help="print the report as JSON")
+    v = sub.add_parser("validate", help="check SBML files: libSBML and the Neural-CRN rules")
+    v.add_argument("model", type=Path, nargs="+", help="one or more SBML files")
+    v.add_argument("--json", action="store_true", help="print the report(s) as JSON")
+    v.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML for CI")
     v.add_argument("--no-units", action="store_true", help="skip the unit-consistency checks")
     v.add_argument(
         "--max-molecularity", type=_number("--max-molecularity", integer=True), default=2
@@ -195,13 +196,24 @@ def _cmd_export_inference(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_file
+    import json
 
-    report = validate_file(
-        args.model, max_molecularity=args.max_molecularity, units=not args.no_units
-    )
-    print(report.to_json() if args.json else report.format_text())
-    return 0 if report.ok else 1
+    from .validate import junit_xml, validate_file
+
+    reports = [
+        validate_file(path, max_molecularity=args.max_molecularity, units=not args.no_units)
+        for path in args.model
+    ]
+    if args.json:
+        docs = [r.to_dict() for r in reports]
+        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2))
+    else:
+        print("\n\n".join(r.format_text() for r in reports))
+    if args.junit is not None:
+        from .writers import write_atomic
+
+        write_atomic(args.junit, junit_xml(reports))
+    return 0 if all(r.ok for r in reports) else 1
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:

@@ -62,7 +62,8 @@ import math
 import os
 import signal
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -78,6 +79,7 @@ __all__ = [
     "WARNING",
     "Finding",
     "ValidationReport",
+    "junit_xml",
     "validate_file",
     "validate_string",
 ]
@@ -263,6 +265,35 @@ class ValidationReport:
         """The report as JSON text (:meth:`to_dict`), without a trailing newline."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
+    def to_junit_suite(self) -> ET.Element:
+        """The report as one JUnit ``<testsuite>``: a test case per category with findings,
+        failed when it holds an error, warnings and infos in ``<system-out>``; a clean model
+        gives one passing case ``sbml-model``."""
+        suite = ET.Element("testsuite", name=f"sbmlcrn validate {self.source}")
+        groups: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            groups.setdefault(finding.category, []).append(finding)
+        failures = 0
+        for category, findings in groups.items() or [("sbml-model", [])]:
+            case = ET.SubElement(suite, "testcase", classname=self.source, name=category)
+            errors = [f for f in findings if f.severity == ERROR]
+            if errors:
+                failures += 1
+                failure = ET.SubElement(
+                    case, "failure", message=f"{len(errors)} error(s): {errors[0].message}"
+                )
+                failure.text = "\n".join(
+                    f"{f.code} {f.location or ''}: {f.message}" for f in errors
+                )
+            rest = [f for f in findings if f.severity != ERROR]
+            if rest:
+                out = ET.SubElement(case, "system-out")
+                out.text = "\n".join(f"{f.severity} {f.code}: {f.message}" for f in rest)
+        suite.set("tests", str(len(suite)))
+        suite.set("failures", str(failures))
+        suite.set("errors", "0")
+        return suite
+
     def format_text(self) -> str:
         """The report for people: a header, the findings grouped by category, a summary line.
 
@@ -298,6 +329,15 @@ class ValidationReport:
             summary += f", {len(self.infos)} info"
         lines.append(summary)
         return "\n".join(lines)
+
+
+def junit_xml(reports: Sequence[ValidationReport]) -> str:
+    """JUnit XML (``<testsuites>``) for CI systems, one suite per report."""
+    root = ET.Element("testsuites", name="sbmlcrn validate")
+    for report in reports:
+        root.append(report.to_junit_suite())
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def validate_file(

@@ -593,3 +593,32 @@ def test_validation_is_right_after_tellurium_broke_libsbml_enums() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip().splitlines()[-1] == "['CRN003']"
+
+
+def test_cli_validates_several_files_with_junit_output(tmp_path: Path, capsys) -> None:
+    """Exit 1 if any file has an error; JUnit XML marks exactly the failing category."""
+    import xml.etree.ElementTree as ET
+
+    from sbmlcrn.cli import main
+
+    good = tmp_path / "good.xml"
+    good.write_text(sbml(CLEAN), encoding="utf-8")
+    bad = tmp_path / "bad.xml"
+    bad.write_text(sbml("model m\nspecies A=1, B=0; k=1\nR1: A => B; k/A\nend"), encoding="utf-8")
+    junit = tmp_path / "out" / "junit.xml"
+    assert main(["validate", str(good), "--junit", str(junit)]) == 0
+    assert main(["validate", str(good), str(bad), "--junit", str(junit)]) == 1
+    text = capsys.readouterr().out
+    assert "good.xml: 0 errors" in text and "bad.xml: 1 error" in text
+    suites = ET.parse(junit).getroot().findall("testsuite")
+    assert len(suites) == 2
+    assert suites[0].get("failures") == "0"
+    failed = [c.get("name") for c in suites[1].iter("testcase") if c.find("failure") is not None]
+    assert failed == ["crn:mass-action"]
+
+
+def test_pre_commit_hook_definition_runs_the_validator() -> None:
+    text = (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text(
+        encoding="utf-8"
+    )
+    assert "id: sbmlcrn-validate" in text and "entry: sbmlcrn validate" in text
