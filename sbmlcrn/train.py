@@ -14,7 +14,6 @@ import math
 import os
 import platform
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -538,7 +537,3 @@ def load_model(run_dir: str | Path) -> TrainedModel:
         if isinstance(exc, InputError):
             raise
         raise InputError(f"{path}: is not a valid sbmlcrn result ({exc}).") from exc
-
-
-def _stderr(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)

@@ -320,6 +320,12 @@ def parameter_names(features: Sequence[str], augmentation: float | None) -> tupl
     return tuple(names)
 
 
+def _pair(base: str, value: float, role: Role) -> list[Species]:
+    """The dual-rail species ``base_p``, ``base_m`` holding the signed ``value``."""
+    plus, minus = rails(value)
+    return [Species(f"{base}_p", plus, role), Species(f"{base}_m", minus, role)]
+
+
 def _unique(name: str, taken: Sequence[str]) -> str:
     while name in taken:
         name += "_"
@@ -439,20 +445,14 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
     loads: dict[str, list[float]] = {}
     for j, c in enumerate(channels):
         column = [rails(v) for v in x_tilde[:, j]]
-        if c == "b":
-            plus, minus = rails(float(config.augmentation))  # type: ignore[arg-type]
-            species += [Species("xb_p", plus, Role.INPUT), Species("xb_m", minus, Role.INPUT)]
-        else:
-            species += [Species(f"x{c}_p", 0.0, Role.INPUT), Species(f"x{c}_m", 0.0, Role.INPUT)]
+        constant = float(config.augmentation) if c == "b" else 0.0  # type: ignore[arg-type]
+        species += _pair(f"x{c}", constant, Role.INPUT)
+        if c != "b":
             loads[f"x{c}_p"] = [p for p, _ in column]
             loads[f"x{c}_m"] = [m for _, m in column]
     for c, theta in zip(channels, config.init, strict=True):
-        plus, minus = rails(theta)
-        species += [
-            Species(f"p{c}_p", plus, Role.PARAMETER),
-            Species(f"p{c}_m", minus, Role.PARAMETER),
-        ]
-    species += [Species("e_p", 0.0, Role.ERROR), Species("e_m", 0.0, Role.ERROR)]
+        species += _pair(f"p{c}", theta, Role.PARAMETER)
+    species += _pair("e", 0.0, Role.ERROR)
     # the error starts at −t: rails (max(−t, 0), max(t, 0))
     err = [rails(-t) for t in targets]
     loads["e_p"] = [p for p, _ in err]
@@ -535,18 +535,11 @@ def inference_network(
         raise InputError(f"Expected {len(channels)} parameters. Got {len(theta)} instead.")
     species = []
     for c in channels:
-        init = rails(float(config.augmentation)) if c == "b" else (0.0, 0.0)  # type: ignore[arg-type]
-        species += [
-            Species(f"x{c}_p", init[0], Role.INPUT),
-            Species(f"x{c}_m", init[1], Role.INPUT),
-        ]
+        constant = float(config.augmentation) if c == "b" else 0.0  # type: ignore[arg-type]
+        species += _pair(f"x{c}", constant, Role.INPUT)
     for c, t in zip(channels, theta, strict=True):
-        plus, minus = rails(t)
-        species += [
-            Species(f"p{c}_p", plus, Role.PARAMETER),
-            Species(f"p{c}_m", minus, Role.PARAMETER),
-        ]
-    species += [Species("yhat_p", 0.0, Role.OUTPUT), Species("yhat_m", 0.0, Role.OUTPUT)]
+        species += _pair(f"p{c}", t, Role.PARAMETER)
+    species += _pair("yhat", 0.0, Role.OUTPUT)
     params = [
         *_forward_parameters(len(channels), config.horizon, config.bias),
         Parameter("g_fwd", 1.0, Role.GATE),
