@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,9 +20,13 @@ import numpy as np
 from .errors import DataError
 
 __all__ = [
+    "TASKS",
     "Dataset",
+    "Task",
     "authors_linear_classification",
     "authors_linear_regression",
+    "iris",
+    "make_task",
     "read_csv",
 ]
 
@@ -212,3 +217,185 @@ def authors_linear_classification(n: int = 101, seed: int = 0) -> Dataset:
     x = rng.uniform(0.0, 2.0, size=(n, 2))
     y = (x[:, 0] + 2.0 * x[:, 1] > 2.0).astype(float)
     return Dataset(("x1", "x2"), x, y, "y", name=f"linear-classification-seed{seed}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The paper's experiments (notes §4): data distributions, sizes and noise as the authors' code
+# generated them, with fresh seeds (Julia's random streams cannot be replayed).
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """A built-in experiment: train/validation data and, for 2-D classification, the true
+    labelling of the plane used for grid accuracy.
+
+    Attributes
+    ----------
+    name
+        Experiment name (``xor``, ``rings``, …).
+    train, test
+        Training and validation data.
+    label
+        For 2-D classification tasks: the true label of points ``(n × 2) → (n,)``, NaN where
+        the task leaves a point unlabelled (the gap between the rings); None otherwise.
+    box
+        ``(low, high)`` of the square the inputs are drawn from (grid accuracy uses it).
+    """
+
+    name: str
+    train: Dataset
+    test: Dataset
+    label: Callable[[np.ndarray], np.ndarray] | None = None
+    box: tuple[float, float] = (0.0, 1.0)
+
+
+def _round_bits(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.floor(x[:, 0] + 0.5) > 0, np.floor(x[:, 1] + 0.5) > 0
+
+
+def _xor(x: np.ndarray) -> np.ndarray:
+    a, b = _round_bits(x)
+    return (a ^ b).astype(float)
+
+
+def _and(x: np.ndarray) -> np.ndarray:
+    a, b = _round_bits(x)
+    return (a & b).astype(float)
+
+
+def _or(x: np.ndarray) -> np.ndarray:
+    a, b = _round_bits(x)
+    return (a | b).astype(float)
+
+
+def _rings(center: float, inner: float, gap: float, outer: float):
+    def label(x: np.ndarray) -> np.ndarray:
+        r = np.hypot(x[:, 0] - center, x[:, 1] - center)
+        out = np.full(r.shape, np.nan)
+        out[r <= inner] = 0.0
+        out[(r >= gap) & (r <= outer)] = 1.0
+        return out
+
+    return label
+
+
+def _balanced(
+    rng: np.random.Generator,
+    label: Callable[[np.ndarray], np.ndarray],
+    box: tuple[float, float],
+    counts: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rejection-sample ``counts[c]`` points of each class ``c`` (as the authors' generators)."""
+    xs: list[np.ndarray] = []
+    ys: list[float] = []
+    for cls, count in enumerate(counts):
+        got = 0
+        while got < count:
+            cand = rng.uniform(box[0], box[1], size=(4 * count, 2))
+            lab = label(cand)
+            keep = cand[lab == cls][: count - got]
+            xs.append(keep)
+            ys += [float(cls)] * len(keep)
+            got += len(keep)
+    x = np.vstack(xs)
+    y = np.array(ys)
+    order = rng.permutation(len(y))
+    return x[order], y[order]
+
+
+def _regression(
+    name: str, f: Callable[[np.ndarray], np.ndarray], seed: int, n_train: int, n_test: int
+) -> Task:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n, split in ((n_train, "train"), (n_test, "val")):
+        x = rng.uniform(0.5, 2.0, size=(n, 2))
+        y = f(x) + rng.normal(0.0, 0.1, size=n)
+        parts.append(Dataset(("x1", "x2"), x, y, "y", name=f"{name}-{split}-seed{seed}"))
+    return Task(name, parts[0], parts[1], None, (0.5, 2.0))
+
+
+def _classification(
+    name: str,
+    label: Callable[[np.ndarray], np.ndarray],
+    box: tuple[float, float],
+    fraction_positive: float,
+    seed: int,
+    n_train: int,
+    n_test: int,
+) -> Task:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n, split in ((n_train, "train"), (n_test, "val")):
+        pos = round(n * fraction_positive)
+        x, y = _balanced(rng, label, box, (n - pos, pos))
+        parts.append(Dataset(("x1", "x2"), x, y, "y", name=f"{name}-{split}-seed{seed}"))
+    return Task(name, parts[0], parts[1], label, box)
+
+
+#: Built-in experiments: name → (description, default training size).
+TASKS: dict[str, str] = {
+    "poly": "y = x1 x2 + x2^2 + N(0, 0.1^2), x ~ U(0.5, 2)^2, 50 train / 100 val",
+    "sin": "y = sin(x1) + x2^2 + N(0, 0.1^2), x ~ U(0.5, 2)^2, 50 train / 100 val",
+    "xor": "round(x1) XOR round(x2), x ~ U(0, 1)^2, 101 train (balanced)",
+    "and": "round(x1) AND round(x2), x ~ U(0, 1)^2, 101 train (3:1)",
+    "or": "round(x1) OR round(x2), x ~ U(0, 1)^2, 101 train (1:3)",
+    "rings": "0 if |x| <= 0.45, 1 if 0.5 <= |x| <= 1, x ~ U(-1, 1)^2, 101 train (balanced)",
+    "rings-offset": "0 if |x-(1,1)| <= 0.4, 1 if 0.6 <= |x-(1,1)| <= 1, x ~ U(0, 2)^2, 101 train",
+    "iris": "Fisher's iris: 4 features, 3 classes, 150 samples (stratified 100 train / 50 val)",
+}
+
+
+def make_task(name: str, seed: int = 0, n_train: int | None = None, n_test: int = 200) -> Task:
+    """Fresh data of built-in experiment ``name`` (see :data:`TASKS`), drawn with ``seed``."""
+    if name == "poly":
+        return _regression(
+            name, lambda x: x[:, 0] * x[:, 1] + x[:, 1] ** 2, seed, n_train or 50, 100
+        )
+    if name == "sin":
+        return _regression(name, lambda x: np.sin(x[:, 0]) + x[:, 1] ** 2, seed, n_train or 50, 100)
+    n = n_train or 101
+    if name == "xor":
+        return _classification(name, _xor, (0.0, 1.0), 50 / 101, seed, n, n_test)
+    if name == "and":
+        return _classification(name, _and, (0.0, 1.0), 25 / 101, seed, n, n_test)
+    if name == "or":
+        return _classification(name, _or, (0.0, 1.0), 76 / 101, seed, n, n_test)
+    if name == "rings":
+        return _classification(name, _rings(0.0, 0.45, 0.5, 1.0), (-1.0, 1.0), 0.5, seed, n, n_test)
+    if name == "rings-offset":
+        return _classification(name, _rings(1.0, 0.4, 0.6, 1.0), (0.0, 2.0), 0.5, seed, n, n_test)
+    if name == "iris":
+        return _iris_task(seed)
+    raise DataError(f"Unknown built-in task {name!r}; known: {', '.join(TASKS)}.")
+
+
+def iris() -> Dataset:
+    """Fisher's iris data (150 samples, 4 features, species 0/1/2 = setosa, versicolor,
+    virginica), as shipped by scikit-learn (public domain)."""
+    with resources.files("sbmlcrn.datasets").joinpath("iris.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    arr = np.array([[float(v) for v in r] for r in body])
+    return Dataset(tuple(header[:-1]), arr[:, :-1], arr[:, -1], header[-1], name="iris")
+
+
+def _iris_task(seed: int) -> Task:
+    data = iris()
+    rng = np.random.default_rng(seed)
+    train_idx: list[int] = []
+    test_idx: list[int] = []
+    assert data.y is not None
+    for cls in range(3):
+        idx = rng.permutation(np.flatnonzero(data.y == cls))
+        train_idx += list(idx[: 34 if cls < 2 else 32])
+        test_idx += list(idx[34 if cls < 2 else 32 :])
+    train_idx = list(rng.permutation(train_idx))
+
+    def part(idx: list[int], split: str) -> Dataset:
+        return Dataset(
+            data.features, data.x[idx], data.y[idx], data.target, name=f"iris-{split}-seed{seed}"
+        )
+
+    return Task("iris", part(train_idx, "train"), part(test_idx, "val"), None, (0.0, 8.0))

@@ -9,6 +9,7 @@ run leaves no half-written output.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -33,9 +34,18 @@ from .circuits.linear import (
     inference_network,
     rails,
 )
+from .circuits.nonlinear import (
+    NonlinearCircuit,
+    NonlinearConfig,
+    compile_nonlinear,
+    encode_labels,
+    nonlinear_inference_network,
+    topology,
+)
 from .data import Dataset
 from .errors import DataError, InputError, SimulationError
-from .reference import ReferenceRun, linear_sgd
+from .network import Network
+from .reference import ReferenceRun, linear_sgd, nonlinear_sgd
 from .simulate import Tolerances, roadrunner_version, simulate, simulate_batch
 from .writers import to_antimony, to_sbml
 
@@ -57,7 +67,36 @@ __all__ = [
 CIRCUITS: Mapping[str, str] = {
     "linear-regression": "regression",
     "linear-classification": "classification",
+    "nonlinear-regression": "regression",
+    "nonlinear-classification": "classification",
+    "nonlinear-multiclass": "multiclass",
 }
+
+Config = LinearConfig | NonlinearConfig
+Circuit = LinearCircuit | NonlinearCircuit
+
+
+def circuit_kind(name: str) -> str:
+    """``linear`` or ``nonlinear`` (the family of circuit ``name``)."""
+    circuit_task(name)
+    return "linear" if name.startswith("linear-") else "nonlinear"
+
+
+def default_config(name: str) -> Config:
+    """The default hyper-parameters of circuit ``name``."""
+    return LinearConfig() if circuit_kind(name) == "linear" else NonlinearConfig()
+
+
+def _check_config(name: str, config: Config | None) -> Config:
+    if config is None:
+        return default_config(name)
+    want = LinearConfig if circuit_kind(name) == "linear" else NonlinearConfig
+    if not isinstance(config, want):
+        raise InputError(
+            f"The config parameter of train must be a {want.__name__} for circuit {name!r}. "
+            f"Got {type(config).__name__} instead."
+        )
+    return config
 
 
 def circuit_task(name: str) -> str:
@@ -77,23 +116,31 @@ class TrainedModel:
 
     circuit: str
     features: tuple[str, ...]
-    config: LinearConfig
+    config: Config
     feature_map: FeatureMap
     parameters: Mapping[str, float]
+    classes: tuple[float, ...] = ()
 
     @property
     def task(self) -> str:
-        """``regression`` or ``classification``."""
+        """``regression``, ``classification`` or ``multiclass``."""
         return CIRCUITS[self.circuit]
 
     def theta(self) -> np.ndarray:
-        """Parameters in channel order."""
+        """Parameters in channel (connection) order."""
         return np.array(list(self.parameters.values()), dtype=float)
+
+    def inference_network(self) -> Network:
+        """The forward-only inference network with the learned parameters."""
+        if isinstance(self.config, LinearConfig):
+            return inference_network(self.task, self.theta(), self.config, len(self.features))
+        return nonlinear_inference_network(
+            self.task, self.theta(), self.config, len(self.features), max(len(self.classes), 2)
+        )
 
     def inference_sbml(self) -> str:
         """SBML of the forward-only inference network with the learned parameters."""
-        net = inference_network(self.task, self.theta(), self.config, len(self.features))
-        return to_sbml(net)
+        return to_sbml(self.inference_network())
 
 
 @dataclass(frozen=True)
@@ -101,7 +148,7 @@ class TrainingRun:
     """Everything a training run produced (see :func:`train`)."""
 
     circuit_name: str
-    circuit: LinearCircuit
+    circuit: Circuit
     sbml: str
     antimony: str
     parameters: Mapping[str, float]
@@ -124,6 +171,7 @@ class TrainingRun:
             self.circuit.config,
             self.circuit.feature_map,
             self.parameters,
+            getattr(self.circuit, "classes", ()),
         )
 
 
@@ -132,31 +180,34 @@ def train(
     data: Dataset,
     *,
     test: Dataset | None = None,
-    config: LinearConfig | None = None,
+    config: Config | None = None,
     tolerances: Tolerances | None = None,
     progress: Callable[[str], None] | None = None,
-    max_deviation: float = 1e-6,
+    max_deviation: float | None = None,
 ) -> TrainingRun:
     """Train ``circuit`` on ``data`` by simulating its one SBML training model.
 
     Parameters
     ----------
     circuit
-        ``linear-regression`` or ``linear-classification``.
+        One of :data:`CIRCUITS`.
     data
-        Training data (with a target; labels 0/1 for classification).
+        Training data (with a target; labels 0/1 for classification, 0…K−1 for multiclass).
     test
         Optional test data; its metric (``mse`` or ``accuracy``) is computed by the CRN
         inference network.
     config
-        Hyper-parameters (default :class:`~sbmlcrn.circuits.linear.LinearConfig`).
+        Hyper-parameters: a :class:`~sbmlcrn.circuits.linear.LinearConfig` for linear
+        circuits, a :class:`~sbmlcrn.circuits.nonlinear.NonlinearConfig` for the others.
     tolerances
         CVODE settings.
     progress
         Called with a short status line before each stage.
     max_deviation
         Largest accepted difference between the CRN's and the reference's parameters,
-        relative to ``max(1, max |θ|)``; a larger one raises
+        relative to ``max(1, max |θ|)`` (default 1e-6 for linear circuits, whose chemistry is
+        exact, and 1e-4 for nonlinear ones, the bound the reference's own ODE solver and
+        CVODE are checked to); a larger one raises
         :class:`~sbmlcrn.errors.SimulationError` instead of returning wrong parameters.
 
     Returns
@@ -167,6 +218,10 @@ def train(
     """
     say = progress or (lambda _msg: None)
     task = circuit_task(circuit)
+    config = _check_config(circuit, config)
+    linear = isinstance(config, LinearConfig)
+    if max_deviation is None:
+        max_deviation = 1e-6 if linear else 1e-4
     if test is not None and set(test.features) == set(data.features):
         order = [test.features.index(f) for f in data.features]
         test = Dataset(data.features, test.x[:, order], test.y, test.target, name=test.name)
@@ -175,11 +230,17 @@ def train(
             f"The test data's input columns {list(test.features)} differ from the training "
             f"data's {list(data.features)}."
         )
-    if test is not None and test.y is not None:
-        encode_targets(task, test.y, config or LinearConfig(), source=test.name)
+    if test is not None and test.y is not None and isinstance(config, LinearConfig):
+        encode_targets(task, test.y, config, source=test.name)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    compiled = compile_linear(task, data, config)
+    compiled: Circuit
+    if isinstance(config, LinearConfig):
+        compiled = compile_linear(task, data, config)
+    else:
+        compiled = compile_nonlinear(task, data, config)
+        if test is not None and test.y is not None and task != "regression":
+            encode_labels(task, test.y, compiled.config, compiled.classes, test.name)
     sbml = to_sbml(compiled.network)
     antimony = to_antimony(compiled.network)
     timings["build_s"] = time.perf_counter() - t0
@@ -194,7 +255,9 @@ def train(
     end = compiled.clock.end_time
     grid = np.unique(np.array([0.0, *epoch_times, *err_times, end]))
     pspecies = compiled.parameter_species
-    watched = ["e_p", "e_m", *(s for pair in pspecies.values() for s in pair)]
+    err_species = compiled.error_species
+    watched = [*(s for pair in err_species for s in pair)]
+    watched += [s for pair in pspecies.values() for s in pair]
     t0 = time.perf_counter()
     n_epochs = cfg.epochs
 
@@ -208,7 +271,8 @@ def train(
     if not np.all(np.isfinite(ref.theta)) or float(np.max(np.abs(ref.theta))) > 1e12:
         raise InputError(
             f"SGD diverges with learning rate {cfg.lr:.3g} and horizon {cfg.horizon:g} on this "
-            "data; lower --lr or --horizon."
+            "data (the reference's parameters or states blow up); lower --lr or --horizon"
+            + ("." if linear else ", or keep inputs standardised.")
         )
     try:
         sim = simulate(
@@ -234,20 +298,36 @@ def train(
     learned = {n: sim.final[p] - sim.final[m] for n, (p, m) in pspecies.items()}
     trajectory = np.column_stack([signed(pair, epoch_times) for pair in pspecies.values()])
     trajectory = np.vstack([trajectory, np.array(list(learned.values()))])
-    errors = signed(("e_p", "e_m"), err_times).reshape(cfg.epochs, len(data))
-    train_loss = 0.5 * np.mean(errors**2, axis=1)
+    errors = np.stack(
+        [signed(pair, err_times).reshape(cfg.epochs, len(data)) for pair in err_species], axis=2
+    )
+    train_loss = 0.5 * np.mean(np.sum(errors**2, axis=2), axis=1)
 
     deviation = float(np.max(np.abs(np.array(list(learned.values())) - ref.theta)))
     scale = max(1.0, float(np.max(np.abs(ref.theta))))
     if not math.isfinite(deviation) or deviation > max_deviation * scale:
+        per_rail = getattr(cfg, "square", "") == "per-rail"
         raise SimulationError(
             f"The parameters the chemistry learned differ from the reference SGD by "
             f"{deviation:.3g} (allowed: {max_deviation:g} x max(1, |theta|) = "
-            f"{max_deviation * scale:.3g}); the model is numerically unreliable with these "
-            "settings (an extreme --annihilation or --horizon, or unscaled data)."
+            f"{max_deviation * scale:.3g}); "
+            + (
+                "the per-rail square equals -c z|z| only while one rail is 0: raise "
+                "--annihilation (or use the exact signed square)."
+                if per_rail
+                else "the model is numerically unreliable with these settings (an extreme "
+                "--annihilation or --horizon, or unscaled data)."
+            )
         )
 
-    run_model = TrainedModel(circuit, data.features, cfg, compiled.feature_map, learned)
+    run_model = TrainedModel(
+        circuit,
+        data.features,
+        cfg,
+        compiled.feature_map,
+        learned,
+        getattr(compiled, "classes", ()),
+    )
     metrics = None
     preds = None
     if test is not None:
@@ -274,8 +354,21 @@ def train(
     )
 
 
-def reference_run(circuit: LinearCircuit) -> ReferenceRun:
-    """The numpy reference SGD on the same loaded data, targets, θ₀ and hyper-parameters."""
+def reference_run(circuit: Circuit) -> ReferenceRun:
+    """The numpy reference SGD on the same loaded data, targets, θ₀ and hyper-parameters.
+
+    For nonlinear circuits the errors are ``epochs × n × K``; for linear ones ``epochs × n``.
+    """
+    if isinstance(circuit, NonlinearCircuit):
+        return nonlinear_sgd(
+            circuit.model(),
+            circuit.inputs,
+            circuit.targets,
+            circuit.theta0,
+            lr=float(circuit.config.lr),  # type: ignore[arg-type]
+            epochs=circuit.config.epochs,
+            exact=circuit.config.gradient == "exact",
+        )
     cfg = circuit.config
     return linear_sgd(
         circuit.inputs,
@@ -288,15 +381,14 @@ def reference_run(circuit: LinearCircuit) -> ReferenceRun:
     )
 
 
-def evaluate(
-    task: str, predictions: np.ndarray, data: Dataset, config: LinearConfig
-) -> dict[str, float]:
+def evaluate(task: str, predictions: np.ndarray, data: Dataset, config: Config) -> dict[str, float]:
     """``mse`` (regression) or ``accuracy`` (classification) of predictions on ``data``."""
     if data.y is None:
         raise DataError(f"{data.name}: evaluation needs a target column.")
     if task == "regression":
         return {"mse": float(np.mean((predictions - data.y) ** 2)), "n": len(data)}
-    encode_targets(task, data.y, config, source=data.name)  # checks the labels
+    if isinstance(config, LinearConfig):
+        encode_targets(task, data.y, config, source=data.name)  # checks the labels
     return {"accuracy": float(np.mean(predictions == data.y)), "n": len(data)}
 
 
@@ -307,7 +399,7 @@ def predict(
 
     The host only loads each sample (the stored standardisation, then dual rails) and reads the
     output species; regression returns ``ŷ``, classification the label 0/1 (``ŷ`` above the
-    midpoint of the class values).
+    midpoint of the class values), multiclass the label of the largest output.
     """
     raw = np.atleast_2d(np.asarray(x, dtype=float))
     if raw.shape[1] != len(model.features):
@@ -317,32 +409,51 @@ def predict(
         )
     x_tilde = model.feature_map(raw)
     initial: dict[str, np.ndarray] = {}
+
+    def load(base: str, column: np.ndarray) -> None:
+        r = np.array([rails(v) for v in column]).reshape(-1, 2)
+        initial[f"{base}_p"] = r[:, 0]
+        initial[f"{base}_m"] = r[:, 1]
+
     for j in range(len(model.features)):
-        r = np.array([rails(v) for v in x_tilde[:, j]]).reshape(-1, 2)
-        initial[f"x{j + 1}_p"] = r[:, 0]
-        initial[f"x{j + 1}_m"] = r[:, 1]
+        load(f"x{j + 1}", x_tilde[:, j])
+    net = model.inference_network()
+    outs = list(net.readouts)
+    if isinstance(model.config, NonlinearConfig):
+        aug = model.config.augmentation is not None
+        top = topology(model.task, x_tilde.shape[1], aug, max(len(model.classes), 2))
+        for i, u in enumerate(top.units):
+            src = top.sources[i]
+            if src >= 0 and top.channels[src] != "b":
+                load(f"z{u}", x_tilde[:, src])
     out = simulate_batch(
-        model.inference_sbml(),
+        to_sbml(net),
         model.config.horizon,
         initial,
-        ["yhat_p", "yhat_m"],
+        [s for ro in outs for s in (ro.plus, ro.minus)],
         tolerances=tolerances,
     )
-    y_hat = model.feature_map.decode_output(np.asarray(out["yhat_p"]) - np.asarray(out["yhat_m"]))
+    values = np.column_stack([np.asarray(out[ro.plus]) - np.asarray(out[ro.minus]) for ro in outs])
+    if model.task == "multiclass":
+        return np.asarray(model.classes)[np.argmax(values, axis=1)]
+    y_hat = model.feature_map.decode_output(values[:, 0])
     if model.task == "classification":
         lo, hi = model.config.class_values
         return (y_hat > 0.5 * (lo + hi)).astype(float)
     return y_hat
 
 
-def effective_model(model: TrainedModel) -> dict[str, Any]:
+def effective_model(model: TrainedModel) -> dict[str, Any] | None:
     """The learned predictor as an affine function of the *raw* inputs.
 
     ``ŷ = Σ_i coef_i · x_i + intercept``, from ``ŷ = Σ x̃ (1 + T θ) + D T h`` and the loading
     step, in raw target units (the target scaling undone). For classifiers, label 1 is
     predicted where ``ŷ > threshold``. Reporting only: the network never uses these numbers.
+    None for nonlinear circuits (no affine form).
     """
     cfg = model.config
+    if not isinstance(cfg, LinearConfig):
+        return None
     theta = model.theta()
     gain = 1.0 + cfg.horizon * theta
     d = len(model.features)
@@ -379,20 +490,8 @@ def software_versions() -> dict[str, str]:
     }
 
 
-def _config_dict(cfg: LinearConfig) -> dict[str, Any]:
-    return {
-        "horizon": cfg.horizon,
-        "lr": cfg.lr,
-        "epochs": cfg.epochs,
-        "backward": cfg.backward,
-        "augmentation": cfg.augmentation,
-        "bias": cfg.bias,
-        "standardize": cfg.standardize,
-        "init": list(cfg.init) if cfg.init is not None else None,
-        "seed": cfg.seed,
-        "annihilation": cfg.annihilation,
-        "class_values": list(cfg.class_values),
-    }
+def _config_dict(cfg: Config) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
 
 
 def result_dict(run: TrainingRun) -> dict[str, Any]:
@@ -415,6 +514,7 @@ def result_dict(run: TrainingRun) -> dict[str, Any]:
         "reference_train_loss": [float(v) for v in run.reference.train_loss],
         "test": dict(run.test) if run.test is not None else None,
         "effective_model": effective_model(model),
+        "classes": list(model.classes),
         "config": _config_dict(c.config),
         "feature_map": c.feature_map.to_dict(),
         "network": c.network.stats(),
@@ -510,28 +610,21 @@ def load_model(run_dir: str | Path) -> TrainedModel:
         raise InputError(f"{run_dir}: not a training run directory (no result.json).")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        cfg = data["config"]
-        config = LinearConfig(
-            horizon=cfg["horizon"],
-            lr=cfg["lr"],
-            epochs=cfg["epochs"],
-            backward=cfg["backward"],
-            augmentation=cfg["augmentation"],
-            bias=cfg["bias"],
-            standardize=cfg["standardize"],
-            init=tuple(cfg["init"]),
-            seed=cfg["seed"],
-            annihilation=cfg["annihilation"],
-            class_values=tuple(cfg["class_values"]),
-        )
         circuit = data["circuit"]
-        circuit_task(circuit)
+        kind = LinearConfig if circuit_kind(circuit) == "linear" else NonlinearConfig
+        fields = {f.name for f in dataclasses.fields(kind)}
+        cfg = {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in data["config"].items()
+            if k in fields
+        }
         return TrainedModel(
             circuit=circuit,
             features=tuple(data["inputs"]),
-            config=config,
+            config=kind(**cfg),
             feature_map=FeatureMap.from_dict(data["feature_map"]),
             parameters={k: float(v) for k, v in data["parameters"].items()},
+            classes=tuple(float(c) for c in data.get("classes", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, InputError):

@@ -34,7 +34,15 @@ __all__ = [
 
 # SBO terms of the kinetic law, by the reactants' pattern (continuous, irreversible mass action).
 _SBO_MASS_ACTION_IRREVERSIBLE = 41
-_SBO_BY_PATTERN = {(): 47, (1,): 49, (1, 1): 54, (2,): 52}
+_SBO_BY_PATTERN = {
+    (): 47,
+    (1,): 49,
+    (1, 1): 54,
+    (2,): 52,
+    (3,): 57,  # third order, one reactant, continuous scheme
+    (1, 2): 59,  # third order, two reactants, continuous scheme
+    (1, 1, 1): 61,  # third order, three reactants, continuous scheme
+}
 _SBO_REACTION = 176  # biochemical reaction
 _SBO_ROLE = {
     Role.RATE: 9,  # kinetic constant
@@ -50,6 +58,11 @@ _UNITS: dict[str, list[tuple[int, int]]] = {
         (libsbml.UNIT_KIND_MOLE, -1),
         (libsbml.UNIT_KIND_SECOND, -1),
     ],
+    "litre2_per_mole2_per_second": [
+        (libsbml.UNIT_KIND_LITRE, 2),
+        (libsbml.UNIT_KIND_MOLE, -2),
+        (libsbml.UNIT_KIND_SECOND, -1),
+    ],
     "mole_per_litre_per_second": [
         (libsbml.UNIT_KIND_MOLE, 1),
         (libsbml.UNIT_KIND_LITRE, -1),
@@ -58,10 +71,16 @@ _UNITS: dict[str, list[tuple[int, int]]] = {
     "mole_per_litre": [(libsbml.UNIT_KIND_MOLE, 1), (libsbml.UNIT_KIND_LITRE, -1)],
     "square_metre": [(libsbml.UNIT_KIND_METRE, 2)],
 }
-_ORDER_UNITS = {0: "mole_per_litre_per_second", 1: "per_second", 2: "litre_per_mole_per_second"}
+_ORDER_UNITS = {
+    0: "mole_per_litre_per_second",
+    1: "per_second",
+    2: "litre_per_mole_per_second",
+    3: "litre2_per_mole2_per_second",
+}
 _ANTIMONY_UNITS = {
     "per_second": "1 / second",
     "litre_per_mole_per_second": "litre / (mole * second)",
+    "litre2_per_mole2_per_second": "litre^2 / (mole^2 * second)",
     "mole_per_litre_per_second": "mole / (litre * second)",
     "mole_per_litre": "mole / litre",
     "square_metre": "metre^2",

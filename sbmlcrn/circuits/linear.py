@@ -284,6 +284,11 @@ class LinearCircuit:
                 out[ro.name] = (ro.plus, ro.minus)
         return out
 
+    @property
+    def error_species(self) -> list[tuple[str, str]]:
+        """Rails of the output's error (one output)."""
+        return [(ro.plus, ro.minus) for ro in self.network.readouts if ro.role is Role.ERROR]
+
     def forward_error_times(self) -> list[float]:
         """Times in every cycle's backward phase, where the error species holds ``ŷ − t``."""
         return self.clock.phase_times(1, 0.5)

@@ -1,0 +1,95 @@
+"""Network size of each circuit as a function of the number of inputs (``sbmlcrn stats``).
+
+The size of a training network does not depend on the number of samples (they are looked up
+by index, not written one event each), so two synthetic samples with ``D`` features suffice to
+build it. Reported: species, reactions, events, trainable parameters, the largest number of
+reactant molecules in one reaction, and the SBML size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .circuits.linear import LinearConfig, compile_linear
+from .circuits.nonlinear import NonlinearConfig, compile_nonlinear
+from .data import Dataset
+from .errors import InputError
+from .train import circuit_kind, circuit_task
+
+__all__ = ["circuit_stats", "format_stats"]
+
+
+def circuit_stats(
+    circuit: str,
+    inputs: int,
+    *,
+    gradient: str = "exact",
+    nonlinearity: str = "quadratic",
+    classes: int = 3,
+) -> dict[str, Any]:
+    """Size of ``circuit``'s training network for ``inputs`` features.
+
+    Parameters
+    ----------
+    circuit
+        One of :data:`sbmlcrn.train.CIRCUITS`.
+    inputs
+        Number of input features ``D`` (the constant input comes on top).
+    gradient, nonlinearity
+        Options of the nonlinear circuits (ignored for linear ones).
+    classes
+        Number of classes of ``nonlinear-multiclass``.
+    """
+    task = circuit_task(circuit)
+    if not isinstance(inputs, int) or isinstance(inputs, bool) or inputs < 1:
+        raise InputError(f"The inputs parameter (--inputs) must be >= 1. Got {inputs!r}.")
+    if task == "multiclass" and (not isinstance(classes, int) or classes < 2):
+        raise InputError(f"The classes parameter (--classes) must be >= 2. Got {classes!r}.")
+    n = max(2, classes if task == "multiclass" else 2)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, inputs))
+    y = np.arange(n, dtype=float) % (classes if task == "multiclass" else 2)
+    data = Dataset(tuple(f"x{i + 1}" for i in range(inputs)), x, y, "y", name="stats")
+    if circuit_kind(circuit) == "linear":
+        compiled = compile_linear(task, data, LinearConfig(epochs=1))
+        options: dict[str, Any] = {}
+    else:
+        cfg = NonlinearConfig(epochs=1, gradient=gradient, nonlinearity=nonlinearity)
+        compiled = compile_nonlinear(task, data, cfg)  # type: ignore[assignment]
+        options = {"gradient": gradient, "nonlinearity": nonlinearity}
+    stats = compiled.network.stats()
+    from .writers import to_sbml
+
+    return {
+        "circuit": circuit,
+        **options,
+        "inputs": inputs,
+        "trainable_parameters": len(compiled.parameter_names),
+        "species": stats["species"],
+        "reactions": stats["reactions"],
+        "events": stats["events"],
+        "max_molecularity": stats["max_molecularity"],
+        "sbml_bytes": len(to_sbml(compiled.network).encode()),
+    }
+
+
+def format_stats(rows: list[dict[str, Any]]) -> str:
+    """A markdown table of :func:`circuit_stats` rows."""
+    keys = [
+        "circuit",
+        "gradient",
+        "nonlinearity",
+        "inputs",
+        "trainable_parameters",
+        "species",
+        "reactions",
+        "events",
+        "max_molecularity",
+        "sbml_bytes",
+    ]
+    keys = [k for k in keys if any(k in r for r in rows)]
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(str(r.get(k, "")) for k in keys) + " |" for r in rows]
+    return "\n".join(lines)
