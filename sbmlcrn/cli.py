@@ -57,13 +57,22 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     t = sub.add_parser("train", help="compile a circuit for the data, train it by simulation")
-    t.add_argument("circuit", help="linear-regression or linear-classification")
+    t.add_argument("circuit", help=", ".join(_circuits()))
     t.add_argument("--data", required=True, type=Path, help="training CSV (header row)")
     t.add_argument("--test", type=Path, help="test CSV with the same columns")
     t.add_argument("--target", default="y", help="target column (default: y)")
-    t.add_argument("--epochs", type=_number("--epochs", integer=True), default=20)
+    t.add_argument(
+        "--epochs",
+        type=_number("--epochs", integer=True),
+        help="passes over the data (default: 20 linear, 30 nonlinear)",
+    )
     t.add_argument("--lr", type=_number("--lr"), help="learning rate (default: from the data)")
-    t.add_argument("--horizon", type=_number("--horizon"), default=1.0, help="forward time T")
+    t.add_argument(
+        "--horizon",
+        type=_number("--horizon"),
+        help="forward time T (default: 1 linear, 0.5 nonlinear)",
+    )
+    t.add_argument("--backward", type=_number("--backward"), help="backward time (default: T)")
     t.add_argument("--seed", type=_number("--seed", integer=True), default=0)
     t.add_argument("--annihilation", type=_number("--annihilation"), default=1.0)
     t.add_argument(
@@ -71,6 +80,49 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument(
         "--no-offset", action="store_true", help="no constant input, so no trainable offset"
+    )
+    t.add_argument(
+        "--augmentation",
+        type=_number("--augmentation"),
+        default=1.0,
+        help="value of the constant input (default: 1)",
+    )
+    n = t.add_argument_group("nonlinear circuits")
+    n.add_argument(
+        "--gradient",
+        choices=["exact", "first-order"],
+        default="exact",
+        help="chemical adjoint (exact) or the paper's first-order approximation",
+    )
+    n.add_argument(
+        "--nonlinearity",
+        choices=["quadratic", "cubic"],
+        default="quadratic",
+        help="-c z^2 (bimolecular, default) or -c z^3 (needs trimolecular reactions)",
+    )
+    n.add_argument(
+        "--degradation",
+        type=_number("--degradation"),
+        help="c of the nonlinear term (default: 1/2 quadratic, 1/6 cubic)",
+    )
+    n.add_argument(
+        "--square",
+        choices=["signed", "per-rail"],
+        default="signed",
+        help="exact signed square, or the authors' per-rail square (-c z|z|)",
+    )
+    n.add_argument(
+        "--init-scale",
+        type=_number("--init-scale"),
+        default=0.1,
+        help="standard deviation of the random initial parameters",
+    )
+    n.add_argument(
+        "--class-values",
+        type=_number("--class-values"),
+        nargs=2,
+        metavar=("LO", "HI"),
+        help="targets of labels 0 and 1 (default: -1 1 linear, 0 1 nonlinear)",
     )
     t.add_argument("--out", required=True, type=Path, help="run directory to write")
     t.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -92,6 +144,37 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--max-molecularity", type=_number("--max-molecularity", integer=True), default=2
     )
+
+    c = sub.add_parser("crosscheck", help="simulate a run in COPASI and compare the parameters")
+    c.add_argument("run", type=Path, help="run directory written by 'sbmlcrn train'")
+    c.add_argument("--json", action="store_true", help="print the report as JSON")
+    c.add_argument(
+        "--tolerance",
+        type=_number("--tolerance"),
+        help="largest relative deviation (default: 1e-6 for linear circuits, else 1e-4)",
+    )
+    c.add_argument(
+        "--timeout", type=_number("--timeout"), default=1200.0, help="seconds (default: 1200)"
+    )
+
+    x = sub.add_parser("export", help="write a run as a COPASI file or a COMBINE archive")
+    x.add_argument("run", type=Path, help="run directory written by 'sbmlcrn train'")
+    x.add_argument("--format", required=True, choices=["copasi", "omex"], help="file format")
+    x.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+
+    st = sub.add_parser("stats", help="size of a circuit's training network for D inputs")
+    st.add_argument("circuit", help=", ".join(_circuits()))
+    st.add_argument(
+        "--inputs",
+        type=_number("--inputs", integer=True),
+        nargs="+",
+        default=[2],
+        help="number(s) of input features D (default: 2)",
+    )
+    st.add_argument("--classes", type=_number("--classes", integer=True), default=3)
+    st.add_argument("--gradient", choices=["exact", "first-order"], default="exact")
+    st.add_argument("--nonlinearity", choices=["quadratic", "cubic"], default="quadratic")
+    st.add_argument("--json", action="store_true", help="print JSON")
 
     r = sub.add_parser("reproduce", help="run the authors' experiments on built-in data")
     r.add_argument("--quick", action="store_true", help="smaller evaluation grids, no plots")
@@ -117,22 +200,65 @@ def _progress(quiet: bool):
     return show
 
 
-def _cmd_train(args: argparse.Namespace) -> int:
+def _circuits() -> list[str]:
+    from .train import CIRCUITS
+
+    return list(CIRCUITS)
+
+
+def _train_config(args: argparse.Namespace):
+    """The circuit's config from the command line (unset options keep the circuit default)."""
     from .circuits.linear import LinearConfig
+    from .circuits.nonlinear import NonlinearConfig
+    from .train import circuit_kind
+
+    common = {
+        "lr": args.lr,
+        "seed": args.seed,
+        "annihilation": args.annihilation,
+        "standardize": not args.no_standardize,
+        "augmentation": None if args.no_offset else args.augmentation,
+        "backward": args.backward,
+    }
+    for key in ("horizon", "epochs"):
+        if getattr(args, key) is not None:
+            common[key] = getattr(args, key)
+    if args.class_values is not None:
+        common["class_values"] = tuple(args.class_values)
+    if circuit_kind(args.circuit) == "linear":
+        given = [
+            opt
+            for opt, value, default in (
+                ("--gradient", args.gradient, "exact"),
+                ("--nonlinearity", args.nonlinearity, "quadratic"),
+                ("--square", args.square, "signed"),
+                ("--degradation", args.degradation, None),
+                ("--init-scale", args.init_scale, 0.1),
+            )
+            if value != default
+        ]
+        if given:
+            raise InputError(
+                f"{', '.join(given)} only apply to nonlinear circuits, not {args.circuit}."
+            )
+        return LinearConfig(**common)
+    return NonlinearConfig(
+        **common,
+        gradient=args.gradient,
+        nonlinearity=args.nonlinearity,
+        square=args.square,
+        degradation=args.degradation,
+        init_scale=args.init_scale,
+    )
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
     from .data import read_csv
     from .train import check_out_dir, circuit_task, save_run, train
 
     circuit_task(args.circuit)
     check_out_dir(args.out)
-    config = LinearConfig(
-        horizon=args.horizon,
-        lr=args.lr,
-        epochs=args.epochs,
-        seed=args.seed,
-        annihilation=args.annihilation,
-        standardize=not args.no_standardize,
-        augmentation=None if args.no_offset else 1.0,
-    )
+    config = _train_config(args)
     data = read_csv(args.data, target=args.target, min_rows=2)
     test = read_csv(args.test, target=args.target) if args.test is not None else None
     run = train(args.circuit, data, test=test, config=config, progress=_progress(args.quiet))
@@ -216,6 +342,57 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in reports) else 1
 
 
+def _cmd_crosscheck(args: argparse.Namespace) -> int:
+    import json
+
+    from .copasi import crosscheck
+
+    if args.tolerance is not None and args.tolerance <= 0:
+        raise InputError(f"--tolerance must be positive. Got {args.tolerance:g}.")
+    if args.timeout <= 0:
+        raise InputError(f"--timeout must be positive. Got {args.timeout:g}.")
+    report = crosscheck(args.run, tolerance=args.tolerance, timeout=args.timeout)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format_text())
+    return 0 if report.ok else 1
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    if args.format == "copasi":
+        from .copasi import export_copasi
+
+        out = export_copasi(args.run, args.output)
+        print(f"wrote {out}: open it in COPASI and run the Time-Course task")
+        return 0
+    try:
+        from .omex import write_omex
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.omex":
+            raise
+        raise InputError("--format omex is not available in this version of sbmlcrn.") from None
+    out = write_omex(args.run, args.output)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from .stats import circuit_stats, format_stats
+
+    rows = [
+        circuit_stats(
+            args.circuit,
+            d,
+            gradient=args.gradient,
+            nonlinearity=args.nonlinearity,
+            classes=args.classes,
+        )
+        for d in args.inputs
+    ]
+    print(json.dumps(rows, indent=2) if args.json else format_stats(rows))
+    return 0
+
+
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from .reproduce import format_table, run_reproduce
 
@@ -231,7 +408,10 @@ _COMMANDS = {
     "predict": _cmd_predict,
     "export-inference": _cmd_export_inference,
     "validate": _cmd_validate,
+    "stats": _cmd_stats,
     "reproduce": _cmd_reproduce,
+    "crosscheck": _cmd_crosscheck,
+    "export": _cmd_export,
 }
 
 
