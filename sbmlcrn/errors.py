@@ -9,6 +9,7 @@ simulation and also exit non-zero without a traceback.
 from __future__ import annotations
 
 __all__ = [
+    "CopasiError",
     "DataError",
     "InputError",
     "NetworkError",
@@ -40,3 +41,7 @@ class WriterError(SbmlcrnError):
 
 class SimulationError(SbmlcrnError, RuntimeError):
     """The simulator could not load or integrate a model."""
+
+
+class CopasiError(SbmlcrnError):
+    """COPASI failed: it could not import or simulate a model, crashed, or timed out."""
