@@ -177,8 +177,15 @@ def _build_parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true", help="print JSON")
 
     r = sub.add_parser("reproduce", help="run the authors' experiments on built-in data")
-    r.add_argument("--quick", action="store_true", help="smaller evaluation grids, no plots")
+    r.add_argument(
+        "--quick", action="store_true", help="every row, 2 seeds, <= 8 epochs, coarse grids"
+    )
     r.add_argument("--out", type=Path, help="directory for the report, models and plots")
+    r.add_argument(
+        "--seeds", type=_number("--seeds", integer=True), help="seeds per row (default 5)"
+    )
+    r.add_argument("--only", nargs="+", metavar="SLUG", help="run only these experiments")
+    r.add_argument("--workers", type=_number("--workers", integer=True), help="worker processes")
     return parser
 
 
@@ -396,7 +403,14 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     from .reproduce import format_table, run_reproduce
 
-    rows = run_reproduce(quick=args.quick, out=args.out, progress=_progress(False))
+    rows = run_reproduce(
+        quick=args.quick,
+        out=args.out,
+        progress=_progress(False),
+        seeds=args.seeds,
+        only=tuple(args.only) if args.only else None,
+        workers=args.workers,
+    )
     print(format_table(rows))
     if args.out is not None:
         print(f"wrote {args.out}/report.md")

@@ -1,0 +1,455 @@
+"""COMBINE archive (OMEX) export of a training run: the SBML model plus a SED-ML description.
+
+:func:`write_omex` packs a run directory written by :func:`sbmlcrn.train.save_run` into one
+``.omex`` file that any SED-ML tool (Tellurium, BioSimulators, …) can execute to replay the
+whole training run:
+
+- ``model/model.xml`` — the SBML training model, copied byte for byte (see below for the
+  directory);
+- ``simulation.sedml`` — SED-ML Level 1 Version 4: one uniform time course from 0 to the
+  training end time with CVODE (KISAO:0000019) at sbmlcrn's tolerances, data generators for
+  each parameter's plus and minus species, the signed parameter ``[plus] − [minus]`` and the
+  per-sample loss ``½([e_p] − [e_m])²``, a report of all of them and a plot of the parameters;
+- ``result.json`` — the run's record (learned parameters, to compare a replay against);
+- ``manifest.xml`` and ``metadata.rdf`` (creator ``sbmlcrn``; the creation date is the run's
+  ``created`` entry if ``result.json`` has one, else a fixed date).
+
+Decisions:
+
+- The SED-ML is written with :mod:`xml.etree.ElementTree`, not libsedml, so the core needs no
+  extra package; the tests validate it with libsedml and execute it with Tellurium.
+- The archive is deterministic — the same run directory gives a byte-identical file: entries
+  sorted by name, fixed zip timestamps (1980-01-01, the zip epoch) and permissions, no
+  wall-clock date anywhere.
+- The SBML sits in a subdirectory and ends in ``.xml``: Tellurium 2.2.13's inline-OMEX path
+  (``te.convertCombineArchive``, ``te.convertAndExecuteCombineArchive``) strips ``.xml`` from
+  the SED-ML model source of a model in the archive's root and then cannot find it; from
+  ``model/model.xml`` it round-trips, and its SED-ML runner works either way.
+- The manifest names the SED-ML format without level and version
+  (``…/combine.specifications/sed-ml``): libCOMBINE 0.2.20, which Tellurium uses to find the
+  master SED-ML file, does not know the ``sed-ml.level-1.version-4`` URI.
+- The output grid has ``m ≥ 4`` points per training cycle (``m`` is chosen so that at least
+  one point lies strictly inside every backward phase): the signed error is constant during a
+  backward phase, so the ``loss`` column there is the loss of that cycle's sample; at the other
+  points it is the error being accumulated (forward phase) or sits on a phase switch.
+- The archive is written to a temporary file in the target directory and renamed into place,
+  so a reader never sees a half-written archive.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import InputError
+from .expr import format_number
+from .simulate import Tolerances
+
+__all__ = [
+    "DEFAULT_CREATED",
+    "MODEL_LOCATION",
+    "SEDML_LOCATION",
+    "sedml_document",
+    "write_omex",
+]
+
+#: Location of the SED-ML document in the archive.
+SEDML_LOCATION = "simulation.sedml"
+#: Location of the SBML model in the archive.
+MODEL_LOCATION = "model/model.xml"
+#: Creation date written into ``metadata.rdf`` when ``result.json`` records none.
+DEFAULT_CREATED = "1980-01-01T00:00:00Z"
+
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_SPEC = "http://identifiers.org/combine.specifications/"
+_FORMATS = {
+    "omex": _SPEC + "omex",
+    "manifest": _SPEC + "omex-manifest",
+    "metadata": _SPEC + "omex-metadata",
+    "sedml": _SPEC + "sed-ml",
+    "json": "http://purl.org/NET/mediatypes/application/json",
+}
+_SEDML_NS = "http://sed-ml.org/sed-ml/level1/version4"
+_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+_XHTML_NS = "http://www.w3.org/1999/xhtml"
+_KISAO_CVODE = "KISAO:0000019"
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the SED-ML document needs to know about a run directory."""
+
+    circuit: str
+    sbml: bytes
+    sbml_namespace: str
+    sbml_level: int
+    sbml_version: int
+    parameter_species: tuple[tuple[str, str, str], ...]  # (name, plus, minus)
+    error_species: tuple[str, str] | None
+    end_time: float
+    cycles: int
+    points_per_cycle: int
+    result_json: bytes
+    created: str
+
+
+def _fail(run_dir: Path, why: str) -> InputError:
+    return InputError(f"{run_dir}: not a usable sbmlcrn run directory ({why}).")
+
+
+def _read_run(run_dir: Path) -> _Run:
+    """Read and check ``result.json`` and ``model.xml`` of a run directory."""
+    if not run_dir.is_dir():
+        what = "does not exist" if not run_dir.exists() else "is not a directory"
+        raise InputError(f"{run_dir}: {what}; give a run directory written by `sbmlcrn train`.")
+    result_path, model_path = run_dir / "result.json", run_dir / "model.xml"
+    for path in (result_path, model_path):
+        if not path.is_file():
+            raise _fail(run_dir, f"no {path.name}")
+    result_bytes = result_path.read_bytes()
+    try:
+        result = json.loads(result_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _fail(run_dir, f"result.json is not valid JSON: {exc}") from exc
+    if not isinstance(result, dict):
+        raise _fail(run_dir, "result.json does not hold an object")
+    sbml = model_path.read_bytes()
+    try:
+        root = ET.fromstring(sbml)
+    except ET.ParseError as exc:
+        raise _fail(run_dir, f"model.xml is not XML: {exc}") from exc
+    ns_match = re.match(
+        r"^\{(http://www\.sbml\.org/sbml/level\d+/version\d+(/core)?)\}sbml$", root.tag
+    )
+    if ns_match is None:
+        raise _fail(run_dir, "model.xml is not an SBML document")
+    namespace = ns_match.group(1)
+    try:
+        level, version = int(root.get("level", "")), int(root.get("version", ""))
+    except ValueError as exc:
+        raise _fail(run_dir, "model.xml has no SBML level and version") from exc
+    species = {el.get("id") for el in root.iter(f"{{{namespace}}}species")}
+
+    try:
+        pairs = result["parameter_species"]
+        names = list(result["parameters"])
+        end_time = float(result["training_end_time"])
+        schedule = result["schedule"]
+        period = float(schedule["period"])
+        phases = [(str(p["name"]), float(p["duration"])) for p in schedule["phases"]]
+        created = result.get("created", DEFAULT_CREATED)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _fail(run_dir, f"result.json lacks or garbles {exc}") from exc
+    if not isinstance(pairs, dict) or not pairs or set(pairs) != set(names):
+        raise _fail(run_dir, "result.json's parameter_species do not match its parameters")
+    triples = []
+    for name, pair in pairs.items():
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(s, str) for s in pair)
+        ):
+            raise _fail(run_dir, f"parameter_species[{name!r}] is not a pair of species ids")
+        missing = [s for s in pair if s not in species]
+        if missing:
+            raise _fail(run_dir, f"model.xml has no species {', '.join(missing)}")
+        triples.append((str(name), pair[0], pair[1]))
+    error = result.get("error_species", ["e_p", "e_m"])
+    error_pair = None  # no loss data generator for a model without the error pair
+    if isinstance(error, list) and len(error) == 2 and all(str(s) in species for s in error):
+        error_pair = (str(error[0]), str(error[1]))
+
+    finite = all(math.isfinite(v) and v > 0 for v in (end_time, period, *(d for _, d in phases)))
+    if not finite or not phases or not math.isclose(sum(d for _, d in phases), period):
+        raise _fail(run_dir, "result.json's schedule or training_end_time is invalid")
+    cycles = round(end_time / period)
+    if cycles < 1 or not math.isclose(cycles * period, end_time, rel_tol=1e-12):
+        raise _fail(run_dir, "training_end_time is not a whole number of cycles")
+    backward = next((d for n, d in phases if n in ("bwd", "backward")), phases[-1][1])
+    # a grid step of at most half the backward phase puts a point strictly inside each one
+    points = max(4, math.ceil(2 * period / backward - 1e-9))
+    if not isinstance(created, str) or not created:
+        raise _fail(run_dir, "result.json's created entry is not a date text")
+    return _Run(
+        circuit=str(result.get("circuit", "")),
+        sbml=sbml,
+        sbml_namespace=namespace,
+        sbml_level=level,
+        sbml_version=version,
+        parameter_species=tuple(triples),
+        error_species=error_pair,
+        end_time=end_time,
+        cycles=cycles,
+        points_per_cycle=points,
+        result_json=result_bytes,
+        created=created,
+    )
+
+
+def _el(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
+    return ET.SubElement(parent, tag, attrs)
+
+
+def _math(parent: ET.Element, expr: Any) -> None:
+    """MathML for ``expr``: a variable id, a number, or ``(op, arg, ...)``."""
+    math_el = _el(parent, "math", xmlns=_MATHML_NS)
+
+    def put(node: ET.Element, e: Any) -> None:
+        if isinstance(e, str):
+            _el(node, "ci").text = e
+        elif isinstance(e, int):
+            _el(node, "cn", type="integer").text = str(e)
+        elif isinstance(e, float):
+            _el(node, "cn").text = format_number(e)
+        else:
+            apply = _el(node, "apply")
+            _el(apply, e[0])
+            for arg in e[1:]:
+                put(apply, arg)
+
+    put(math_el, expr)
+
+
+def _label(name: str) -> str:
+    return f"theta[{name}]"
+
+
+def _sedml(run: _Run) -> str:
+    tol = Tolerances()
+    sbml_prefix = "sbml"
+    root = ET.Element(
+        "sedML",
+        {
+            "xmlns": _SEDML_NS,
+            f"xmlns:{sbml_prefix}": run.sbml_namespace,
+            "level": "1",
+            "version": "4",
+        },
+    )
+    notes = _el(_el(root, "notes"), "body", xmlns=_XHTML_NS)
+    for text in (
+        f"Generated by sbmlcrn {__version__}: simulating {MODEL_LOCATION} from 0 to "
+        f"{format_number(run.end_time)} trains the Neural CRN ({run.circuit or 'circuit'}).",
+        "theta_k = [plus] - [minus] is the k-th learned parameter; its value at the end time "
+        "is the trained one (result.json, 'parameters').",
+        "loss = 0.5 ([e_p] - [e_m])^2 is the loss of the cycle's sample at output times "
+        "inside a backward phase; elsewhere it shows the error being accumulated.",
+    ):
+        _el(notes, "p").text = text
+
+    models = _el(root, "listOfModels")
+    _el(
+        models,
+        "model",
+        id="model",
+        name="Neural CRN training model",
+        language=f"urn:sedml:language:sbml.level-{run.sbml_level}.version-{run.sbml_version}",
+        source=MODEL_LOCATION,
+    )
+
+    sims = _el(root, "listOfSimulations")
+    sim = _el(
+        sims,
+        "uniformTimeCourse",
+        id="training",
+        name="the whole training run",
+        initialTime="0",
+        outputStartTime="0",
+        outputEndTime=format_number(run.end_time),
+        numberOfSteps=str(run.cycles * run.points_per_cycle),
+    )
+    algorithm = _el(sim, "algorithm", name="CVODE", kisaoID=_KISAO_CVODE)
+    params = _el(algorithm, "listOfAlgorithmParameters")
+    for kisao, name, value in (
+        ("KISAO:0000209", "relative tolerance", format_number(tol.relative)),
+        ("KISAO:0000211", "absolute tolerance", format_number(tol.absolute)),
+        ("KISAO:0000415", "maximum number of steps", str(tol.max_steps)),
+    ):
+        _el(params, "algorithmParameter", name=name, kisaoID=kisao, value=value)
+
+    tasks = _el(root, "listOfTasks")
+    _el(tasks, "task", id="task", modelReference="model", simulationReference="training")
+
+    generators = _el(root, "listOfDataGenerators")
+    report_rows: list[tuple[str, str]] = []  # (data generator id, label)
+
+    def generator(dg_id: str, label: str, variables: list[tuple[str, str]], expr: Any) -> None:
+        dg = _el(generators, "dataGenerator", id=dg_id, name=label)
+        listing = _el(dg, "listOfVariables")
+        for var_id, species in variables:
+            if species == "time":
+                _el(
+                    listing,
+                    "variable",
+                    id=var_id,
+                    symbol="urn:sedml:symbol:time",
+                    taskReference="task",
+                )
+            else:
+                target = (
+                    f"/{sbml_prefix}:sbml/{sbml_prefix}:model/{sbml_prefix}:listOfSpecies/"
+                    f"{sbml_prefix}:species[@id='{species}']"
+                )
+                _el(
+                    listing,
+                    "variable",
+                    id=var_id,
+                    name=species,
+                    target=target,
+                    taskReference="task",
+                )
+        _math(dg, expr)
+        report_rows.append((dg_id, label))
+
+    generator("dg_time", "time", [("v_time", "time")], "v_time")
+    thetas = []
+    for k, (name, plus, minus) in enumerate(run.parameter_species, start=1):
+        dg_id = f"dg_theta_{k}"
+        thetas.append((dg_id, _label(name)))
+        generator(
+            dg_id,
+            _label(name),
+            [(f"v_theta_{k}_p", plus), (f"v_theta_{k}_m", minus)],
+            ("minus", f"v_theta_{k}_p", f"v_theta_{k}_m"),
+        )
+    for _name, plus, minus in run.parameter_species:
+        for species in (plus, minus):
+            generator(f"dg_{species}", f"[{species}]", [(f"v_{species}", species)], f"v_{species}")
+    if run.error_species is not None:
+        e_p, e_m = run.error_species
+        generator(
+            "dg_loss",
+            "loss",
+            [("v_loss_p", e_p), ("v_loss_m", e_m)],
+            # a product, not <power/>: Tellurium 2.2.13 renders power as Python's ``^``
+            ("times", 0.5, ("minus", "v_loss_p", "v_loss_m"), ("minus", "v_loss_p", "v_loss_m")),
+        )
+
+    outputs = _el(root, "listOfOutputs")
+    report = _el(outputs, "report", id="report_training", name="parameters and loss")
+    datasets = _el(report, "listOfDataSets")
+    for dg_id, label in report_rows:
+        _el(datasets, "dataSet", id=f"ds_{dg_id[3:]}", label=label, dataReference=dg_id)
+    plot = _el(outputs, "plot2D", id="plot_parameters", name="learned parameters")
+    curves = _el(plot, "listOfCurves")
+    for dg_id, label in thetas:
+        _el(
+            curves,
+            "curve",
+            id=f"curve_{dg_id[3:]}",
+            name=label,
+            type="points",
+            xDataReference="dg_time",
+            yDataReference=dg_id,
+        )
+
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _manifest(entries: dict[str, str]) -> str:
+    root = ET.Element("omexManifest", {"xmlns": _SPEC.rstrip("/") + "/omex-manifest"})
+    _el(root, "content", location=".", format=_FORMATS["omex"])
+    for location, fmt in sorted(entries.items()):
+        attrs = {"location": f"./{location}", "format": fmt}
+        if location == SEDML_LOCATION:
+            attrs["master"] = "true"
+        _el(root, "content", **attrs)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _metadata(run: _Run) -> str:
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    root = ET.Element(
+        "rdf:RDF",
+        {
+            "xmlns:rdf": rdf,
+            "xmlns:dcterms": "http://purl.org/dc/terms/",
+            "xmlns:vCard": "http://www.w3.org/2006/vcard/ns#",
+        },
+    )
+    desc = _el(root, "rdf:Description", **{"rdf:about": "."})
+    _el(desc, "dcterms:description").text = (
+        f"sbmlcrn training run ({run.circuit or 'Neural CRN'}): executing {SEDML_LOCATION} "
+        f"simulates {MODEL_LOCATION} and so trains the network; result.json records what it "
+        "learned."
+    )
+    created = _el(desc, "dcterms:created", **{"rdf:parseType": "Resource"})
+    _el(created, "dcterms:W3CDTF").text = run.created
+    creator = _el(desc, "dcterms:creator", **{"rdf:parseType": "Resource"})
+    name = _el(creator, "vCard:hasName", **{"rdf:parseType": "Resource"})
+    _el(name, "vCard:given-name").text = "sbmlcrn"
+    _el(creator, "vCard:organization-name").text = "sbmlcrn"
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def sedml_document(run_dir: Path | str) -> str:
+    """The SED-ML Level 1 Version 4 text that :func:`write_omex` puts into the archive."""
+    return _sedml(_read_run(Path(run_dir)))
+
+
+def _archive_bytes(run: _Run) -> bytes:
+    contents = {
+        MODEL_LOCATION: (
+            run.sbml,
+            f"{_SPEC}sbml.level-{run.sbml_level}.version-{run.sbml_version}",
+        ),
+        SEDML_LOCATION: (_sedml(run).encode("utf-8"), _FORMATS["sedml"]),
+        "result.json": (run.result_json, _FORMATS["json"]),
+        "metadata.rdf": (_metadata(run).encode("utf-8"), _FORMATS["metadata"]),
+    }
+    formats = {loc: fmt for loc, (_, fmt) in contents.items()}
+    manifest = _manifest(formats | {"manifest.xml": _FORMATS["manifest"]})
+    contents["manifest.xml"] = (manifest.encode("utf-8"), _FORMATS["manifest"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for location in sorted(contents):
+            info = zipfile.ZipInfo(location, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, whatever the platform
+            info.external_attr = 0o100644 << 16
+            zf.writestr(info, contents[location][0], compresslevel=9)
+    return buffer.getvalue()
+
+
+def write_omex(run_dir: Path | str, out: Path | str) -> Path:
+    """Write the COMBINE archive of run directory ``run_dir`` to ``out``; return its path.
+
+    The archive holds ``model/model.xml``, ``simulation.sedml`` (SED-ML L1V4, the master file),
+    ``result.json``, ``manifest.xml`` and ``metadata.rdf``; the same run directory always
+    gives a byte-identical file. It is written through a temporary file renamed into place.
+
+    Raises
+    ------
+    InputError
+        If ``run_dir`` is not a run directory written by ``sbmlcrn train`` (missing or invalid
+        ``result.json`` or ``model.xml``), or ``out`` is a directory.
+    """
+    run = _read_run(Path(run_dir))
+    data = _archive_bytes(run)
+    target = Path(out)
+    if target.is_dir():
+        raise InputError(f"{out}: is a directory; give a file name such as run.omex.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600 files
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

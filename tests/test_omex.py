@@ -1,0 +1,307 @@
+"""The COMBINE archive of a run: layout, determinism, valid SED-ML, and Tellurium replays it.
+
+libsedml and Tellurium run in subprocesses: importing either makes libsbml's
+``ASTNode.getType()`` return boxed SWIG objects for the rest of the process (a SWIG type
+clash), which would break later tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sbmlcrn.circuits.linear import LinearConfig
+from sbmlcrn.errors import InputError
+from sbmlcrn.omex import (
+    DEFAULT_CREATED,
+    MODEL_LOCATION,
+    SEDML_LOCATION,
+    sedml_document,
+    write_omex,
+)
+from sbmlcrn.train import save_run, train
+
+from .helpers import linear_data
+
+ROOT = Path(__file__).resolve().parents[1]
+SED = "{http://sed-ml.org/sed-ml/level1/version4}"
+MANIFEST = "{http://identifiers.org/combine.specifications/omex-manifest}"
+SPEC = "http://identifiers.org/combine.specifications/"
+
+
+def _env() -> dict[str, str]:
+    """The environment of a subprocess: this checkout first on the path, headless plots."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def _python(code: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def _last_json(stdout: str) -> dict:
+    """The last stdout line, which the subprocess prints as JSON (tools may print before)."""
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data, _, _ = linear_data(15, 2, seed=4, noise=0.1)
+    run = train("linear-regression", data, config=LinearConfig(epochs=3))
+    return save_run(run, tmp_path_factory.mktemp("omex") / "run", plots=False)
+
+
+@pytest.fixture(scope="module")
+def archive(run_dir: Path) -> Path:
+    return write_omex(run_dir, run_dir.parent / "run.omex")
+
+
+def _result(run_dir: Path) -> dict:
+    return json.loads((run_dir / "result.json").read_text(encoding="utf-8"))
+
+
+def _unknown_species(result: dict) -> dict:
+    pairs = result["parameter_species"] | {"x1": ["q_p", "q_m"]}
+    return result | {"parameter_species": pairs}
+
+
+def test_archive_is_a_zip_with_manifest_and_metadata(run_dir: Path, archive: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        assert zf.testzip() is None
+        names = zf.namelist()
+        assert names == sorted(names)
+        assert set(names) == {
+            "manifest.xml",
+            "metadata.rdf",
+            MODEL_LOCATION,
+            "result.json",
+            SEDML_LOCATION,
+        }
+        assert zf.read(MODEL_LOCATION) == (run_dir / "model.xml").read_bytes()
+        assert zf.read("result.json") == (run_dir / "result.json").read_bytes()
+        manifest = ET.fromstring(zf.read("manifest.xml"))
+        metadata = zf.read("metadata.rdf").decode("utf-8")
+        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in zf.infolist())
+    assert manifest.tag == f"{MANIFEST}omexManifest"
+    contents = {c.get("location"): c for c in manifest.iter(f"{MANIFEST}content")}
+    assert set(contents) == {".", *(f"./{n}" for n in names)}
+    assert contents["."].get("format") == SPEC + "omex"
+    assert contents[f"./{MODEL_LOCATION}"].get("format") == SPEC + "sbml.level-3.version-2"
+    assert contents[f"./{SEDML_LOCATION}"].get("format") == SPEC + "sed-ml"
+    assert [loc for loc, c in contents.items() if c.get("master") == "true"] == [
+        f"./{SEDML_LOCATION}"
+    ]
+    rdf = ET.fromstring(metadata)
+    ns = {"dcterms": "http://purl.org/dc/terms/", "vCard": "http://www.w3.org/2006/vcard/ns#"}
+    assert rdf.findtext(".//dcterms:created/dcterms:W3CDTF", namespaces=ns) == DEFAULT_CREATED
+    assert rdf.findtext(".//dcterms:creator//vCard:given-name", namespaces=ns) == "sbmlcrn"
+
+
+def test_archive_is_deterministic(run_dir: Path, archive: Path, tmp_path: Path) -> None:
+    again = write_omex(run_dir, tmp_path / "again.omex")
+    assert again.read_bytes() == archive.read_bytes()
+    # the run directory's own path does not enter the archive
+    moved = Path(shutil.copytree(run_dir, tmp_path / "elsewhere"))
+    assert write_omex(moved, tmp_path / "moved.omex").read_bytes() == archive.read_bytes()
+
+
+def test_created_date_comes_from_result_json(run_dir: Path, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(run_dir, tmp_path / "dated"))
+    result = _result(copy) | {"created": "2024-05-06T07:08:09Z"}
+    (copy / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    with zipfile.ZipFile(write_omex(copy, tmp_path / "dated.omex")) as zf:
+        assert "<dcterms:W3CDTF>2024-05-06T07:08:09Z<" in zf.read("metadata.rdf").decode()
+
+
+def test_sedml_describes_the_whole_training_run(run_dir: Path) -> None:
+    result = _result(run_dir)
+    root = ET.fromstring(sedml_document(run_dir))
+    assert (root.get("level"), root.get("version")) == ("1", "4")
+    (model,) = root.iter(f"{SED}model")
+    assert model.get("source") == MODEL_LOCATION
+    assert model.get("language") == "urn:sedml:language:sbml.level-3.version-2"
+    (sim,) = root.iter(f"{SED}uniformTimeCourse")
+    assert float(sim.get("initialTime")) == 0 and float(sim.get("outputStartTime")) == 0
+    assert float(sim.get("outputEndTime")) == result["training_end_time"]
+    schedule = result["schedule"]
+    assert int(sim.get("numberOfSteps")) == 4 * schedule["samples"] * schedule["epochs"]
+    algorithm = sim.find(f"{SED}algorithm")
+    assert algorithm.get("kisaoID") == "KISAO:0000019"
+    params = {
+        p.get("kisaoID"): float(p.get("value")) for p in algorithm.iter(f"{SED}algorithmParameter")
+    }
+    assert params["KISAO:0000209"] <= 1e-10 and params["KISAO:0000211"] <= 1e-12
+
+    generators = {dg.get("id"): dg for dg in root.iter(f"{SED}dataGenerator")}
+    expected = {"dg_time", "dg_loss"}
+    for k, (plus, minus) in enumerate(result["parameter_species"].values(), start=1):
+        expected |= {f"dg_theta_{k}", f"dg_{plus}", f"dg_{minus}"}
+        targets = [v.get("target") for v in generators[f"dg_theta_{k}"].iter(f"{SED}variable")]
+        assert [t.split("'")[1] for t in targets] == [plus, minus]
+    assert set(generators) == expected
+    variable_ids = [v.get("id") for v in root.iter(f"{SED}variable")]
+    assert len(variable_ids) == len(set(variable_ids))  # SIds are unique in the document
+    references = [ds.get("dataReference") for ds in root.iter(f"{SED}dataSet")]
+    for curve in root.iter(f"{SED}curve"):
+        references += [curve.get("xDataReference"), curve.get("yDataReference")]
+    assert set(references) == expected
+    curves = [c.get("yDataReference") for c in root.iter(f"{SED}curve")]
+    assert curves == [f"dg_theta_{k}" for k in range(1, len(result["parameters"]) + 1)]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("libsedml") is None, reason="needs libsedml")
+def test_sedml_validates_with_libsedml(archive: Path, tmp_path: Path) -> None:
+    code = f"""
+        import json, zipfile, libsedml
+        text = zipfile.ZipFile({str(archive)!r}).read({SEDML_LOCATION!r}).decode()
+        doc = libsedml.readSedMLFromString(text)
+        log = doc.getErrorLog()
+        print(json.dumps({{
+            "level": doc.getLevel(), "version": doc.getVersion(),
+            "errors": log.toString(), "n": doc.getNumErrors(),
+            "generators": doc.getNumDataGenerators(), "outputs": doc.getNumOutputs(),
+        }}))
+    """
+    out = _last_json(_python(code, tmp_path).stdout)
+    assert out["n"] == 0, out["errors"]
+    assert (out["level"], out["version"]) == (1, 4)
+    assert out["outputs"] == 2 and out["generators"] == 3 * 3 + 2
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tellurium") is None, reason="needs tellurium")
+def test_tellurium_replays_the_archive(run_dir: Path, archive: Path, tmp_path: Path) -> None:
+    """Tellurium's archive runner trains the model: final θ and per-epoch loss as recorded."""
+    out_dir = tmp_path / "outputs"
+    out_dir.mkdir()
+    code = f"""
+        import json
+        import numpy as np
+        from tellurium.sedml.tesedml import executeCombineArchive
+
+        results = executeCombineArchive(
+            {str(archive)!r}, createOutputs=True, saveOutputs=True,
+            outputDir={str(out_dir)!r}, plottingEngine="matplotlib",
+        )
+        (result,) = results.values()
+        dgs = {{k: np.asarray(v, dtype=float).ravel().tolist()
+                for k, v in result["dataGenerators"].items()}}
+        print(json.dumps(dgs))
+    """
+    dgs = _last_json(_python(code, tmp_path).stdout)
+    result = _result(run_dir)
+    learned = np.array([dgs[f"dg_theta_{k}"][-1] for k in range(1, len(result["parameters"]) + 1)])
+    expected = np.array(list(result["parameters"].values()))
+    np.testing.assert_allclose(learned, expected, atol=1e-6, rtol=0)
+    assert dgs["dg_time"][-1] == result["training_end_time"]
+    # the loss column at mid-backward times is the per-sample loss the run recorded
+    schedule = result["schedule"]
+    period = schedule["period"]
+    fwd, bwd = (p["duration"] for p in schedule["phases"])
+    times = np.asarray(dgs["dg_time"])
+    mid_bwd = np.isclose(np.mod(times - fwd - bwd / 2, period), 0) & (times < times[-1])
+    loss = np.asarray(dgs["dg_loss"])[mid_bwd].reshape(schedule["epochs"], schedule["samples"])
+    np.testing.assert_allclose(loss.mean(axis=1), result["train_loss"], rtol=1e-6, atol=1e-9)
+    theta_p = np.asarray(dgs["dg_" + result["parameter_species"]["x1"][0]])
+    theta_m = np.asarray(dgs["dg_" + result["parameter_species"]["x1"][1]])
+    np.testing.assert_allclose(theta_p - theta_m, dgs["dg_theta_1"], atol=1e-15)
+    written = sorted(p.suffix for p in out_dir.iterdir())
+    assert written == [".csv", ".pdf"]  # the report and the plot
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tellurium") is None, reason="needs tellurium")
+def test_tellurium_inline_omex_path_accepts_the_archive(archive: Path, tmp_path: Path) -> None:
+    """Tellurium's other route: archive → Antimony + PhraSEDML text → executed."""
+    code = f"""
+        import json
+        import tellurium as te
+
+        text = te.convertCombineArchive({str(archive)!r})
+        te.executeInlineOmex(text)
+        print(json.dumps({{"models": [l for l in text.splitlines() if ' model "' in l]}}))
+    """
+    out = _last_json(_python(code, tmp_path).stdout)
+    assert out["models"] == [f'model = model "{MODEL_LOCATION}"']
+
+
+# ------------------------------------------------------------------------------ bad input
+
+
+def test_missing_or_invalid_run_directory_raises_input_error(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.omex"
+    with pytest.raises(InputError, match="does not exist"):
+        write_omex(tmp_path / "nope", out)
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="not a directory"):
+        write_omex(tmp_path / "file", out)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match=r"no result\.json"):
+        write_omex(empty, out)
+
+    def broken(name: str, edit) -> Path:
+        copy = Path(shutil.copytree(run_dir, tmp_path / name))
+        edit(copy)
+        return copy
+
+    cases = {
+        "bad JSON": broken("j", lambda d: (d / "result.json").write_text("{", encoding="utf-8")),
+        "no model": broken("m", lambda d: (d / "model.xml").unlink()),
+        "not XML": broken("x", lambda d: (d / "model.xml").write_text("<sbml", encoding="utf-8")),
+        "not SBML": broken("s", lambda d: (d / "model.xml").write_text("<a/>", encoding="utf-8")),
+        "no schedule": broken(
+            "k",
+            lambda d: (d / "result.json").write_text(
+                json.dumps({k: v for k, v in _result(d).items() if k != "schedule"}),
+                encoding="utf-8",
+            ),
+        ),
+        "unknown species": broken(
+            "u",
+            lambda d: (d / "result.json").write_text(
+                json.dumps(_unknown_species(_result(d))),
+                encoding="utf-8",
+            ),
+        ),
+    }
+    for what, path in cases.items():
+        with pytest.raises(InputError, match="not a usable sbmlcrn run directory"):
+            write_omex(path, out)
+        assert not out.exists(), what
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_output_is_replaced_atomically(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "run.omex"
+    write_omex(run_dir, out)
+    first = out.read_bytes()
+    (tmp_path / "bad").mkdir()
+    with pytest.raises(InputError):
+        write_omex(tmp_path / "bad", out)
+    assert out.read_bytes() == first  # a failed export leaves the previous archive alone
+    assert write_omex(run_dir, out).read_bytes() == first
+    assert [p.name for p in out.parent.iterdir()] == ["run.omex"]  # no temporary files left
+    with pytest.raises(InputError, match="is a directory"):
+        write_omex(run_dir, tmp_path)
