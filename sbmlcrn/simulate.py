@@ -30,12 +30,19 @@ __all__ = ["SimulationResult", "Tolerances", "roadrunner_version", "simulate", "
 
 @dataclass(frozen=True)
 class Tolerances:
-    """CVODE settings; the defaults are tight enough for the exactness tests (≤ 1e-6)."""
+    """CVODE settings; the defaults are tight enough for the exactness tests (≤ 1e-6).
+
+    ``stiff``: True for BDF, False for Adams; None (default) tries Adams first and, if CVODE
+    fails with it, integrates again from t = 0 with BDF. Decision: the training networks are
+    not stiff at the default annihilation rate and Adams was 2–3× faster on them with equal or
+    better agreement with the reference (measured: a 20-epoch linear classifier 1.5 s vs 3.8 s,
+    a cubic XOR classifier 1.1 s vs 3.4 s); BDF remains the fallback for stiff settings.
+    """
 
     relative: float = 1e-10
     absolute: float = 1e-12
     max_steps: int = 200_000
-    stiff: bool = True
+    stiff: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("relative", "absolute"):
@@ -163,31 +170,44 @@ def simulate(
             "The times parameter of simulate must be increasing, start at 0 and have 2 or more "
             f"points. Got {grid.size} points instead."
         )
-    rr = _load(sbml)
-    integrator = rr.getIntegrator()
-    integrator.setValue("relative_tolerance", float(tol.relative))
-    integrator.setValue("absolute_tolerance", float(tol.absolute))
-    integrator.setValue("maximum_num_steps", int(tol.max_steps))
-    integrator.setValue("stiff", bool(tol.stiff))
-    ids = list(species) if species is not None else list(rr.model.getFloatingSpeciesIds())
-    selections = ["time", *(f"[{s}]" for s in ids)]
     cuts = sorted({int(np.searchsorted(grid, b)) for b in breakpoints if 0 < b < grid[-1]})
     if any(grid[i] not in breakpoints for i in cuts):
         raise SimulationError("The breakpoints parameter of simulate must be output times.")
     bounds = [0, *cuts, grid.size - 1]
     messages: list[str] = []
-    pieces = []
-    try:
-        for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-            with _captured_output(messages):
-                piece = np.array(rr.simulate(times=grid[lo : hi + 1], selections=selections))
-            pieces.append(piece if k == 0 else piece[1:])
-            if progress is not None:
-                progress(float(grid[hi]), float(grid[-1]))
-        out = np.vstack(pieces)
-    except Exception as exc:
-        detail = f" ({messages[-1]})" if messages else ""
-        raise SimulationError(f"RoadRunner failed to integrate the model: {exc}{detail}") from exc
+
+    def run(stiff: bool):
+        rr = _load(sbml)
+        integrator = rr.getIntegrator()
+        integrator.setValue("relative_tolerance", float(tol.relative))
+        integrator.setValue("absolute_tolerance", float(tol.absolute))
+        integrator.setValue("maximum_num_steps", int(tol.max_steps))
+        integrator.setValue("stiff", stiff)
+        ids = list(species) if species is not None else list(rr.model.getFloatingSpeciesIds())
+        selections = ["time", *(f"[{s}]" for s in ids)]
+        pieces = []
+        try:
+            for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+                with _captured_output(messages):
+                    piece = np.array(rr.simulate(times=grid[lo : hi + 1], selections=selections))
+                pieces.append(piece if k == 0 else piece[1:])
+                if progress is not None:
+                    progress(float(grid[hi]), float(grid[-1]))
+        except Exception as exc:
+            detail = f" ({messages[-1]})" if messages else ""
+            raise SimulationError(
+                f"RoadRunner failed to integrate the model: {exc}{detail}"
+            ) from exc
+        return rr, ids, selections, np.vstack(pieces)
+
+    if tol.stiff is None:
+        try:
+            rr, ids, selections, out = run(False)
+        except SimulationError:
+            messages.clear()
+            rr, ids, selections, out = run(True)
+    else:
+        rr, ids, selections, out = run(bool(tol.stiff))
     data = np.array(out, dtype=float)
     if data.shape != (grid.size, len(selections)) or not np.all(np.isfinite(data)):
         raise SimulationError("RoadRunner returned a non-finite or incomplete trajectory.")
@@ -240,6 +260,8 @@ def simulate_batch(
     integrator.setValue("relative_tolerance", float(tol.relative))
     integrator.setValue("absolute_tolerance", float(tol.absolute))
     integrator.setValue("maximum_num_steps", int(tol.max_steps))
+    if tol.stiff is not None:
+        integrator.setValue("stiff", bool(tol.stiff))
     out = {sid: np.empty(n) for sid in outputs}
     # Setting ``init(...)`` values makes RoadRunner regenerate its initial-value code (~12 ms a
     # call); writing the state vector and integrating from t = 0 is ~200x faster and the same.
