@@ -82,6 +82,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--no-offset", action="store_true", help="no constant input, so no trainable offset"
     )
     t.add_argument(
+        "--standardize-target",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="standardise regression targets (default: as the inputs)",
+    )
+    t.add_argument(
         "--augmentation",
         type=_number("--augmentation"),
         default=1.0,
@@ -241,6 +247,7 @@ def _train_config(args: argparse.Namespace):
                 ("--square", args.square, "signed"),
                 ("--degradation", args.degradation, None),
                 ("--init-scale", args.init_scale, 0.1),
+                ("--standardize-target", args.standardize_target, None),
             )
             if value != default
         ]
@@ -255,6 +262,7 @@ def _train_config(args: argparse.Namespace):
         nonlinearity=args.nonlinearity,
         square=args.square,
         degradation=args.degradation,
+        standardize_target=args.standardize_target,
         init_scale=args.init_scale,
     )
 

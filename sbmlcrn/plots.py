@@ -81,3 +81,24 @@ def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
+
+
+def plot_predictions(run: TrainingRun, path: str | Path) -> Path:
+    """Predicted vs target on the test data (regression; CRN inference network)."""
+    plt = _pyplot()
+    data = run.test_data
+    assert data is not None and data.y is not None and run.test_predictions is not None
+    pred = np.asarray(run.test_predictions)
+    fig, ax = plt.subplots(figsize=(4.6, 4.4), constrained_layout=True)
+    ax.scatter(data.y, pred, s=14, c="#1f5fa8", label="test samples")
+    lo = float(min(data.y.min(), pred.min()))
+    hi = float(max(data.y.max(), pred.max()))
+    ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="ŷ = y")
+    mse = float(np.mean((pred - data.y) ** 2))
+    ax.set_xlabel(f"target {data.target}")
+    ax.set_ylabel("prediction ŷ (CRN inference network)")
+    ax.set_title(f"{run.circuit_name}: test ½MSE = {0.5 * mse:.4f}")
+    ax.legend(fontsize="small")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)

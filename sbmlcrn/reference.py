@@ -108,11 +108,14 @@ _ATOL = 1e-13
 
 def _integrate(rhs, y0: np.ndarray, horizon: float) -> np.ndarray | None:
     """State at ``horizon`` (None if LSODA fails or the state is not finite)."""
-    from scipy.integrate import odeint
+    import warnings
+
+    from scipy.integrate import ODEintWarning, odeint
 
     if not np.all(np.isfinite(y0)):
         return None
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ODEintWarning)  # a blow-up is reported as None
         out, info = odeint(
             rhs, y0, [0.0, horizon], rtol=_RTOL, atol=_ATOL, mxstep=100_000, full_output=True
         )

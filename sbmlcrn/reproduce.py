@@ -1,30 +1,47 @@
-"""``sbmlcrn reproduce``: the authors' experiments on built-in data, side by side with ours.
+"""``sbmlcrn reproduce``: the paper's experiment table on built-in data, side by side with ours.
 
-Each row trains one circuit by simulating its single SBML model in RoadRunner and reports the
-authors' published value, ours, and the largest deviation between the parameters the chemistry
-learned and the numpy reference's.
+Every row trains one circuit by simulating its single SBML model in RoadRunner, for several
+seeds (fresh data drawn from the authors' distributions and fresh initial parameters per seed:
+the authors' Julia random streams cannot be replayed), and reports the authors' published
+value, our mean ± standard deviation, and the largest deviation between the parameters the
+chemistry learned and the independent numpy/scipy reference's (over all seeds).
 
-* Linear regression: the authors' own run (their 41 training and 101 validation samples in
-  their order, ``T = 0.5``, ``η = 0.1``, 5 epochs, fixed bias ``h = 0.1``, ``θ₀ = (0.3321,
-  0.3455)``, raw inputs, no offset), and the same data with sbmlcrn's defaults.
-* Linear classification: label ``x1 + 2 x2 > 2`` with ``x ~ U(0, 2)²``, 101 fresh training
-  points (the authors' cannot be replayed), their settings (``T = 0.8``, ``η = 0.01``, 10
-  epochs, targets 0/4 with threshold 2, raw inputs, no offset), and sbmlcrn's defaults;
-  accuracy on a 60 × 60 grid over ``[0, 2]²``, as the authors measured it.
+Rows (notes §4): linear regression (the authors' own run: their data, order, ``T``, ``η``,
+``h`` and ``θ₀``), linear classification, nonlinear regression on ``x₁x₂ + x₂²`` (exact and
+first-order gradient) and ``sin(x₁) + x₂²`` (first-order), XOR and rings with the cubic and
+the quadratic (bimolecular) circuits, AND, OR and Iris (three classes, one output per class).
+Each experiment is run with the authors' settings and with sbmlcrn's settings (``settings``
+column); metrics: validation ½·MSE in raw units (regression, as the authors report it),
+accuracy on a grid over the input square counting only points the task labels (2-D
+classification, 40 × 40 as the authors; 60 × 60 for linear classification), validation
+accuracy (Iris).
+
+``quick`` runs every row with the same code path but 2 seeds, at most 8 epochs and coarser
+grids, so it finishes in minutes; its numbers are not the published comparison.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .circuits.linear import LinearConfig
-from .data import Dataset, authors_linear_classification, authors_linear_regression
+from .circuits.nonlinear import NonlinearConfig
+from .data import (
+    Task,
+    authors_linear_classification,
+    authors_linear_regression,
+    make_task,
+)
 from .errors import InputError
 from .train import TrainingRun, predict, save_run, train
 from .writers import write_atomic
@@ -32,11 +49,16 @@ from .writers import write_atomic
 __all__ = [
     "AUTHORS_CLASSIFICATION",
     "AUTHORS_REGRESSION",
+    "EXPERIMENTS",
+    "SLUGS",
+    "Experiment",
     "ReproRow",
     "check_reproduce_out",
     "format_table",
     "run_reproduce",
 ]
+
+Config = LinearConfig | NonlinearConfig
 
 #: The authors' linear-regression run: raw inputs, no offset, their fixed bias and θ₀.
 AUTHORS_REGRESSION = LinearConfig(
@@ -60,22 +82,413 @@ AUTHORS_CLASSIFICATION = LinearConfig(
 
 
 @dataclass(frozen=True)
-class ReproRow:
-    """One line of the reproduction table."""
+class Experiment:
+    """One row of the table: a circuit, a task, settings and the authors' value."""
 
-    experiment: str
+    slug: str
+    label: str
+    settings: str
+    circuit: str
+    task: str
     metric: str
-    authors: str
-    sbmlcrn: str
+    authors: float | None
+    higher_is_better: bool
+    config: Config
+    seeded: bool = True
+
+    def config_for(self, seed: int, quick: bool) -> Config:
+        cfg = replace(self.config, seed=seed)
+        if quick:
+            cfg = replace(cfg, epochs=min(cfg.epochs, 8))
+        return cfg
+
+
+def _nl(**kw: Any) -> NonlinearConfig:
+    return NonlinearConfig(**kw)
+
+
+# The authors' settings of the nonlinear rows (notes §4): raw inputs, their T, η, c, epochs.
+_A_POLY_EXACT = _nl(horizon=0.5, lr=0.6, epochs=80, standardize=False, gradient="exact")
+_A_POLY_FO = _nl(horizon=1.0, lr=0.6, epochs=50, standardize=False, gradient="first-order")
+_A_SIN_FO = _nl(horizon=0.6, lr=0.6, epochs=50, standardize=False, gradient="first-order")
+_A_CUBIC = _nl(
+    horizon=0.9, lr=0.5, epochs=30, standardize=False, augmentation=0.2, nonlinearity="cubic"
+)
+_A_QUAD = _nl(
+    horizon=0.4,
+    backward=2.0,
+    lr=0.5,
+    epochs=30,
+    standardize=False,
+    augmentation=0.2,
+    degradation=0.3,
+)
+_A_QUAD_RINGS = replace(_A_QUAD, augmentation=1.0)
+
+# sbmlcrn's settings, found with the reference alone (scripts/explore_nonlinear.py, 5 seeds;
+# docs/design.md "Nonlinear settings" explains what made the difference).
+_S_POLY = replace(_A_POLY_EXACT, standardize_target=True)
+_S_POLY_FO = replace(_A_POLY_FO, horizon=0.5, lr=0.3, standardize_target=True)
+_S_SIN_FO = _A_SIN_FO
+_S_QUAD = _nl(horizon=0.4, lr=0.05, epochs=30, degradation=0.3, class_values=(-1.0, 1.0))
+_S_QUAD_XOR = replace(_S_QUAD, degradation=0.5, epochs=60)
+_S_QUAD_RINGS = replace(_S_QUAD, class_values=(1.0, -1.0))
+_S_CUBIC_XOR = replace(_A_CUBIC, epochs=60)
+_S_CUBIC_RINGS = replace(_A_CUBIC, class_values=(1.0, 0.0))
+_S_IRIS = _nl(horizon=0.4, lr=0.1, epochs=30, degradation=0.3)
+
+_REG = "val ½MSE"
+_GRID = "grid accuracy"
+
+EXPERIMENTS: tuple[Experiment, ...] = (
+    Experiment(
+        "linreg-authors",
+        "linear regression (their 41 samples)",
+        "authors'",
+        "linear-regression",
+        "authors-linreg",
+        "val MSE",
+        0.238,
+        False,
+        AUTHORS_REGRESSION,
+        seeded=False,
+    ),
+    Experiment(
+        "linreg",
+        "linear regression (their 41 samples)",
+        "sbmlcrn",
+        "linear-regression",
+        "authors-linreg",
+        "val MSE",
+        0.238,
+        False,
+        LinearConfig(),
+    ),
+    Experiment(
+        "lincls-authors",
+        "linear classification",
+        "authors'",
+        "linear-classification",
+        "authors-lincls",
+        _GRID,
+        0.944,
+        True,
+        AUTHORS_CLASSIFICATION,
+    ),
+    Experiment(
+        "lincls",
+        "linear classification",
+        "sbmlcrn",
+        "linear-classification",
+        "authors-lincls",
+        _GRID,
+        0.944,
+        True,
+        LinearConfig(),
+    ),
+    Experiment(
+        "poly-exact-authors",
+        "x1·x2 + x2², exact adjoint",
+        "authors'",
+        "nonlinear-regression",
+        "poly",
+        _REG,
+        0.119,
+        False,
+        _A_POLY_EXACT,
+    ),
+    Experiment(
+        "poly-exact",
+        "x1·x2 + x2², exact adjoint",
+        "sbmlcrn",
+        "nonlinear-regression",
+        "poly",
+        _REG,
+        0.119,
+        False,
+        _S_POLY,
+    ),
+    Experiment(
+        "poly-fo-authors",
+        "x1·x2 + x2², first-order",
+        "authors'",
+        "nonlinear-regression",
+        "poly",
+        _REG,
+        0.070,
+        False,
+        _A_POLY_FO,
+    ),
+    Experiment(
+        "poly-fo",
+        "x1·x2 + x2², first-order",
+        "sbmlcrn",
+        "nonlinear-regression",
+        "poly",
+        _REG,
+        0.070,
+        False,
+        _S_POLY_FO,
+    ),
+    Experiment(
+        "sin-fo-authors",
+        "sin(x1) + x2², first-order",
+        "authors'",
+        "nonlinear-regression",
+        "sin",
+        _REG,
+        0.075,
+        False,
+        _A_SIN_FO,
+    ),
+    Experiment(
+        "sin-fo",
+        "sin(x1) + x2², first-order",
+        "sbmlcrn",
+        "nonlinear-regression",
+        "sin",
+        _REG,
+        0.075,
+        False,
+        _S_SIN_FO,
+    ),
+    Experiment(
+        "xor-cubic-authors",
+        "XOR, cubic",
+        "authors'",
+        "nonlinear-classification",
+        "xor",
+        _GRID,
+        0.847,
+        True,
+        _A_CUBIC,
+    ),
+    Experiment(
+        "xor-cubic",
+        "XOR, cubic",
+        "sbmlcrn",
+        "nonlinear-classification",
+        "xor",
+        _GRID,
+        0.847,
+        True,
+        _S_CUBIC_XOR,
+    ),
+    Experiment(
+        "rings-cubic-authors",
+        "rings, cubic",
+        "authors'",
+        "nonlinear-classification",
+        "rings",
+        _GRID,
+        0.726,
+        True,
+        _A_CUBIC,
+    ),
+    Experiment(
+        "rings-cubic",
+        "rings, cubic",
+        "sbmlcrn",
+        "nonlinear-classification",
+        "rings",
+        _GRID,
+        0.726,
+        True,
+        _S_CUBIC_RINGS,
+    ),
+    Experiment(
+        "xor-quad-authors",
+        "XOR, quadratic (bimolecular)",
+        "authors'",
+        "nonlinear-classification",
+        "xor",
+        _GRID,
+        0.788,
+        True,
+        _A_QUAD,
+    ),
+    Experiment(
+        "xor-quad",
+        "XOR, quadratic (bimolecular)",
+        "sbmlcrn",
+        "nonlinear-classification",
+        "xor",
+        _GRID,
+        0.788,
+        True,
+        _S_QUAD_XOR,
+    ),
+    Experiment(
+        "rings-quad-authors",
+        "rings around (1,1), quadratic",
+        "authors'",
+        "nonlinear-classification",
+        "rings-offset",
+        _GRID,
+        0.822,
+        True,
+        _A_QUAD_RINGS,
+    ),
+    Experiment(
+        "rings-quad",
+        "rings around (1,1), quadratic",
+        "sbmlcrn",
+        "nonlinear-classification",
+        "rings-offset",
+        _GRID,
+        0.822,
+        True,
+        _S_QUAD_RINGS,
+    ),
+    Experiment(
+        "rings0-quad",
+        "rings around 0, quadratic",
+        "sbmlcrn",
+        "nonlinear-classification",
+        "rings",
+        _GRID,
+        None,
+        True,
+        _S_QUAD_RINGS,
+    ),
+    Experiment(
+        "and-quad",
+        "AND, quadratic",
+        "sbmlcrn",
+        "nonlinear-classification",
+        "and",
+        _GRID,
+        None,
+        True,
+        _S_QUAD,
+    ),
+    Experiment(
+        "or-quad",
+        "OR, quadratic",
+        "sbmlcrn",
+        "nonlinear-classification",
+        "or",
+        _GRID,
+        None,
+        True,
+        _S_QUAD,
+    ),
+    Experiment(
+        "iris",
+        "Iris, 3 classes (one output each)",
+        "sbmlcrn",
+        "nonlinear-multiclass",
+        "iris",
+        "val accuracy",
+        None,
+        True,
+        _S_IRIS,
+    ),
+)
+SLUGS = tuple(e.slug for e in EXPERIMENTS)
+
+
+@dataclass(frozen=True)
+class ReproRow:
+    """One line of the reproduction table (values over the seeds)."""
+
+    slug: str
+    experiment: str
+    settings: str
+    metric: str
+    authors: float | None
+    values: tuple[float, ...]
+    seeds: tuple[int, ...]
     deviation: float
     seconds: float
+    higher_is_better: bool
+    note: str = ""
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values)) if self.values else math.nan
+
+    @property
+    def std(self) -> float:
+        return float(np.std(self.values)) if len(self.values) > 1 else 0.0
+
+    @property
+    def meets(self) -> bool | None:
+        """Whether the mean is at least as good as the authors' value (None: no value)."""
+        if self.authors is None or not self.values:
+            return None
+        if self.higher_is_better:
+            return self.mean >= self.authors
+        return self.mean <= self.authors
 
 
-def _grid_accuracy(run: TrainingRun, resolution: int) -> float:
-    g = np.linspace(0.0, 2.0, resolution)
+def _is_accuracy(metric: str) -> bool:
+    return "accuracy" in metric
+
+
+def _fmt(value: float | None, metric: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{100 * value:.1f} %" if _is_accuracy(metric) else f"{value:.4f}"
+
+
+def _task(exp: Experiment, seed: int) -> Task:
+    if exp.task == "authors-linreg":
+        train_, val = authors_linear_regression()
+        return Task(exp.task, train_, val)
+    if exp.task == "authors-lincls":
+        data = authors_linear_classification(n=101, seed=seed)
+
+        def label(x: np.ndarray) -> np.ndarray:
+            return (x[:, 0] + 2.0 * x[:, 1] > 2.0).astype(float)
+
+        return Task(exp.task, data, data, label, (0.0, 2.0))
+    return make_task(exp.task, seed)
+
+
+def _grid_accuracy(run: TrainingRun, task: Task, resolution: int) -> float:
+    assert task.label is not None
+    g = np.linspace(task.box[0], task.box[1], resolution)
     pts = np.array([[a, b] for b in g for a in g])
-    truth = (pts[:, 0] + 2.0 * pts[:, 1] > 2.0).astype(float)
-    return float(np.mean(predict(run.model, pts) == truth))
+    truth = task.label(pts)
+    keep = ~np.isnan(truth)
+    return float(np.mean(predict(run.model, pts[keep]) == truth[keep]))
+
+
+def _metric(exp: Experiment, run: TrainingRun, task: Task, quick: bool) -> float:
+    if exp.metric == _GRID:
+        res = 60 if exp.task == "authors-lincls" else 40
+        return _grid_accuracy(run, task, 20 if quick else res)
+    assert run.test is not None
+    if exp.metric == _REG:
+        return 0.5 * float(run.test["mse"])
+    if exp.metric == "val MSE":
+        return float(run.test["mse"])
+    return float(run.test["accuracy"])
+
+
+def _job(slug: str, seed: int, quick: bool, save: str | None) -> dict[str, Any]:
+    """Train one experiment for one seed (runs in a worker process)."""
+    exp = next(e for e in EXPERIMENTS if e.slug == slug)
+    task = _task(exp, seed)
+    cfg = exp.config_for(seed, quick)
+    test = None if exp.metric == _GRID else task.test
+    t0 = time.perf_counter()
+    try:
+        run = train(exp.circuit, task.train, test=test, config=cfg)
+    except InputError as exc:  # e.g. SGD diverges for this seed: reported, not hidden
+        return {"slug": slug, "seed": seed, "error": str(exc), "seconds": 0.0}
+    value = _metric(exp, run, task, quick)
+    seconds = time.perf_counter() - t0
+    if save is not None:
+        save_run(run, save, plots=True)
+    return {
+        "slug": slug,
+        "seed": seed,
+        "value": value,
+        "deviation": run.max_abs_deviation,
+        "seconds": seconds,
+    }
 
 
 def run_reproduce(
@@ -83,87 +496,92 @@ def run_reproduce(
     quick: bool = False,
     out: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    seeds: int | None = None,
+    only: tuple[str, ...] | None = None,
+    workers: int | None = None,
 ) -> list[ReproRow]:
-    """Run every experiment; with ``out``, also write runs, plots and ``report.md``."""
+    """Run every experiment for every seed; with ``out``, also write runs, plots, the report.
+
+    Parameters
+    ----------
+    quick
+        2 seeds, at most 8 epochs, coarse grids (the same code path).
+    out
+        Directory for ``report.md``, ``results.json``, a summary plot and, per experiment,
+        the seed-0 run directory (model, result, loss and decision/prediction plots).
+    progress
+        Called with a status line per finished run.
+    seeds
+        Number of seeds (default 5, or 2 with ``quick``).
+    only
+        Slugs of the experiments to run (default: all).
+    workers
+        Worker processes (default: the CPUs available, at most 8).
+    """
     say = progress or (lambda _m: None)
-    if out is not None:
-        check_reproduce_out(out)
-    resolution = 20 if quick else 60
-    rows: list[ReproRow] = []
-    runs: dict[str, TrainingRun] = {}
-    train_lr, val_lr = authors_linear_regression()
-    cls = authors_linear_classification(n=101, seed=0)
+    target = check_reproduce_out(out) if out is not None else None
+    n_seeds = seeds if seeds is not None else (2 if quick else 5)
+    if n_seeds < 1:
+        raise InputError(f"The seeds parameter must be >= 1. Got {n_seeds}.")
+    exps = [e for e in EXPERIMENTS if only is None or e.slug in only]
+    if only is not None and len(exps) != len(set(only)):
+        unknown = sorted(set(only) - set(SLUGS))
+        raise InputError(f"Unknown experiments {unknown}; known: {', '.join(SLUGS)}.")
+    staging = None
+    if target is not None:
+        target.mkdir(parents=True, exist_ok=True)
+        staging = target
+    jobs = []
+    for exp in exps:
+        for seed in range(n_seeds if exp.seeded else 1):
+            save = str(staging / exp.slug) if staging is not None and seed == 0 else None
+            jobs.append((exp.slug, seed, quick, save))
+    n_workers = workers or min(8, len(os.sched_getaffinity(0)))
+    results: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    if n_workers <= 1:
+        for job in jobs:
+            results.append(_job(*job))
+            _report(say, results[-1], len(results), len(jobs), started)
+    else:
+        import multiprocessing as mp
 
-    def run(
-        slug: str, circuit: str, data: Dataset, test: Dataset | None, cfg: LinearConfig | None
-    ) -> tuple[TrainingRun, float]:
-        say(f"{slug}: training")
-        t0 = time.perf_counter()
-        r = train(circuit, data, test=test, config=cfg)
-        runs[slug] = r
-        return r, time.perf_counter() - t0
-
-    r, s = run("linreg-authors", "linear-regression", train_lr, val_lr, AUTHORS_REGRESSION)
-    assert r.test is not None
-    rows.append(
-        ReproRow(
-            "linear regression, authors' run",
-            "val MSE",
-            "0.238",
-            f"{r.test['mse']:.4f}",
-            r.max_abs_deviation,
-            s,
-        )
-    )
-    theta = ", ".join(f"{v:.4f}" for v in r.parameters.values())
-    rows.append(
-        ReproRow(
-            "linear regression, authors' run",
-            "learned θ",
-            "(0.3017, 2.1590)",
-            f"({theta})",
-            r.max_abs_deviation,
-            s,
-        )
-    )
-    r, s = run("linreg-defaults", "linear-regression", train_lr, val_lr, None)
-    assert r.test is not None
-    rows.append(
-        ReproRow(
-            "linear regression, sbmlcrn defaults",
-            "val MSE (noise floor 0.16)",
-            "0.238",
-            f"{r.test['mse']:.4f}",
-            r.max_abs_deviation,
-            s,
-        )
-    )
-
-    for slug, name, cfg in (
-        ("lincls-authors", "linear classification, authors' settings", AUTHORS_CLASSIFICATION),
-        ("lincls-defaults", "linear classification, sbmlcrn defaults", None),
-    ):
-        r, s = run(slug, "linear-classification", cls, None, cfg)
-        t0 = time.perf_counter()
-        acc = _grid_accuracy(r, resolution)
-        s += time.perf_counter() - t0
+        with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("spawn")) as pool:
+            futures = [pool.submit(_job, *job) for job in jobs]
+            for fut in futures:
+                results.append(fut.result())
+                _report(say, results[-1], len(results), len(jobs), started)
+    rows = []
+    for exp in exps:
+        mine = [r for r in results if r["slug"] == exp.slug]
+        ok = [r for r in mine if "value" in r]
+        failed = [r for r in mine if "error" in r]
+        note = ""
+        if failed:
+            note = f"{len(failed)} of {len(mine)} seeds diverged ({failed[0]['error'][:80]})"
         rows.append(
             ReproRow(
-                name,
-                f"accuracy, {resolution}x{resolution} grid",
-                "94.4 %",
-                f"{100 * acc:.1f} %",
-                r.max_abs_deviation,
-                s,
+                slug=exp.slug,
+                experiment=exp.label,
+                settings=exp.settings,
+                metric=exp.metric,
+                authors=exp.authors,
+                values=tuple(float(r["value"]) for r in ok),
+                seeds=tuple(int(r["seed"]) for r in ok),
+                deviation=max((float(r["deviation"]) for r in ok), default=math.nan),
+                seconds=float(np.mean([r["seconds"] for r in ok])) if ok else math.nan,
+                higher_is_better=exp.higher_is_better,
+                note=note,
             )
         )
-
-    if out is not None:
-        _write_report(Path(out), rows, runs, quick)
+    if target is not None:
+        _write_report(target, rows, quick, time.perf_counter() - started, n_workers)
     return rows
 
 
-SLUGS = ("linreg-authors", "linreg-defaults", "lincls-authors", "lincls-defaults")
+def _report(say: Callable[[str], None], r: dict[str, Any], done: int, total: int, t0: float):
+    what = f"error: {r['error'][:60]}" if "error" in r else f"{r['value']:.4g}"
+    say(f"[{done}/{total}, {time.perf_counter() - t0:.0f} s] {r['slug']} seed {r['seed']}: {what}")
 
 
 def check_reproduce_out(out: str | Path) -> Path:
@@ -175,7 +593,7 @@ def check_reproduce_out(out: str | Path) -> Path:
         if not target.is_dir():
             raise InputError(f"--out {out}: exists and is not a directory.")
         names = {p.name for p in target.iterdir()}
-        if names - {"report.md", "results.json", *SLUGS}:
+        if names - {"report.md", "results.json", "summary.png", *SLUGS}:
             raise InputError(
                 f"--out {out}: exists and is not a previous 'sbmlcrn reproduce' report; "
                 "choose another path."
@@ -189,11 +607,41 @@ def check_reproduce_out(out: str | Path) -> Path:
 
 def format_table(rows: list[ReproRow]) -> str:
     """The table as GitHub-flavoured markdown (readable as plain text too)."""
-    head = ["experiment", "metric", "authors", "sbmlcrn", "max dev CRN vs ref", "time (s)"]
-    body = [
-        [r.experiment, r.metric, r.authors, r.sbmlcrn, f"{r.deviation:.1e}", f"{r.seconds:.1f}"]
-        for r in rows
+    head = [
+        "experiment",
+        "settings",
+        "metric",
+        "authors",
+        "sbmlcrn mean ± std",
+        "seeds",
+        "meets",
+        "max dev CRN vs ref",
+        "s / run",
     ]
+    body = []
+    for r in rows:
+        pm = (
+            f"{_fmt(r.mean, r.metric)} ± {_fmt(r.std, r.metric).replace(' %', '')}"
+            if r.values
+            else "diverged"
+        )
+        if _is_accuracy(r.metric) and r.values:
+            pm += " %"
+            pm = pm.replace(" % ±", " ±")
+        meets = {None: "", True: "yes", False: "no"}[r.meets]
+        body.append(
+            [
+                r.experiment,
+                r.settings,
+                r.metric,
+                _fmt(r.authors, r.metric),
+                pm + (f" ({r.note})" if r.note else ""),
+                str(len(r.values)),
+                meets,
+                f"{r.deviation:.1e}",
+                f"{r.seconds:.1f}",
+            ]
+        )
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=True)]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |"]
     lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -204,27 +652,71 @@ def format_table(rows: list[ReproRow]) -> str:
     return "\n".join(lines)
 
 
+def _summary_plot(rows: list[ReproRow], path: Path) -> None:
+    from .plots import _pyplot
+
+    plt = _pyplot()
+    acc = [r for r in rows if _is_accuracy(r.metric) and r.values]
+    reg = [r for r in rows if not _is_accuracy(r.metric) and r.values]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    for ax, group, ylabel in ((axes[0], acc, "accuracy"), (axes[1], reg, "val (½)MSE")):
+        labels = [f"{r.experiment}\n({r.settings})" for r in group]
+        x = np.arange(len(group))
+        ax.bar(
+            x,
+            [r.mean for r in group],
+            yerr=[r.std for r in group],
+            capsize=3,
+            color=["#9bbbe0" if r.settings == "authors'" else "#1f5fa8" for r in group],
+            label="sbmlcrn (mean ± std over seeds)",
+        )
+        authors = [(i, r.authors) for i, r in enumerate(group) if r.authors is not None]
+        if authors:
+            ax.scatter(
+                [i for i, _ in authors],
+                [a for _, a in authors],
+                marker="_",
+                s=400,
+                c="#c0392b",
+                zorder=3,
+                label="authors' value",
+            )
+        ax.set_xticks(x, labels, rotation=60, ha="right", fontsize=7)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize="small")
+    axes[0].set_ylim(0.4, 1.02)
+    fig.suptitle("sbmlcrn reproduce: light bars = authors' settings, dark = sbmlcrn settings")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _write_report(
-    out: Path, rows: list[ReproRow], runs: dict[str, TrainingRun], quick: bool
+    out: Path, rows: list[ReproRow], quick: bool, seconds: float, workers: int
 ) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    for slug, run in runs.items():
-        save_run(run, out / slug, plots=not quick)
+    _summary_plot(rows, out / "summary.png")
     lines = [
-        "# sbmlcrn reproduce",
+        "# sbmlcrn reproduce" + (" (quick: 2 seeds, ≤ 8 epochs, coarse grids)" if quick else ""),
         "",
         "Every number was computed by simulating the circuit's single SBML training model in "
-        "libRoadRunner; `max dev CRN vs ref` is the largest difference between the parameters the "
-        "chemistry learned and an independent numpy implementation of the same SGD.",
+        "libRoadRunner and evaluating the CRN inference network; `max dev CRN vs ref` is the "
+        "largest difference between the parameters the chemistry learned and an independent "
+        "numpy/scipy implementation of the same learning (over all seeds). Seeds draw fresh "
+        "data from the authors' distributions and fresh initial parameters.",
+        "",
+        f"Wall time {seconds:.0f} s with {workers} worker processes.",
         "",
         format_table(rows),
         "",
+        "![summary](summary.png)",
+        "",
+        "## Per experiment (seed 0)",
     ]
-    if not quick:
-        lines.append("## Plots")
-        for slug in runs:
-            lines.append(f"\n### {slug}\n\n![loss]({slug}/loss.png)")
-            if (out / slug / "decision.png").exists():
-                lines.append(f"\n![decision regions]({slug}/decision.png)")
+    for r in rows:
+        lines.append(f"\n### {r.experiment} — {r.settings} settings (`{r.slug}`)\n")
+        lines.append(f"![loss]({r.slug}/loss.png)")
+        for extra, what in (("decision.png", "decision regions"), ("predictions.png", "fit")):
+            if (out / r.slug / extra).exists():
+                lines.append(f"\n![{what}]({r.slug}/{extra})")
     write_atomic(out / "report.md", "\n".join(lines) + "\n")
-    write_atomic(out / "results.json", json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    payload = [{**asdict(r), "mean": r.mean, "std": r.std, "meets": r.meets} for r in rows]
+    write_atomic(out / "results.json", json.dumps(payload, indent=2) + "\n")

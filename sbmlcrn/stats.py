@@ -88,6 +88,7 @@ def format_stats(rows: list[dict[str, Any]]) -> str:
         "events",
         "max_molecularity",
         "sbml_bytes",
+        "reactions_per_parameter",
     ]
     keys = [k for k in keys if any(k in r for r in rows)]
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]

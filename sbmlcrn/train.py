@@ -434,12 +434,14 @@ def predict(
         tolerances=tolerances,
     )
     values = np.column_stack([np.asarray(out[ro.plus]) - np.asarray(out[ro.minus]) for ro in outs])
+    lo, hi = model.config.class_values
     if model.task == "multiclass":
-        return np.asarray(model.classes)[np.argmax(values, axis=1)]
+        pick = np.argmax(values, axis=1) if hi > lo else np.argmin(values, axis=1)
+        return np.asarray(model.classes)[pick]
     y_hat = model.feature_map.decode_output(values[:, 0])
     if model.task == "classification":
-        lo, hi = model.config.class_values
-        return (y_hat > 0.5 * (lo + hi)).astype(float)
+        # label 1 on the side of the midpoint where its class value lies (values may decrease)
+        return ((y_hat - 0.5 * (lo + hi)) * np.sign(hi - lo) > 0).astype(float)
     return y_hat
 
 
@@ -530,7 +532,9 @@ def result_dict(run: TrainingRun) -> dict[str, Any]:
 
 
 #: The files :func:`save_run` writes; a directory holding anything else is not replaced.
-RUN_FILES = frozenset({"model.xml", "model.ant", "result.json", "loss.png", "decision.png"})
+RUN_FILES = frozenset(
+    {"model.xml", "model.ant", "result.json", "loss.png", "decision.png", "predictions.png"}
+)
 
 
 def check_out_dir(out: str | Path) -> Path:
@@ -580,11 +584,13 @@ def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
             json.dumps(result_dict(run), indent=2) + "\n", encoding="utf-8"
         )
         if plots:
-            from .plots import plot_decision, plot_loss
+            from .plots import plot_decision, plot_loss, plot_predictions
 
             plot_loss(run, tmp / "loss.png")
             if run.circuit.task == "classification" and len(run.circuit.features) == 2:
                 plot_decision(run, tmp / "decision.png")
+            if run.circuit.task == "regression" and run.test_predictions is not None:
+                plot_predictions(run, tmp / "predictions.png")
         if target.exists():
             # Keep the directory itself (it may be the caller's working directory): replace
             # the run files one by one, each atomically, ``result.json`` last, so a reader

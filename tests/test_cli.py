@@ -716,9 +716,24 @@ def test_validate_unusable_input_exit_2(
 # --------------------------------------------------------------------------- reproduce
 
 
-def test_reproduce_quick(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_reproduce_quick_subset(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The --quick code path on three rows, one seed, in-process (the full --quick is slow)."""
     out_dir = tmp_path / "repro"
-    code, out, err = run_cli(capsys, "reproduce", "--quick", "--out", out_dir)
+    code, out, err = run_cli(
+        capsys,
+        "reproduce",
+        "--quick",
+        "--only",
+        "linreg-authors",
+        "lincls",
+        "and-quad",
+        "--seeds",
+        "1",
+        "--workers",
+        "1",
+        "--out",
+        out_dir,
+    )
     assert code == 0, err
     assert "Traceback" not in err
     table = [ln for ln in out.splitlines() if ln.startswith("|")]
@@ -734,6 +749,21 @@ def test_reproduce_quick(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert float(cells[dev_col]) < 1e-6, line
     assert (out_dir / "report.md").is_file()
+    assert (out_dir / "summary.png").is_file()
+    assert (out_dir / "and-quad" / "decision.png").is_file()
+
+
+def test_reproduce_unknown_experiment_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "reproduce", "--only", "xor-quintic")
+    assert code == 2
+    assert_one_error_line(err, "xor-quintic")
+
+
+@pytest.mark.slow
+def test_reproduce_quick_all_rows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run_cli(capsys, "reproduce", "--quick", "--out", tmp_path / "r")
+    assert code == 0, err
+    assert out.count("| ") > 20
 
 
 # --------------------------------------------------------------------------- python -m sbmlcrn

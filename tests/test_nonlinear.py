@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -11,7 +14,7 @@ from sbmlcrn.errors import DataError, InputError
 from sbmlcrn.reference import NonlinearModel
 from sbmlcrn.simulate import simulate
 from sbmlcrn.stats import circuit_stats
-from sbmlcrn.train import reference_run, train
+from sbmlcrn.train import predict, reference_run, train
 from sbmlcrn.validate import validate_string
 from sbmlcrn.writers import to_antimony, to_sbml
 
@@ -186,3 +189,60 @@ def test_reaction_count_grows_linearly_for_first_order_and_diagonal_circuits() -
     r = counts("nonlinear-classification", gradient="first-order")
     second = np.diff(np.diff(r) / np.diff(dims))
     assert np.all(second > 0)
+
+
+def test_decreasing_class_values_flip_the_prediction_rule() -> None:
+    data = _small("rings", 40)
+    up = train("nonlinear-classification", data, config=NonlinearConfig(epochs=2))
+    down = train(
+        "nonlinear-classification", data, config=NonlinearConfig(epochs=2, class_values=(1, 0))
+    )
+    assert down.max_abs_deviation < 1e-7
+    grid = np.random.default_rng(0).uniform(-1, 1, (50, 2))
+    for run in (up, down):
+        labels = predict(run.model, grid)
+        assert set(np.unique(labels)) <= {0.0, 1.0}
+    # the same outputs read with flipped values give the complementary labels
+    flipped = replace(down.model, config=replace(down.model.config, class_values=(0.0, 1.0)))
+    a, b = predict(down.model, grid), predict(flipped, grid)
+    assert np.all(a + b == 1.0)
+    with pytest.raises(InputError, match="distinct"):
+        NonlinearConfig(class_values=(1.0, 1.0))
+
+
+def test_targets_can_be_standardised_with_raw_inputs() -> None:
+    data = _small("poly", 12)
+    cfg = NonlinearConfig(epochs=1, standardize=False, standardize_target=True)
+    circuit = compile_nonlinear("regression", data, cfg)
+    assert circuit.feature_map.mean is None
+    assert circuit.feature_map.target_scale != 1.0
+    np.testing.assert_allclose(np.mean(circuit.targets), 0.0, atol=1e-12)
+
+
+def test_cli_trains_predicts_exports_and_sizes_nonlinear_circuits(tmp_path, capsys) -> None:
+    from sbmlcrn.cli import main
+
+    task = make_task("xor", 0)
+    rows = np.column_stack([task.train.x[:20], task.train.y[:20]])
+    csv_path = tmp_path / "xor.csv"
+    np.savetxt(csv_path, rows, delimiter=",", header="x1,x2,y", comments="")
+    out = tmp_path / "run"
+    argv = ["train", "nonlinear-classification", "--data", str(csv_path), "--epochs", "1"]
+    assert main([*argv, "--out", str(out), "--quiet", "--class-values", "-1", "1"]) == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["circuit"] == "nonlinear-classification"
+    assert result["config"]["gradient"] == "exact" and result["max_abs_deviation"] < 1e-7
+    assert (out / "decision.png").stat().st_size > 1000
+    capsys.readouterr()
+    assert main(["predict", str(out), "--data", str(csv_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].endswith("prediction") and len(lines) == 21
+    assert main(["export-inference", str(out), "-o", str(tmp_path / "inf.xml")]) == 0
+    assert not validate_string((tmp_path / "inf.xml").read_text()).errors
+    # options that only make sense for nonlinear circuits are refused for linear ones
+    bad = ["train", "linear-regression", "--data", str(csv_path), "--gradient", "first-order"]
+    assert main([*bad, "--out", str(tmp_path / "r2")]) == 2
+    assert "only apply to nonlinear" in capsys.readouterr().err
+    assert main(["stats", "nonlinear-regression", "--inputs", "2", "4", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert [s["reactions"] for s in stats] == [88, 146]

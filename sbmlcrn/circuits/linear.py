@@ -188,21 +188,23 @@ class FeatureMap:
         standardize: bool,
         augmentation: float | None,
         y: np.ndarray | None = None,
+        standardize_target: bool | None = None,
     ) -> FeatureMap:
         """Fit on training inputs ``x`` and, if given, regression targets ``y``.
 
-        Constant columns (and a constant target) keep scale 1.
+        ``standardize_target`` None follows ``standardize``. Constant columns (and a constant
+        target) keep scale 1.
         """
-        if not standardize:
-            return cls(None, None, augmentation)
-        mean = x.mean(axis=0)
-        std = x.std(axis=0)
-        std = np.where(std > 0, std, 1.0)
         t_mean, t_scale = 0.0, 1.0
-        if y is not None:
+        if y is not None and (standardize if standardize_target is None else standardize_target):
             t_mean = float(np.mean(y))
             t_std = float(np.std(y))
             t_scale = t_std if t_std > 0 else 1.0
+        if not standardize:
+            return cls(None, None, augmentation, t_mean, t_scale)
+        mean = x.mean(axis=0)
+        std = x.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
         return cls(tuple(map(float, mean)), tuple(map(float, std)), augmentation, t_mean, t_scale)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

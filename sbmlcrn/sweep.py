@@ -1,0 +1,722 @@
+"""Hyper-parameter sweeps: every combination of a grid, trained in parallel, in one table.
+
+``sbmlcrn sweep CIRCUIT --data X.csv --grid lr=0.01,0.05 horizon=0.5,1 seed=0..9 --out DIR``
+trains the circuit once per combination of the grid's values — each run an ordinary
+:func:`sbmlcrn.train.train` (its own SBML model, simulated in RoadRunner, checked against the
+reference) — and writes one table of the results and a plot of the metric against each
+swept parameter.
+
+Decisions
+---------
+* **Grid keys are the config's fields** (:class:`~sbmlcrn.circuits.linear.LinearConfig` or
+  :class:`~sbmlcrn.circuits.nonlinear.NonlinearConfig`): the same names as in
+  ``result.json``'s ``config``; an unknown key is refused before anything runs, with the valid
+  keys and a did-you-mean. Values are parsed by the field's type; ``a..b`` is an inclusive
+  range of integers (integer fields only), ``none`` resets an optional field to its default
+  (e.g. ``lr=none``: chosen from the data). A key with one value is a fixed setting. Every
+  combination's config is built (and so checked) before the first run starts.
+* **Local processes by default** (``concurrent.futures`` with the ``spawn`` start method:
+  RoadRunner and LLVM are not fork-safe, and each process holds one RoadRunner at a time);
+  one worker runs the grid in this process. **Dask** with ``--dask tcp://host:port``: the
+  scheduler is reached (or refused, as :class:`ClusterError`) before anything is written, the
+  data are scattered once, and each run is one task with a key unique to this sweep. Within a
+  worker process runs are serialised by a lock, so threads of one Dask worker never simulate
+  at the same time (``simulate`` holds the GIL anyway).
+* **A failed run is a row, not the end of the sweep**: a diverging learning rate or an
+  unusable setting is recorded with its error message; the sweep fails only if every run
+  failed, or if a worker process died.
+* **Metric**: with ``--test``, the test MSE (regression) or accuracy (classification);
+  otherwise the last epoch's training loss.
+* **Output written atomically** (as ``train``'s run directories): a temporary sibling
+  directory renamed at the end; an existing ``--out`` is replaced only if it is empty or
+  holds a previous sweep's files, any other non-empty directory is refused before running.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import difflib
+import io
+import itertools
+import json
+import math
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .circuits.linear import LinearConfig
+from .circuits.nonlinear import NonlinearConfig
+from .data import Dataset
+from .errors import InputError, SbmlcrnError
+
+__all__ = [
+    "SWEEP_FILES",
+    "ClusterError",
+    "SweepResult",
+    "check_sweep_out",
+    "combinations",
+    "parse_grid",
+    "run_sweep",
+    "write_sweep",
+]
+
+#: The files a sweep directory holds; a directory holding anything else is not replaced.
+SWEEP_FILES = frozenset({"results.csv", "results.md", "sweep.json", "metric.png"})
+INSTALL_HINT = "pip install 'sbmlcrn[dask]'"
+
+
+class ClusterError(SbmlcrnError):
+    """The Dask scheduler could not be reached, or a worker died during a sweep."""
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+def config_class(circuit: str) -> type[LinearConfig] | type[NonlinearConfig]:
+    """The config dataclass of ``circuit`` (unknown names raise :class:`InputError`)."""
+    from .train import circuit_kind
+
+    return LinearConfig if circuit_kind(circuit) == "linear" else NonlinearConfig
+
+
+def _field_kind(annotation: Any) -> tuple[str, bool]:
+    """``(kind, optional)`` of a config field: kind is int, float, bool, str or tuple."""
+    text = str(annotation)
+    optional = "None" in text
+    for kind in ("tuple", "bool", "int", "float", "str"):
+        if kind in text:
+            return kind, optional
+    return "str", optional  # pragma: no cover — every config field has one of the above
+
+
+def _parse_value(key: str, kind: str, optional: bool, text: str) -> list[Any]:
+    """The values one comma-separated piece stands for (a range gives several)."""
+    token = text.strip()
+    if not token:
+        raise InputError(f"--grid {key}: empty value (write {key}=v1,v2,…).")
+    if token.lower() == "none":
+        if not optional:
+            raise InputError(f"--grid {key}: cannot be none.")
+        return [None]
+    if ".." in token:
+        if kind != "int":
+            raise InputError(
+                f"--grid {key}={token}: ranges a..b are for integer parameters "
+                "(such as seed or epochs); list the values instead."
+            )
+        lo_text, _, hi_text = token.partition("..")
+        try:
+            lo, hi = int(lo_text), int(hi_text)
+        except ValueError:
+            raise InputError(f"--grid {key}={token}: a range is two integers, a..b.") from None
+        if lo > hi:
+            raise InputError(f"--grid {key}={token}: the range is empty ({lo} > {hi}).")
+        return list(range(lo, hi + 1))
+    if kind == "bool":
+        lowered = token.lower()
+        if lowered in {"true", "yes", "on", "1"}:
+            return [True]
+        if lowered in {"false", "no", "off", "0"}:
+            return [False]
+        raise InputError(f"--grid {key}={token}: must be true or false.")
+    if kind == "int":
+        try:
+            number = float(token)
+        except ValueError:
+            raise InputError(f"--grid {key}={token}: must be an integer.") from None
+        if not number.is_integer():
+            raise InputError(f"--grid {key}={token}: must be an integer.")
+        return [int(number)]
+    if kind == "float":
+        try:
+            number = float(token)
+        except ValueError:
+            raise InputError(f"--grid {key}={token}: must be a number.") from None
+        if not math.isfinite(number):
+            raise InputError(f"--grid {key}={token}: must be finite.")
+        return [number]
+    return [token]
+
+
+def parse_grid(circuit: str, items: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """Parse ``key=v1,v2`` items into ``{key: values}`` for ``circuit``'s config.
+
+    Keys must be fields of the circuit's config dataclass (an unknown one raises
+    :class:`~sbmlcrn.errors.InputError` naming it, with the valid keys); values are parsed
+    by the field's type; ``a..b`` is an inclusive integer range; ``none`` resets an optional
+    field. Tuple-valued fields (``init``, ``class_values``) cannot be swept.
+    """
+    cls = config_class(circuit)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    grid: dict[str, tuple[Any, ...]] = {}
+    for item in items:
+        key, sep, rest = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"--grid {item!r}: write KEY=VALUES, e.g. lr=0.01,0.05 or seed=0..9.")
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InputError(
+                f"--grid: unknown parameter {key!r} for {circuit} (a {cls.__name__} has: "
+                f"{', '.join(fields)}).{hint}"
+            )
+        if key in grid:
+            raise InputError(f"--grid: parameter {key!r} is given twice.")
+        kind, optional = _field_kind(fields[key].type)
+        if kind == "tuple":
+            raise InputError(f"--grid: parameter {key!r} takes several numbers and cannot be swept.")
+        values: list[Any] = []
+        for piece in rest.split(","):
+            for value in _parse_value(key, kind, optional, piece):
+                if value in values:
+                    raise InputError(f"--grid {key}: the value {value!r} is listed twice.")
+                values.append(value)
+        grid[key] = tuple(values)
+    return grid
+
+
+def combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the grid's values (the last key varies fastest)."""
+    keys = list(grid)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+
+
+def _label(combo: Mapping[str, Any]) -> str:
+    return " ".join(f"{k}={_text(v)}" for k, v in combo.items())
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# --------------------------------------------------------------------------- one run
+
+_RUN_LOCK = threading.Lock()
+
+
+def _run_one(
+    circuit: str, data: Dataset, test: Dataset | None, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """Train one combination; a failure of sbmlcrn's own (bad setting, divergence) is a row."""
+    from .train import CIRCUITS, train
+
+    t0 = time.perf_counter()
+    with _RUN_LOCK:
+        try:
+            config = config_class(circuit)(**settings)
+            run = train(circuit, data, test=test, config=config)
+        except SbmlcrnError as exc:
+            return {
+                "status": "failed",
+                "error": str(exc),
+                "seconds": time.perf_counter() - t0,
+                "pid": os.getpid(),
+            }
+    row: dict[str, Any] = {
+        "status": "ok",
+        "error": "",
+        "train_loss": float(run.train_loss[-1]),
+        "lr_used": float(run.circuit.config.lr),  # type: ignore[arg-type]
+        "max_abs_deviation": float(run.max_abs_deviation),
+        "parameters": {k: float(v) for k, v in run.parameters.items()},
+        "seconds": time.perf_counter() - t0,
+        "pid": os.getpid(),
+    }
+    if run.test is not None:
+        key = "test_mse" if CIRCUITS[circuit] == "regression" else "test_accuracy"
+        row[key] = float(run.test["mse" if key == "test_mse" else "accuracy"])
+    return row
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep produced.
+
+    Attributes
+    ----------
+    circuit
+        The circuit trained.
+    grid
+        Parameter → the values swept (in the order given).
+    rows
+        One dict per combination, in grid order: the combination's values under their keys,
+        ``status`` (``ok`` or ``failed``), ``error``, the metric, ``train_loss``, ``lr_used``,
+        ``max_abs_deviation``, ``parameters`` and ``seconds``.
+    metric
+        ``test_mse``, ``test_accuracy`` or ``train_loss``.
+    backend
+        ``local`` or the Dask scheduler's address.
+    workers
+        Worker processes (local) or Dask workers.
+    elapsed_s
+        Wall time of the runs.
+    out
+        The directory written (None if nothing was written).
+    """
+
+    circuit: str
+    grid: Mapping[str, tuple[Any, ...]]
+    rows: list[dict[str, Any]]
+    metric: str
+    backend: str
+    workers: int
+    elapsed_s: float
+    data_name: str = ""
+    out: Path | None = field(default=None)
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.metric == "test_accuracy"
+
+    @property
+    def ok_rows(self) -> list[dict[str, Any]]:
+        return [r for r in self.rows if r["status"] == "ok"]
+
+    def best(self) -> dict[str, Any] | None:
+        """The successful row with the best metric (None if every run failed)."""
+        rows = [r for r in self.ok_rows if math.isfinite(r.get(self.metric, math.nan))]
+        if not rows:
+            return None
+        pick = max if self.higher_is_better else min
+        return pick(rows, key=lambda r: r[self.metric])
+
+    @property
+    def utilisation(self) -> float:
+        """Sum of the runs' times over ``workers × elapsed``: how busy the workers were."""
+        busy = sum(r["seconds"] for r in self.rows)
+        return busy / (self.workers * self.elapsed_s) if self.elapsed_s > 0 else math.nan
+
+
+def check_sweep_out(out: str | os.PathLike[str]) -> Path:
+    """Refuse an ``--out`` that a sweep must not write or replace.
+
+    It may not exist yet (its nearest existing ancestor must be a directory), be empty, or
+    hold only a previous sweep's files (``results.csv`` among them).
+    """
+    target = Path(out).resolve()
+    if target.exists():
+        if not target.is_dir():
+            raise InputError(f"--out {out}: exists and is not a directory.")
+        names = {p.name for p in target.iterdir()}
+        if names and ("results.csv" not in names or not names <= SWEEP_FILES):
+            extra = sorted(names - SWEEP_FILES)[:3]
+            raise InputError(
+                f"--out {out}: exists and holds other files than a previous sweep "
+                f"({', '.join(extra) or 'no results.csv'}); choose another path."
+            )
+    else:
+        parent = target.parent
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            raise InputError(f"--out {out}: {parent} is not a directory.")
+    return target
+
+
+def _check_address(address: str) -> None:
+    from distributed.comm import parse_address, parse_host_port
+
+    try:
+        _, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"--dask {address!r}: not a scheduler address like tcp://host:8786 ({exc})."
+        ) from None
+    if not host or not port:
+        raise InputError(f"--dask {address!r}: not a scheduler address like tcp://host:8786.")
+
+
+def _connect(address: str, timeout: float):
+    """A Dask client of the scheduler at ``address``; :class:`ClusterError` if unreachable."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError(f"--dask needs Dask's distributed package: {INSTALL_HINT}") from None
+    _check_address(address)
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {address} ({exc}); is it running, and is "
+            "the address right?"
+        ) from None
+
+
+def _metric_of(circuit: str, test: Dataset | None) -> str:
+    from .train import CIRCUITS
+
+    if test is None or test.y is None:
+        return "train_loss"
+    return "test_mse" if CIRCUITS[circuit] == "regression" else "test_accuracy"
+
+
+def _local(
+    circuit: str,
+    data: Dataset,
+    test: Dataset | None,
+    combos: list[dict[str, Any]],
+    workers: int,
+    done: Callable[[int, dict[str, Any]], None],
+) -> None:
+    if workers == 1:
+        for i, combo in enumerate(combos):
+            done(i, _run_one(circuit, data, test, combo))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {
+            pool.submit(_run_one, circuit, data, test, combo): i for i, combo in enumerate(combos)
+        }
+        try:
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+        except BrokenProcessPool:
+            for f in futures:
+                f.cancel()
+            raise ClusterError(
+                "a worker process died (a crash in the simulator?) during the sweep; "
+                "nothing was written."
+            ) from None
+
+
+def _dask(
+    client,
+    circuit: str,
+    data: Dataset,
+    test: Dataset | None,
+    combos: list[dict[str, Any]],
+    done: Callable[[int, dict[str, Any]], None],
+) -> None:
+    from distributed import as_completed
+
+    tag = uuid.uuid4().hex[:12]
+    data_f = client.scatter(data, broadcast=True)
+    test_f = client.scatter(test, broadcast=True) if test is not None else None
+    futures = {
+        client.submit(
+            _run_one, circuit, data_f, test_f, combo, key=f"sbmlcrn-sweep-{tag}-{i}", pure=False
+        ): i
+        for i, combo in enumerate(combos)
+    }
+    try:
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except SbmlcrnError:
+                raise
+            except Exception as exc:
+                raise ClusterError(
+                    f"run {futures[future] + 1} failed on the Dask cluster: "
+                    f"{type(exc).__name__}: {exc} (is sbmlcrn installed on the workers?)"
+                ) from None
+            done(futures[future], result)
+    finally:
+        for f in futures:
+            f.cancel()
+
+
+def run_sweep(
+    circuit: str,
+    data: Dataset,
+    grid: Mapping[str, Sequence[Any]],
+    out: str | os.PathLike[str] | None,
+    *,
+    test: Dataset | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    dask_timeout: float = 10.0,
+    progress: Callable[[str], None] | None = None,
+    plot: bool = True,
+) -> SweepResult:
+    """Train ``circuit`` on ``data`` once per combination of ``grid``; write the results.
+
+    Parameters
+    ----------
+    circuit
+        One of :data:`sbmlcrn.train.CIRCUITS`.
+    data, test
+        Training data, and optional test data for the metric.
+    grid
+        Config field → values (see :func:`parse_grid`).
+    out
+        Directory for ``results.csv``, ``results.md``, ``sweep.json`` and ``metric.png``
+        (None: write nothing).
+    workers
+        Local worker processes (default: the number of CPUs, at most the number of runs).
+    dask
+        Address of a Dask scheduler (``tcp://host:port``); runs go to its workers instead.
+    dask_timeout
+        Seconds to wait for the scheduler.
+    progress
+        Called with a status line as runs finish.
+
+    Raises
+    ------
+    InputError
+        Unknown circuit or grid key, an invalid combination, an unusable ``out``.
+    ClusterError
+        The scheduler is unreachable, a worker died, or every run failed.
+    """
+    say = progress or (lambda _msg: None)
+    cls = config_class(circuit)
+    target = check_sweep_out(out) if out is not None else None
+    grid = {k: tuple(v) for k, v in grid.items()}
+    fields = {f.name for f in dataclasses.fields(cls)}
+    for key in grid:
+        if key not in fields:
+            raise InputError(f"unknown parameter {key!r} for {circuit}.")
+    combos = combinations(grid)
+    if not combos:
+        raise InputError("The grid has no combination (a parameter with no values).")
+    for combo in combos:
+        try:
+            cls(**combo)
+        except InputError as exc:
+            raise InputError(f"grid combination {_label(combo)}: {exc}") from None
+    if workers is not None and (workers < 1 or isinstance(workers, bool)):
+        raise InputError(f"--workers must be a positive integer. Got {workers!r}.")
+    client = _connect(dask, dask_timeout) if dask is not None else None
+    metric = _metric_of(circuit, test)
+    rows: list[dict[str, Any] | None] = [None] * len(combos)
+    finished = [0]
+
+    def done(i: int, result: dict[str, Any]) -> None:
+        rows[i] = {**combos[i], **result}
+        finished[0] += 1
+        if result["status"] == "ok":
+            value = result.get(metric, math.nan)
+            what = f"{metric.replace('_', ' ')} {value:.6g}"
+        else:
+            what = f"failed: {result['error'][:120]}"
+        say(
+            f"run {finished[0]}/{len(combos)} ({_label(combos[i])}): {what}, "
+            f"{result['seconds']:.1f} s"
+        )
+
+    t0 = time.perf_counter()
+    try:
+        if client is not None:
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+            say(f"sweep {circuit}: {len(combos)} runs on the Dask cluster at {dask}")
+            _dask(client, circuit, data, test, combos, done)
+            backend = str(dask)
+        else:
+            n_workers = min(workers or os.cpu_count() or 1, len(combos))
+            say(f"sweep {circuit}: {len(combos)} runs on {n_workers} local process(es)")
+            _local(circuit, data, test, combos, n_workers, done)
+            backend = "local"
+    finally:
+        if client is not None:
+            client.close()
+    elapsed = time.perf_counter() - t0
+    result = SweepResult(
+        circuit=circuit,
+        grid=grid,
+        rows=[r for r in rows if r is not None],
+        metric=metric,
+        backend=backend,
+        workers=n_workers,
+        elapsed_s=elapsed,
+        data_name=data.name,
+    )
+    if not result.ok_rows:
+        first = result.rows[0]["error"] if result.rows else ""
+        raise ClusterError(f"every run of the sweep failed; the first: {first}")
+    if target is not None:
+        write_sweep(result, target, plot=plot)
+        result = dataclasses.replace(result, out=target)
+    return result
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _columns(result: SweepResult) -> tuple[list[str], list[str]]:
+    keys = list(result.grid)
+    metrics = [m for m in ("test_mse", "test_accuracy") if m == result.metric]
+    base = [*keys, "status", *metrics, "train_loss", "lr_used", "max_abs_deviation", "seconds"]
+    names: list[str] = []
+    for r in result.rows:
+        for name in r.get("parameters", {}):
+            if name not in names:
+                names.append(name)
+    return base, names
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    return str(value)
+
+
+def results_csv(result: SweepResult) -> str:
+    """``results.csv``: one row per combination, parameters as ``theta_<name>`` columns."""
+    base, names = _columns(result)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([*base, *(f"theta_{n}" for n in names), "error"])
+    for r in result.rows:
+        params = r.get("parameters", {})
+        writer.writerow(
+            [
+                *(_cell(r.get(k, "")) if k in r else "" for k in base),
+                *(_cell(params[n]) if n in params else "" for n in names),
+                r.get("error", ""),
+            ]
+        )
+    return buf.getvalue()
+
+
+def results_markdown(result: SweepResult) -> str:
+    """``results.md``: the settings, the best combination and the table."""
+    base, _ = _columns(result)
+    grid = ", ".join(f"{k} = {', '.join(map(_text, v))}" for k, v in result.grid.items())
+    failed = len(result.rows) - len(result.ok_rows)
+    lines = [
+        f"# sbmlcrn sweep: {result.circuit} on {result.data_name}",
+        "",
+        f"- grid: {grid} ({len(result.rows)} runs, {failed} failed)",
+        f"- metric: {result.metric.replace('_', ' ')} "
+        f"({'higher' if result.higher_is_better else 'lower'} is better)",
+        f"- ran on: {result.backend}, {result.workers} worker(s), {result.elapsed_s:.1f} s "
+        f"(workers busy {result.utilisation:.0%} of the time)",
+    ]
+    best = result.best()
+    if best is not None:
+        lines.append(
+            f"- best: {_label({k: best[k] for k in result.grid})}: "
+            f"{result.metric.replace('_', ' ')} {best[result.metric]:.6g}"
+        )
+    lines += ["", "| " + " | ".join(base) + " |", "|" + "---|" * len(base)]
+    for r in result.rows:
+        cells = []
+        for k in base:
+            v = r.get(k, "")
+            if isinstance(v, float) and k not in result.grid:
+                v = f"{v:.4g}" if k != "max_abs_deviation" else f"{v:.2g}"
+            elif k in result.grid:
+                v = _text(v)
+            cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    errors = [(i, r["error"]) for i, r in enumerate(result.rows, 1) if r["status"] != "ok"]
+    if errors:
+        lines += ["", "Failed runs:", ""]
+        lines += [f"- run {i}: {' '.join(msg.split())}" for i, msg in errors]
+    return "\n".join(lines) + "\n"
+
+
+def plot_sweep(result: SweepResult, path: Path) -> None:
+    """The metric against each swept parameter (every run a point, the mean a line)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    swept = [k for k, v in result.grid.items() if len(v) > 1] or list(result.grid)[:1]
+    fig, axes = plt.subplots(1, len(swept), figsize=(4.2 * len(swept), 3.4), squeeze=False)
+    rows = [r for r in result.ok_rows if math.isfinite(r.get(result.metric, math.nan))]
+    for ax, key in zip(axes[0], swept, strict=True):
+        values = list(result.grid[key])
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        position = {v: (float(v) if numeric else i) for i, v in enumerate(values)}
+        xs = [position[r[key]] for r in rows]
+        ys = [r[result.metric] for r in rows]
+        ax.scatter(xs, ys, s=18, alpha=0.6, color="tab:blue", label="runs")
+        means = []
+        for v in values:
+            ys_v = [r[result.metric] for r in rows if r[key] == v]
+            if ys_v:
+                means.append((position[v], sum(ys_v) / len(ys_v)))
+        if means:
+            means.sort()
+            ax.plot(*zip(*means, strict=True), color="tab:red", marker="o", label="mean")
+        if numeric and min(values) > 0 and max(values) / min(values) >= 20:
+            ax.set_xscale("log")
+        if not numeric:
+            ax.set_xticks(list(position.values()), [_text(v) for v in values])
+        ax.set_xlabel(key)
+        ax.set_ylabel(result.metric.replace("_", " "))
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(loc="best", fontsize=8)
+    fig.suptitle(f"sbmlcrn sweep: {result.circuit}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value
+
+
+def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, plot: bool = True) -> Path:
+    """Write the sweep's files into ``out`` atomically (a temporary directory renamed)."""
+    from . import __version__
+
+    target = check_sweep_out(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    try:
+        (tmp / "results.csv").write_text(results_csv(result), encoding="utf-8")
+        (tmp / "results.md").write_text(results_markdown(result), encoding="utf-8")
+        doc = {
+            "circuit": result.circuit,
+            "data": result.data_name,
+            "grid": {k: list(v) for k, v in result.grid.items()},
+            "metric": result.metric,
+            "backend": result.backend,
+            "workers": result.workers,
+            "elapsed_s": result.elapsed_s,
+            "utilisation": result.utilisation,
+            "sbmlcrn": __version__,
+            "runs": [{k: v for k, v in r.items() if k != "pid"} for r in result.rows],
+        }
+        (tmp / "sweep.json").write_text(
+            json.dumps(_json_ready(doc), indent=2) + "\n", encoding="utf-8"
+        )
+        if plot:
+            plot_sweep(result, tmp / "metric.png")
+        if target.exists():
+            written = {p.name for p in tmp.iterdir()}
+            for name in [*sorted(written - {"results.csv"}), "results.csv"]:
+                os.replace(tmp / name, target / name)
+            for name in SWEEP_FILES - written:
+                (target / name).unlink(missing_ok=True)
+            tmp.rmdir()
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
