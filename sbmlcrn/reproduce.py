@@ -42,7 +42,7 @@ from .data import (
     authors_linear_regression,
     make_task,
 )
-from .errors import InputError
+from .errors import InputError, SbmlcrnError
 from .train import TrainingRun, predict, save_run, train
 from .writers import write_atomic
 
@@ -133,7 +133,8 @@ _S_SIN_FO = _A_SIN_FO
 _S_QUAD = _nl(horizon=0.4, lr=0.05, epochs=30, degradation=0.3, class_values=(-1.0, 1.0))
 _S_QUAD_XOR = replace(_S_QUAD, degradation=0.5, epochs=60)
 _S_QUAD_RINGS = replace(_S_QUAD, class_values=(1.0, -1.0))
-_S_CUBIC_XOR = replace(_A_CUBIC, epochs=60)
+_S_CUBIC = _nl(nonlinearity="cubic", epochs=30)
+_S_CUBIC_XOR = replace(_S_CUBIC, horizon=1.0, degradation=1.0, lr=0.3, class_values=(-1.0, 1.0))
 _S_CUBIC_RINGS = replace(_A_CUBIC, class_values=(1.0, 0.0))
 _S_IRIS = _nl(horizon=0.4, lr=0.1, epochs=30, degradation=0.3)
 
@@ -476,7 +477,7 @@ def _job(slug: str, seed: int, quick: bool, save: str | None) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         run = train(exp.circuit, task.train, test=test, config=cfg)
-    except InputError as exc:  # e.g. SGD diverges for this seed: reported, not hidden
+    except SbmlcrnError as exc:  # e.g. SGD diverges for this seed: reported, not hidden
         return {"slug": slug, "seed": seed, "error": str(exc), "seconds": 0.0}
     value = _metric(exp, run, task, quick)
     seconds = time.perf_counter() - t0
@@ -558,7 +559,7 @@ def run_reproduce(
         failed = [r for r in mine if "error" in r]
         note = ""
         if failed:
-            note = f"{len(failed)} of {len(mine)} seeds diverged ({failed[0]['error'][:80]})"
+            note = f"{len(failed)} of {len(mine)} seeds failed: diverged or not integrable"
         rows.append(
             ReproRow(
                 slug=exp.slug,
