@@ -23,8 +23,8 @@ Decisions
   worker process runs are serialised by a lock, so threads of one Dask worker never simulate
   at the same time (``simulate`` holds the GIL anyway).
 * **A failed run is a row, not the end of the sweep**: a diverging learning rate or an
-  unusable setting is recorded with its error message; the sweep fails only if every run
-  failed, or if a worker process died.
+  unusable setting is recorded with its error message; the sweep fails (:class:`SweepError`)
+  only if every run failed, or if a worker process died (:class:`ClusterError`).
 * **Metric**: with ``--test``, the test MSE (regression) or accuracy (classification);
   otherwise the last epoch's training loss.
 * **Output written atomically** (as ``train``'s run directories): a temporary sibling
@@ -47,6 +47,7 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,7 @@ from .errors import InputError, SbmlcrnError
 __all__ = [
     "SWEEP_FILES",
     "ClusterError",
+    "SweepError",
     "SweepResult",
     "check_sweep_out",
     "combinations",
@@ -73,7 +75,11 @@ SWEEP_FILES = frozenset({"results.csv", "results.md", "sweep.json", "metric.png"
 INSTALL_HINT = "pip install 'sbmlcrn[dask]'"
 
 
-class ClusterError(SbmlcrnError):
+class SweepError(SbmlcrnError):
+    """A sweep could not finish: every run failed, or its workers failed."""
+
+
+class ClusterError(SweepError):
     """The Dask scheduler could not be reached, or a worker died during a sweep."""
 
 
@@ -173,7 +179,9 @@ def parse_grid(circuit: str, items: Sequence[str]) -> dict[str, tuple[Any, ...]]
             raise InputError(f"--grid: parameter {key!r} is given twice.")
         kind, optional = _field_kind(fields[key].type)
         if kind == "tuple":
-            raise InputError(f"--grid: parameter {key!r} takes several numbers and cannot be swept.")
+            raise InputError(
+                f"--grid: parameter {key!r} takes several numbers and cannot be swept."
+            )
         values: list[Any] = []
         for piece in rest.split(","):
             for value in _parse_value(key, kind, optional, piece):
@@ -214,7 +222,11 @@ def _run_one(
     from .train import CIRCUITS, train
 
     t0 = time.perf_counter()
-    with _RUN_LOCK:
+    c0 = time.process_time()
+    with _RUN_LOCK, warnings.catch_warnings():
+        # a diverging run makes numpy warn (overflow) before train refuses it; the refusal
+        # is the row's error, the warnings would only clutter the sweep's output
+        warnings.simplefilter("ignore", RuntimeWarning)
         try:
             config = config_class(circuit)(**settings)
             run = train(circuit, data, test=test, config=config)
@@ -223,6 +235,7 @@ def _run_one(
                 "status": "failed",
                 "error": str(exc),
                 "seconds": time.perf_counter() - t0,
+                "cpu_seconds": time.process_time() - c0,
                 "pid": os.getpid(),
             }
     row: dict[str, Any] = {
@@ -233,6 +246,7 @@ def _run_one(
         "max_abs_deviation": float(run.max_abs_deviation),
         "parameters": {k: float(v) for k, v in run.parameters.items()},
         "seconds": time.perf_counter() - t0,
+        "cpu_seconds": time.process_time() - c0,
         "pid": os.getpid(),
     }
     if run.test is not None:
@@ -295,6 +309,10 @@ class SweepResult:
             return None
         pick = max if self.higher_is_better else min
         return pick(rows, key=lambda r: r[self.metric])
+
+    def label(self, row: Mapping[str, Any]) -> str:
+        """The grid values of ``row`` as ``key=value …``."""
+        return _label({k: row[k] for k in self.grid})
 
     @property
     def utilisation(self) -> float:
@@ -367,6 +385,13 @@ def _metric_of(circuit: str, test: Dataset | None) -> str:
     return "test_mse" if CIRCUITS[circuit] == "regression" else "test_accuracy"
 
 
+def _warm_up() -> None:
+    """Import the simulation stack in a new worker process, before its first run."""
+    import roadrunner  # noqa: F401
+
+    from . import train  # noqa: F401
+
+
 def _local(
     circuit: str,
     data: Dataset,
@@ -384,20 +409,23 @@ def _local(
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
+    try:
         futures = {
             pool.submit(_run_one, circuit, data, test, combo): i for i, combo in enumerate(combos)
         }
-        try:
-            for future in as_completed(futures):
-                done(futures[future], future.result())
-        except BrokenProcessPool:
-            for f in futures:
-                f.cancel()
-            raise ClusterError(
-                "a worker process died (a crash in the simulator?) during the sweep; "
-                "nothing was written."
-            ) from None
+        for future in as_completed(futures):
+            done(futures[future], future.result())
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise ClusterError(
+            "a worker process died (a crash in the simulator?) during the sweep; "
+            "nothing was written."
+        ) from None
+    except BaseException:  # an interrupt: do not start the runs still waiting
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _dask(
@@ -420,7 +448,7 @@ def _dask(
         for i, combo in enumerate(combos)
     }
     try:
-        for future in as_completed(futures):
+        for future in as_completed(list(futures), loop=client.loop):
             try:
                 result = future.result()
             except SbmlcrnError:
@@ -476,7 +504,9 @@ def run_sweep(
     InputError
         Unknown circuit or grid key, an invalid combination, an unusable ``out``.
     ClusterError
-        The scheduler is unreachable, a worker died, or every run failed.
+        The scheduler is unreachable or a worker died.
+    SweepError
+        Every run failed.
     """
     say = progress or (lambda _msg: None)
     cls = config_class(circuit)
@@ -542,7 +572,7 @@ def run_sweep(
     )
     if not result.ok_rows:
         first = result.rows[0]["error"] if result.rows else ""
-        raise ClusterError(f"every run of the sweep failed; the first: {first}")
+        raise SweepError(f"every run of the sweep failed; the first: {first}")
     if target is not None:
         write_sweep(result, target, plot=plot)
         result = dataclasses.replace(result, out=target)
@@ -607,7 +637,7 @@ def results_markdown(result: SweepResult) -> str:
     best = result.best()
     if best is not None:
         lines.append(
-            f"- best: {_label({k: best[k] for k in result.grid})}: "
+            f"- best: {result.label(best)}: "
             f"{result.metric.replace('_', ' ')} {best[result.metric]:.6g}"
         )
     lines += ["", "| " + " | ".join(base) + " |", "|" + "---|" * len(base)]
@@ -657,6 +687,10 @@ def plot_sweep(result: SweepResult, path: Path) -> None:
             ax.set_xscale("log")
         if not numeric:
             ax.set_xticks(list(position.values()), [_text(v) for v in values])
+        elif all(isinstance(v, int) for v in values):
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(key)
         ax.set_ylabel(result.metric.replace("_", " "))
         ax.grid(alpha=0.3)
