@@ -72,18 +72,21 @@ def linear_sgd(
     theta = np.array(theta0, dtype=float)
     snapshots = [theta.copy()]
     errors = np.empty((epochs, x.shape[0]))
-    for epoch in range(epochs):
-        for i in range(x.shape[0]):
-            y_hat = float(np.sum(x[i] + horizon * (theta * x[i] + bias)))
-            err = y_hat - t[i]
-            errors[epoch, i] = err
-            theta = theta - lr * err * horizon * x[i]
-        snapshots.append(theta.copy())
+    with np.errstate(all="ignore"):  # a diverging run ends in inf/NaN; the caller refuses it
+        for epoch in range(epochs):
+            for i in range(x.shape[0]):
+                y_hat = float(np.sum(x[i] + horizon * (theta * x[i] + bias)))
+                err = y_hat - t[i]
+                errors[epoch, i] = err
+                theta = theta - lr * err * horizon * x[i]
+            snapshots.append(theta.copy())
+    with np.errstate(all="ignore"):
+        loss = 0.5 * np.mean(errors**2, axis=1)
     return ReferenceRun(
         theta=theta,
         theta_per_epoch=np.array(snapshots),
         errors=errors,
-        train_loss=0.5 * np.mean(errors**2, axis=1),
+        train_loss=loss,
     )
 
 

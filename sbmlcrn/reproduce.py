@@ -500,6 +500,7 @@ def run_reproduce(
     seeds: int | None = None,
     only: tuple[str, ...] | None = None,
     workers: int | None = None,
+    studies: bool | None = None,
 ) -> list[ReproRow]:
     """Run every experiment for every seed; with ``out``, also write runs, plots, the report.
 
@@ -518,6 +519,10 @@ def run_reproduce(
         Slugs of the experiments to run (default: all).
     workers
         Worker processes (default: the CPUs available, at most 8).
+    studies
+        Also run the chemistry studies (stochastic noise, rate perturbation, chemical clock;
+        :func:`sbmlcrn.robustness.reproduce_sections`) into ``out``; default: when ``out`` is
+        given and every row is run.
     """
     say = progress or (lambda _m: None)
     target = check_reproduce_out(out) if out is not None else None
@@ -575,8 +580,14 @@ def run_reproduce(
                 note=note,
             )
         )
+    extra: list[str] = []
+    if target is not None and (studies if studies is not None else only is None):
+        from .robustness import reproduce_sections
+
+        say("chemistry studies: stochastic noise, rate perturbation, chemical clock")
+        extra = reproduce_sections(target, quick=quick, workers=n_workers, progress=say)
     if target is not None:
-        _write_report(target, rows, quick, time.perf_counter() - started, n_workers)
+        _write_report(target, rows, quick, time.perf_counter() - started, n_workers, extra)
     return rows
 
 
@@ -594,7 +605,9 @@ def check_reproduce_out(out: str | Path) -> Path:
         if not target.is_dir():
             raise InputError(f"--out {out}: exists and is not a directory.")
         names = {p.name for p in target.iterdir()}
-        if names - {"report.md", "results.json", "summary.png", *SLUGS}:
+        from .robustness import REPRODUCE_DIRS
+
+        if names - {"report.md", "results.json", "summary.png", *SLUGS, *REPRODUCE_DIRS}:
             raise InputError(
                 f"--out {out}: exists and is not a previous 'sbmlcrn reproduce' report; "
                 "choose another path."
@@ -692,7 +705,12 @@ def _summary_plot(rows: list[ReproRow], path: Path) -> None:
 
 
 def _write_report(
-    out: Path, rows: list[ReproRow], quick: bool, seconds: float, workers: int
+    out: Path,
+    rows: list[ReproRow],
+    quick: bool,
+    seconds: float,
+    workers: int,
+    extra: list[str] | None = None,
 ) -> None:
     _summary_plot(rows, out / "summary.png")
     lines = [
@@ -715,9 +733,10 @@ def _write_report(
     for r in rows:
         lines.append(f"\n### {r.experiment} — {r.settings} settings (`{r.slug}`)\n")
         lines.append(f"![loss]({r.slug}/loss.png)")
-        for extra, what in (("decision.png", "decision regions"), ("predictions.png", "fit")):
-            if (out / r.slug / extra).exists():
-                lines.append(f"\n![{what}]({r.slug}/{extra})")
+        for fname, what in (("decision.png", "decision regions"), ("predictions.png", "fit")):
+            if (out / r.slug / fname).exists():
+                lines.append(f"\n![{what}]({r.slug}/{fname})")
+    lines += extra or []
     write_atomic(out / "report.md", "\n".join(lines) + "\n")
     payload = [{**asdict(r), "mean": r.mean, "std": r.std, "meets": r.meets} for r in rows]
     write_atomic(out / "results.json", json.dumps(payload, indent=2) + "\n")

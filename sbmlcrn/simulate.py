@@ -25,7 +25,16 @@ import numpy as np
 
 from .errors import SimulationError
 
-__all__ = ["SimulationResult", "Tolerances", "roadrunner_version", "simulate", "simulate_batch"]
+__all__ = [
+    "PhaseRunResult",
+    "SimulationResult",
+    "Tolerances",
+    "roadrunner_version",
+    "simulate",
+    "simulate_batch",
+    "simulate_gillespie",
+    "simulate_phases",
+]
 
 
 @dataclass(frozen=True)
@@ -289,3 +298,210 @@ def simulate_batch(
             raise SimulationError("RoadRunner returned a non-finite output.")
         values.setflags(write=False)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase-by-phase driving (stochastic training) and Gillespie runs of a whole model
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseRunResult:
+    """What :func:`simulate_phases` observed.
+
+    Attributes
+    ----------
+    ends
+        End time of every phase (read-only array, one per phase).
+    observed
+        ``phases × len(observe)`` read-only array: the *amounts* of the observed species at the
+        end of every phase (amounts equal concentrations in a compartment of size 1).
+    final
+        Read-only mapping from every species id (its amount) and global parameter id to its
+        value at the end of the last phase.
+    """
+
+    ends: np.ndarray
+    observed: np.ndarray
+    final: Mapping[str, float]
+    solver_messages: tuple[str, ...] = field(default=(), repr=False)
+
+
+def simulate_phases(
+    sbml: str,
+    phases: Sequence[tuple[float, float, Mapping[str, float]]],
+    *,
+    observe: Sequence[str] = (),
+    method: str = "cvode",
+    seed: int | None = None,
+    tolerances: Tolerances | None = None,
+    initial_amounts: Mapping[str, float] | None = None,
+) -> PhaseRunResult:
+    """Drive one loaded model through a schedule of phases, stopping at each phase boundary.
+
+    The model is loaded once. For every phase ``(start, end, assignments)`` the driver sets
+    the assigned species *amounts* and global parameter values (what a time event at
+    ``start`` would assign: gates, loaded data, cleared transients — never values computed
+    from species), then integrates exactly from ``start`` to ``end``. Use it on an event-free
+    model: the boundaries are then exact whatever the integrator, which RoadRunner's Gillespie
+    integrator cannot give a model with time events (it applies them only after the first
+    reaction that fires past the trigger time).
+
+    Parameters
+    ----------
+    sbml
+        An SBML document as text (normally without events).
+    phases
+        ``(start, end, assignments)`` in increasing time order, ``start < end`` and every
+        ``start`` at or after the previous ``end``.
+    observe
+        Species whose amounts are recorded at the end of every phase.
+    method
+        ``"cvode"`` (deterministic, :class:`Tolerances`) or ``"gillespie"`` (the direct-method
+        SSA; amounts must then be whole numbers of molecules).
+    seed
+        Seed of the Gillespie integrator's random stream, set once before the first phase: the
+        same seed and schedule give the same run.
+    tolerances
+        CVODE settings (``stiff=None``: Adams, and BDF from the start if Adams fails).
+    initial_amounts
+        Species amounts set before the first phase (others keep the model's initial values).
+
+    Raises
+    ------
+    SimulationError
+        If the model cannot be loaded or integrated, an id is unknown, or the phases are not
+        increasing.
+    """
+    if method not in ("cvode", "gillespie"):
+        raise SimulationError(
+            "The method parameter of simulate_phases must be 'cvode' or 'gillespie'. "
+            f"Got {method!r}."
+        )
+    last = -np.inf
+    for start, end, _ in phases:
+        if not (start >= last and end > start):
+            raise SimulationError(
+                "The phases parameter of simulate_phases must be increasing, each with start < "
+                f"end. Got a phase ({start!r}, {end!r}) after one ending at {last!r}."
+            )
+        last = end
+    tol = tolerances or Tolerances()
+    messages: list[str] = []
+
+    def run(stiff: bool) -> PhaseRunResult:
+        rr = _load(sbml)
+        if method == "gillespie":
+            rr.setIntegrator("gillespie")
+            integrator = rr.getIntegrator()
+            integrator.setValue("variable_step_size", False)
+            integrator.setValue("seed", int(seed if seed is not None else 0))
+        else:
+            integrator = rr.getIntegrator()
+            integrator.setValue("relative_tolerance", float(tol.relative))
+            integrator.setValue("absolute_tolerance", float(tol.absolute))
+            integrator.setValue("maximum_num_steps", int(tol.max_steps))
+            integrator.setValue("stiff", stiff)
+        model = rr.model
+        species = {sid: i for i, sid in enumerate(model.getFloatingSpeciesIds())}
+        params = {pid: i for i, pid in enumerate(model.getGlobalParameterIds())}
+        unknown = [s for s in (*observe, *(initial_amounts or {})) if s not in species]
+        if unknown:
+            raise SimulationError(f"simulate_phases: the model has no species {unknown}.")
+        rr.timeCourseSelections = ["time"]
+        watch = np.array([species[s] for s in observe], dtype=np.int32)
+        observed = np.empty((len(phases), len(observe)))
+        plans: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+        def split(assign: Mapping[str, float]):
+            key = tuple(assign)
+            if key not in plans:
+                s_ids = [k for k in key if k in species]
+                p_ids = [k for k in key if k in params]
+                bad = [k for k in key if k not in species and k not in params]
+                if bad:
+                    raise SimulationError(
+                        f"simulate_phases: the model has no species or parameter {bad}."
+                    )
+                plans[key] = (
+                    np.array([species[k] for k in s_ids], dtype=np.int32),
+                    np.array([key.index(k) for k in s_ids], dtype=np.int32),
+                    np.array([params[k] for k in p_ids], dtype=np.int32),
+                    np.array([key.index(k) for k in p_ids], dtype=np.int32),
+                )
+            return plans[key]
+
+        if initial_amounts:
+            idx = np.array([species[s] for s in initial_amounts], dtype=np.int32)
+            model.setFloatingSpeciesAmounts(idx, np.array(list(initial_amounts.values()), float))
+        try:
+            with _captured_output(messages):
+                for k, (start, end, assign) in enumerate(phases):
+                    if assign:
+                        s_idx, s_pos, p_idx, p_pos = split(assign)
+                        values = np.fromiter(assign.values(), float, len(assign))
+                        if s_idx.size:
+                            model.setFloatingSpeciesAmounts(s_idx, values[s_pos])
+                        if p_idx.size:
+                            model.setGlobalParameterValues(p_idx, values[p_pos])
+                    rr.simulate(float(start), float(end), 2)
+                    if watch.size:
+                        observed[k] = model.getFloatingSpeciesAmounts(watch)
+        except SimulationError:
+            raise
+        except Exception as exc:
+            detail = f" ({messages[-1]})" if messages else ""
+            raise SimulationError(
+                f"RoadRunner failed to integrate the model: {exc}{detail}"
+            ) from exc
+        if not np.all(np.isfinite(observed)):
+            raise SimulationError("RoadRunner returned a non-finite amount.")
+        final = dict(zip(species, map(float, model.getFloatingSpeciesAmounts()), strict=True))
+        final |= dict(zip(params, map(float, model.getGlobalParameterValues()), strict=True))
+        ends = np.array([end for _, end, _ in phases], dtype=float)
+        for arr in (ends, observed):
+            arr.setflags(write=False)
+        return PhaseRunResult(ends, observed, MappingProxyType(final), tuple(messages))
+
+    if method == "gillespie" or tol.stiff is not None:
+        return run(bool(tol.stiff))
+    try:
+        return run(False)
+    except SimulationError:
+        messages.clear()
+        return run(True)
+
+
+def simulate_gillespie(
+    sbml: str,
+    end_time: float,
+    *,
+    selections: Sequence[str],
+    seed: int = 0,
+    variable_step: bool = True,
+    max_rows: int = 50_000_000,
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Run a whole model (events included) with RoadRunner's Gillespie integrator.
+
+    With ``variable_step`` (default) there is one output row per reaction firing, so the time
+    at which an event's assignments first appear is the time RoadRunner applied them;
+    otherwise only the start and end rows. Returns the ``rows × len(selections)`` array and
+    RoadRunner's messages (it warns that time events are imprecise under Gillespie).
+    """
+    messages: list[str] = []
+    rr = _load(sbml)
+    rr.setIntegrator("gillespie")
+    integrator = rr.getIntegrator()
+    integrator.setValue("variable_step_size", bool(variable_step))
+    integrator.setValue("seed", int(seed))
+    integrator.setValue("max_output_rows", int(max_rows))
+    rr.timeCourseSelections = list(selections)
+    try:
+        with _captured_output(messages):
+            if variable_step:
+                out = np.array(rr.simulate(0.0, float(end_time)))
+            else:
+                out = np.array(rr.simulate(0.0, float(end_time), 2))
+    except Exception as exc:
+        raise SimulationError(f"RoadRunner's Gillespie run failed: {exc}") from exc
+    return out, tuple(messages)

@@ -1,0 +1,137 @@
+"""Robustness studies: per-reaction rate constants, the noise / rates / clock studies and their
+reports, and the ``sbmlcrn robustness`` command. The full-size studies are marked slow."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sbmlcrn import robustness as rb
+from sbmlcrn.circuits.chemclock import ChemicalClockConfig
+from sbmlcrn.circuits.linear import LinearConfig
+from sbmlcrn.cli import main
+from sbmlcrn.errors import InputError
+from sbmlcrn.stochastic import compile_circuit
+
+from .helpers import linear_data
+
+
+@pytest.fixture(scope="module")
+def sd() -> rb.StudyData:
+    train, _, _ = linear_data(8, 2, seed=6, noise=0.2)
+    test, _, _ = linear_data(12, 2, seed=6, noise=0.2)
+    return rb.StudyData("linear-regression", train, test, LinearConfig(epochs=2), "tiny")
+
+
+def test_one_rate_constant_per_reaction_changes_nothing(sd) -> None:
+    compiled = compile_circuit(sd.circuit, sd.train, sd.config)
+    net = rb.per_reaction_network(compiled.network)
+    assert len({r.rate for r in net.reactions}) == len(net.reactions)
+    a = rb._train_perturbed(sd, compiled, {})
+    from sbmlcrn.stochastic import one_sbml_theta
+
+    assert np.max(np.abs(a - one_sbml_theta(compiled))) < 1e-9
+    with pytest.raises(InputError):
+        rb.per_reaction_network(compiled.network, {"no_such_reaction": 2.0})
+
+
+def test_annihilation_rates_do_not_matter_rail_asymmetry_does(sd) -> None:
+    base = rb._rates_job(sd, "nominal", {})
+    ann = rb._rates_job(sd, "ann", {"ann_e": 2.0, "ann_p1": 0.5})
+    bw = rb._rates_job(sd, "bw", {"bw1_pp": 1.1})
+    same = rb._rates_job(sd, "group", dict.fromkeys(["fx1_p", "fx1_m", "fx2_p", "fx2_m"], 1.1))
+    assert np.max(np.abs(np.subtract(ann["theta"], base["theta"]))) < 1e-8
+    assert np.max(np.abs(np.subtract(bw["theta"], base["theta"]))) > 1e-3
+    # the z(0) reactions moved together: training adapts θ, inference uses the same chemistry
+    assert same["metric"] != base["metric"]
+    assert same["metric_nominal_inference"] != same["metric"]
+
+
+def test_rates_study_reports_a_distribution(sd, tmp_path) -> None:
+    res = rb.rates_study(sd, [0.1], 3, sensitivity=False, workers=1)
+    (e,) = res["ensemble"]
+    assert e["metric"]["n"] == 3 and len(e["metric_values"]) == 3
+    assert res["nominal"]["metric"] > 0 and res["ranking"] == []
+    out = rb.write_rates_report(res, tmp_path / "rates")
+    assert (out / "rates.png").read_bytes()[:4] == b"\x89PNG"
+    assert "σ" in (out / "report.md").read_text(encoding="utf-8")
+    assert json.loads((out / "results.json").read_text(encoding="utf-8"))["study"] == "rates"
+
+
+def test_noise_study_and_report(sd, tmp_path) -> None:
+    res = rb.noise_study(sd, [300], 2, naive_runs=1, workers=1)
+    methods = {r["method"]: r for r in res["rows"]}
+    assert methods["driver"]["metric"]["n"] == 2 and methods["events"]["metric"]["n"] == 1
+    assert res["timing"][0]["phases"][0]["scheduled"] == 8
+    out = rb.write_noise_report(res, tmp_path / "noise")
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "Gillespie" in text and "fired / scheduled" in text
+    for name in ("noise.png", "noise_parameters.png", "results.json"):
+        assert (out / name).exists()
+
+
+def test_clock_study_and_report(sd, tmp_path) -> None:
+    res = rb.clock_study(sd, shapes=[ChemicalClockConfig()], workers=1)
+    (row,) = res["rows"]
+    assert row["max_rel_deviation"] < 1e-4
+    assert row["info"]["extra_species"] == 4 and row["info"]["extra_reactions"] == 4
+    out = rb.write_clock_report(res, tmp_path / "clock", sd)
+    assert (out / "clock_gates.png").exists() and (out / "clock.png").exists()
+
+
+def test_cli_robustness_rates_and_bad_out(tmp_path, capsys) -> None:
+    train, _, _ = linear_data(6, 1, seed=1)
+    rows = zip(train.x[:, 0], train.y, strict=True)
+    csv = tmp_path / "d.csv"
+    csv.write_text("x1,y\n" + "".join(f"{a},{b}\n" for a, b in rows), encoding="utf-8")
+    out = tmp_path / "study"
+    args = ["robustness", "rates", "linear-regression", "--data", str(csv), "--test", str(csv)]
+    args += ["--epochs", "1", "--runs", "2", "--sigma", "0.1", "--no-sensitivity"]
+    code = main([*args, "--workers", "1", "--out", str(out), "--quiet"])
+    assert code == 0 and (out / "report.md").exists()
+    assert "sigma 0.1" in capsys.readouterr().out
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
+    code = main([*args, "--out", str(tmp_path / "other")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --out")
+    code = main(["robustness", "noise", "linear-regression", "--data", str(csv), "--out", "x"])
+    assert code == 2 and "--test" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_ten_thousand_molecules_learn_within_five_percent_of_deterministic() -> None:
+    # the issue's target on the authors' linear-regression run; seeds 0-3 (≈ 6 min on 2 cores).
+    # Measured with 8 seeds: ratio 0.998 ± 0.013 (s.e.), run-to-run std of the MSE 3.7 %; the
+    # mean of seeds 0-3 is 1.008. With 4 runs the standard error is ≈ 1.9 %, so another random
+    # stream fails the 5 % margin (2.6 standard errors) with probability ≈ 1 %.
+    sd_ = rb.default_study_data("linear-regression")
+    res = rb.noise_study(sd_, [10_000], 4, timing=False, workers=2)
+    (row,) = res["rows"]
+    assert abs(row["metric_ratio"] - 1.0) < 0.05
+
+
+@pytest.mark.slow
+def test_sensitivity_ranking_on_the_authors_data() -> None:
+    sd_ = rb.default_study_data("linear-regression")
+    res = rb.rates_study(sd_, [0.05], 4, workers=2)
+    groups = {g["group"]: g for g in res["group_ranking"]}
+    # annihilation changes no signed value, and a common error of the z(0) reactions is
+    # absorbed by θ exactly: no effect at all (measured ~1e-12); k_fw and k_bw set the
+    # effective learning rate (measured +0.0087 each)
+    assert abs(groups["k_ann"]["d_metric_d_lnk"]) < 1e-6
+    assert abs(groups["k_fx"]["d_metric_d_lnk"]) < 1e-6
+    assert groups["k_bw"]["d_metric_d_lnk"] > 1e-3 and groups["k_fw"]["d_metric_d_lnk"] > 1e-3
+    # the most influential single reactions are rail-asymmetric backward (update) reactions
+    assert res["ranking"][0]["rate_group"] == "k_bw"
+
+
+@pytest.mark.slow
+def test_reproduce_sections_quick(tmp_path) -> None:
+    lines = rb.reproduce_sections(tmp_path, quick=True, workers=2)
+    text = "\n".join(lines)
+    assert "molecules per unit" in text and "chemical clock" in text
+    for name in rb.REPRODUCE_DIRS:
+        assert (tmp_path / name / "report.md").exists()
