@@ -132,6 +132,53 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--out", required=True, type=Path, help="run directory to write")
     t.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    t.add_argument(
+        "--resume",
+        type=Path,
+        metavar="DIR",
+        help="continue the interrupted run that was writing to DIR from its last simulated "
+        "epoch (alone: 'sbmlcrn train --resume DIR', or with the run's unchanged options)",
+    )
+    sc = t.add_argument_group("stochastic training and the chemical clock")
+    sc.add_argument(
+        "--stochastic",
+        action="store_true",
+        help="Gillespie SSA with --molecules per unit, driven phase by phase to the event times",
+    )
+    sc.add_argument(
+        "--molecules",
+        type=_number("--molecules", integer=True),
+        help="molecules per unit of concentration (with --stochastic; default 10000)",
+    )
+    sc.add_argument(
+        "--ssa-seed",
+        type=_number("--ssa-seed", integer=True),
+        default=0,
+        help="seed of the Gillespie random stream (default 0)",
+    )
+    sc.add_argument(
+        "--clock",
+        choices=["events", "chemical"],
+        default="events",
+        help="phase gates switched by events (default) or by a chemical oscillator",
+    )
+    sc.add_argument(
+        "--clock-species",
+        type=_number("--clock-species", integer=True),
+        default=4,
+        help="species in the chemical clock's ring (default 4)",
+    )
+    sc.add_argument(
+        "--clock-floor",
+        type=_number("--clock-floor"),
+        default=1e-4,
+        help="chemical clock amplification floor delta/S (default 1e-4)",
+    )
+    sc.add_argument(
+        "--free-running",
+        action="store_true",
+        help="do not re-arm the chemical clock at each sample load",
+    )
 
     p = sub.add_parser("predict", help="predict with a trained run's inference network")
     p.add_argument("run", type=Path, help="run directory written by 'sbmlcrn train'")
@@ -191,7 +238,79 @@ def _build_parser() -> argparse.ArgumentParser:
         "--seeds", type=_number("--seeds", integer=True), help="seeds per row (default 5)"
     )
     r.add_argument("--only", nargs="+", metavar="SLUG", help="run only these experiments")
+    r.add_argument(
+        "--no-studies",
+        action="store_true",
+        help="skip the chemistry studies (stochastic noise, rate noise, chemical clock)",
+    )
     r.add_argument("--workers", type=_number("--workers", integer=True), help="worker processes")
+
+    sw = sub.add_parser("sweep", help="train every combination of a hyper-parameter grid")
+    sw.add_argument("circuit", help=", ".join(_circuits()))
+    sw.add_argument("--data", required=True, type=Path, help="training CSV (header row)")
+    sw.add_argument("--test", type=Path, help="test CSV: the metric is the test MSE or accuracy")
+    sw.add_argument("--target", default="y", help="target column (default: y)")
+    sw.add_argument(
+        "--grid",
+        required=True,
+        nargs="+",
+        metavar="KEY=VALUES",
+        help="config fields and their values, e.g. lr=0.01,0.05 horizon=0.5,1 seed=0..9",
+    )
+    sw.add_argument("--out", required=True, type=Path, help="directory for the results")
+    sw.add_argument(
+        "--workers",
+        type=_number("--workers", integer=True),
+        help="local worker processes (default: the number of CPUs)",
+    )
+    sw.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler (tcp://host:port)")
+    sw.add_argument(
+        "--dask-timeout",
+        type=_number("--dask-timeout"),
+        default=10.0,
+        help="seconds to wait for the scheduler (default: 10)",
+    )
+    sw.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+    rb = sub.add_parser(
+        "robustness", help="molecular noise, perturbed rate constants, chemical clock studies"
+    )
+    rb.add_argument("action", choices=["noise", "rates", "clock"], help="the study")
+    rb.add_argument("circuit", help=", ".join(_circuits()))
+    rb.add_argument("--out", required=True, type=Path, help="directory for report and plots")
+    rb.add_argument("--data", type=Path, help="training CSV (default: built-in data)")
+    rb.add_argument("--test", type=Path, help="test CSV (needed with --data)")
+    rb.add_argument("--target", default="y", help="target column (default: y)")
+    rb.add_argument("--epochs", type=_number("--epochs", integer=True), help="passes over the data")
+    rb.add_argument(
+        "--annihilation", type=_number("--annihilation"), help="annihilation rate (default 1)"
+    )
+    rb.add_argument(
+        "--molecules", default="10,100,1000,10000", help="noise: molecule counts per unit"
+    )
+    rb.add_argument(
+        "--runs", type=_number("--runs", integer=True), default=8, help="runs per setting"
+    )
+    rb.add_argument(
+        "--naive-runs",
+        type=_number("--naive-runs", integer=True),
+        default=0,
+        help="noise: also run the one SBML model with events under Gillespie, this many seeds",
+    )
+    rb.add_argument("--no-timing", action="store_true", help="noise: skip the event timing")
+    rb.add_argument("--sigma", default="0.05,0.1,0.2", help="rates: sigmas of ln(factor)")
+    rb.add_argument(
+        "--no-sensitivity", action="store_true", help="rates: skip the per-reaction ranking"
+    )
+    rb.add_argument(
+        "--clock",
+        choices=["events", "chemical"],
+        default="events",
+        help="rates: perturb the event-gated or the chemical-clock circuit",
+    )
+    rb.add_argument("--seed", type=_number("--seed", integer=True), default=0)
+    rb.add_argument("--workers", type=_number("--workers", integer=True), help="processes")
+    rb.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
 
 
@@ -267,10 +386,146 @@ def _train_config(args: argparse.Namespace):
     )
 
 
+class _Interrupted(KeyboardInterrupt):
+    """Ctrl-C during training, with what was kept (the message of ``error: …``)."""
+
+
+def _checkpointing(args: argparse.Namespace, read_csv, train, save_run):
+    """``read_csv``, ``train`` and ``save_run`` of ``sbmlcrn train``, wrapped for checkpoints.
+
+    The training data are read with the row limit of one model; the simulation stores its
+    state after every epoch in ``.<out>.checkpoint`` beside ``--out`` (with the command line,
+    for ``--resume DIR`` alone); the checkpoint is removed once the run is saved or has failed
+    for good (a simulation or input error), and kept after Ctrl-C or an OS error (a full disk),
+    so that ``--resume`` continues the run.
+    """
+    from .checkpoint import CheckpointStore, checkpoint_dir
+    from .train import MAX_DATA_VALUES
+
+    variant = args.stochastic or args.molecules is not None or args.clock != "events"
+    if args.resume is not None:
+        if variant:
+            raise InputError(
+                "--resume continues deterministic runs with the event clock; --stochastic, "
+                "--molecules and --clock chemical runs cannot be resumed."
+            )
+        if Path(args.resume).resolve() != Path(args.out).resolve():
+            raise InputError(
+                f"--resume {args.resume} and --out {args.out} differ; --resume takes the --out "
+                "of the interrupted run."
+            )
+    store = CheckpointStore(checkpoint_dir(args.out), resume=args.resume is not None)
+    raw = getattr(args, "raw_argv", None)
+    command = _absolute_train_argv(raw) if raw is not None else None
+
+    def read(path, **kw):
+        if path == args.data:
+            kw.setdefault("max_rows", MAX_DATA_VALUES // 2)
+        return read_csv(path, **kw)
+
+    def run_training(*a, **kw):
+        if command is not None:
+            store.command = command
+        if store.resume:
+            say = _progress(args.quiet)
+            if say is not None:
+                say(f"resuming from the checkpoint in {store.path}")
+        try:
+            return train(*a, checkpoint=store, **kw)
+        except KeyboardInterrupt:
+            if not store.exists():
+                store.clear()
+                raise _Interrupted("interrupted; no output was written") from None
+            raise _Interrupted(
+                f"interrupted after epoch {store.completed}/{store.total} was simulated; no "
+                f"output was written; continue with: sbmlcrn train --resume {args.out}"
+            ) from None
+        except SbmlcrnError as exc:
+            if not (store.resume and isinstance(exc, InputError)):
+                store.clear()  # the same run would fail the same way: nothing to resume
+            raise
+
+    def save(run, out, **kw):
+        target = save_run(run, out, **kw)
+        store.clear()
+        return target
+
+    return read, run_training, save
+
+
+_TRAIN_PATH_OPTIONS = ("--data", "--test", "--out", "--resume")
+
+
+def _absolute_train_argv(argv: Sequence[str]) -> list[str]:
+    """``argv`` with the path options made absolute and ``--resume`` dropped (the command
+    line ``--resume DIR`` alone replays)."""
+    out: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        a = items[i]
+        name, eq, value = a.partition("=")
+        if name in _TRAIN_PATH_OPTIONS and eq:
+            if name != "--resume":
+                out.append(f"{name}={Path(value).resolve()}")
+            i += 1
+            continue
+        if a in _TRAIN_PATH_OPTIONS and i + 1 < len(items):
+            if a != "--resume":
+                out += [a, str(Path(items[i + 1]).resolve())]
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _resume_argv(argv: list[str]) -> list[str]:
+    """``train --resume DIR`` (optionally with ``--quiet``) alone becomes the interrupted
+    run's own command line plus ``--resume DIR``; any other command line is returned as is."""
+    if not argv or argv[0] != "train":
+        return argv
+    resume = None
+    rest: list[str] = []
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a == "--resume" and i + 1 < len(argv):
+            resume, i = argv[i + 1], i + 2
+            continue
+        if a.startswith("--resume="):
+            resume, i = a.partition("=")[2], i + 1
+            continue
+        rest.append(a)
+        i += 1
+    if resume is None or any(a != "--quiet" for a in rest):
+        return argv
+    from .checkpoint import CheckpointStore, checkpoint_dir
+
+    store = CheckpointStore(checkpoint_dir(resume))
+    try:
+        saved = store.read_json("command.json")
+        if not (isinstance(saved, list) and saved and all(isinstance(a, str) for a in saved)):
+            raise InputError(f"{store.path / 'command.json'}: is not a saved command line.")
+    except InputError as exc:
+        sys.stderr.write(
+            f"error: --resume {resume}: no interrupted run to resume ({exc}); give the run's "
+            "full command line with --resume, or run it afresh.\n"
+        )
+        raise SystemExit(2) from None
+    return [*saved, *rest, "--resume", resume]
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from .data import read_csv
     from .train import check_out_dir, circuit_task, save_run, train
 
+    read_csv, train, save_run = _checkpointing(args, read_csv, train, save_run)
+
+    if args.stochastic or args.molecules is not None or args.clock != "events":
+        from .robustness import cmd_train_variant
+
+        return cmd_train_variant(args, _train_config(args), _progress(args.quiet))
     circuit_task(args.circuit)
     check_out_dir(args.out)
     config = _train_config(args)
@@ -418,6 +673,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         seeds=args.seeds,
         only=tuple(args.only) if args.only else None,
         workers=args.workers,
+        studies=False if args.no_studies else None,
     )
     print(format_table(rows))
     if args.out is not None:
@@ -425,7 +681,115 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .data import read_csv
+    from .sweep import check_sweep_out, parse_grid, run_sweep
+    from .train import circuit_task
+
+    circuit_task(args.circuit)
+    check_sweep_out(args.out)
+    if args.dask is not None and args.workers is not None:
+        raise InputError(
+            "--workers is for local processes; with --dask the cluster's workers run the grid."
+        )
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1. Got {args.workers}.")
+    if args.dask_timeout <= 0:
+        raise InputError(f"--dask-timeout must be positive. Got {args.dask_timeout:g}.")
+    grid = parse_grid(args.circuit, args.grid)
+    data = read_csv(args.data, target=args.target, min_rows=2)
+    test = read_csv(args.test, target=args.target) if args.test is not None else None
+    result = run_sweep(
+        args.circuit,
+        data,
+        grid,
+        args.out,
+        test=test,
+        workers=args.workers,
+        dask=args.dask,
+        dask_timeout=args.dask_timeout,
+        progress=_progress(args.quiet),
+    )
+    failed = len(result.rows) - len(result.ok_rows)
+    print(
+        f"swept {args.circuit}: {len(result.rows)} runs ({failed} failed) in "
+        f"{result.elapsed_s:.1f} s on {result.backend} ({result.workers} workers)"
+    )
+    best = result.best()
+    if best is not None:
+        metric = result.metric.replace("_", " ")
+        print(f"  best {metric} = {best[result.metric]:.6g} ({result.label(best)})")
+    print(f"wrote {result.out}/ (results.csv, results.md, sweep.json, metric.png)")
+    return 0
+
+
+def _cmd_robustness(args: argparse.Namespace) -> int:
+    from .robustness import cmd_robustness
+
+    return cmd_robustness(args, _progress(args.quiet))
+
+
+# Upper bounds of numeric options, checked before a command starts (the lower bounds and the
+# types are checked where the values are used). Each one keeps a command from running for
+# ever or overflowing a C integer: e.g. reproduce --seeds 1e308 never ended and reproduce
+# --workers 1e308, train --ssa-seed 1e308, stats --inputs 1e308 and crosscheck --timeout 1e308
+# ended in tracebacks before.
+_UPPER_BOUNDS = {
+    "seeds": (1_000, "seeds per experiment"),
+    "workers": (1_024, "worker processes"),
+    "seed": (2**63 - 1, "a 64-bit seed"),
+    "ssa_seed": (2**63 - 1, "a 64-bit seed"),
+    "molecules": (10**9, "molecules per unit (Gillespie simulates each one)"),
+    "timeout": (1e7, "seconds"),
+    "dask_timeout": (1e7, "seconds"),
+    "runs": (100_000, "runs per setting"),
+    "naive_runs": (100_000, "runs"),
+    "classes": (1_000, "classes"),
+    "clock_species": (8, "species in the clock's ring"),
+    "max_molecularity": (1_000, "reactants"),
+}
+
+
+def _check_ranges(args: argparse.Namespace) -> None:
+    """Refuse numeric options beyond their upper bounds (:data:`_UPPER_BOUNDS`) and, for
+    ``stats``, input counts whose network would not fit in memory."""
+    for key, (limit, unit) in _UPPER_BOUNDS.items():
+        value = getattr(args, key, None)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > limit:
+            option = "--" + key.replace("_", "-")
+            raise InputError(
+                f"{option} {float(value):g} is too large; at most {float(limit):g} ({unit})."
+            )
+    molecularity = getattr(args, "max_molecularity", None)
+    if isinstance(molecularity, int) and molecularity < 0:
+        raise InputError(f"--max-molecularity must be >= 0. Got {molecularity}.")
+    epochs = getattr(args, "epochs", None)
+    if isinstance(epochs, int) and epochs > 1_000_000:
+        raise InputError(
+            f"--epochs {float(epochs):g} is too large; one model holds at most 1,000,000 "
+            "training steps (samples x epochs)."
+        )
+    if args.command == "stats":
+        from .circuits.nonlinear import NonlinearConfig
+        from .train import circuit_kind, default_config, estimated_reactions
+
+        circuit_kind(args.circuit)  # an unknown circuit: did-you-mean
+        config = default_config(args.circuit)
+        if isinstance(config, NonlinearConfig):
+            config = NonlinearConfig(gradient=args.gradient, nonlinearity=args.nonlinearity)
+        for d in args.inputs:
+            if d > 100_000:
+                raise InputError(f"--inputs {float(d):g} is too large; at most 100000.")
+            if d >= 1 and estimated_reactions(args.circuit, d, config, args.classes) > 200_000:
+                raise InputError(
+                    f"--inputs {float(d):g} would make a {args.circuit} network of about "
+                    f"{float(estimated_reactions(args.circuit, d, config, args.classes)):.3g} "
+                    "reactions; stats builds networks of at most 200,000."
+                )
+
+
 _COMMANDS = {
+    "sweep": _cmd_sweep,
     "train": _cmd_train,
     "predict": _cmd_predict,
     "export-inference": _cmd_export_inference,
@@ -434,14 +798,18 @@ _COMMANDS = {
     "reproduce": _cmd_reproduce,
     "crosscheck": _cmd_crosscheck,
     "export": _cmd_export,
+    "robustness": _cmd_robustness,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    argv = _resume_argv(list(sys.argv[1:] if argv is None else argv))
     parser = _build_parser()
     args = parser.parse_args(argv)
+    args.raw_argv = list(argv)
     try:
+        _check_ranges(args)
         return _COMMANDS[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -457,6 +825,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
+    except _Interrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("error: interrupted; no output was written", file=sys.stderr)
         return 130

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +21,8 @@ import numpy as np
 from .errors import DataError
 
 __all__ = [
+    "MAX_ABS_VALUE",
+    "MAX_CSV_BYTES",
     "TASKS",
     "Dataset",
     "Task",
@@ -29,6 +32,14 @@ __all__ = [
     "make_task",
     "read_csv",
 ]
+
+#: Largest CSV file :func:`read_csv` reads by default (1 GiB): a packed array of its numbers
+#: takes at most about as much memory as the file.
+MAX_CSV_BYTES = 1 << 30
+
+#: Largest magnitude of a data value. Beyond ~1.3e154 a square overflows double precision, so
+#: means of squares, standard deviations and the chemistry's products would be infinite.
+MAX_ABS_VALUE = 1e150
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,12 @@ class Dataset:
             )
         if not np.all(np.isfinite(x)):
             raise DataError(f"{self.name}: the inputs contain NaN or infinite values.")
+        if x.size and float(np.max(np.abs(x))) > MAX_ABS_VALUE:
+            j = int(np.argmax(np.max(np.abs(x), axis=0)))
+            raise DataError(
+                f"{self.name}: input {self.features[j]!r} has values of magnitude above "
+                f"{MAX_ABS_VALUE:g}, whose squares overflow; rescale it."
+            )
         x.setflags(write=False)
         object.__setattr__(self, "x", x)
         if self.y is not None:
@@ -64,6 +81,11 @@ class Dataset:
                 )
             if not np.all(np.isfinite(y)):
                 raise DataError(f"{self.name}: the target contains NaN or infinite values.")
+            if y.size and float(np.max(np.abs(y))) > MAX_ABS_VALUE:
+                raise DataError(
+                    f"{self.name}: the target has values of magnitude above {MAX_ABS_VALUE:g}, "
+                    "whose squares overflow; rescale it."
+                )
             y.setflags(write=False)
             object.__setattr__(self, "y", y)
 
@@ -82,8 +104,13 @@ def read_csv(
     target: str | None = "y",
     require_target: bool = True,
     min_rows: int = 1,
+    max_bytes: int | None = MAX_CSV_BYTES,
+    max_rows: int | None = None,
 ) -> Dataset:
     """Read a numeric CSV file with a header row.
+
+    The file is read row by row into a packed array of doubles (8 bytes per cell, never a
+    Python object per cell), so memory stays proportional to the numbers it holds.
 
     Parameters
     ----------
@@ -95,12 +122,19 @@ def read_csv(
         If false, a file without the target column is read as inputs only (``y`` is None).
     min_rows
         The fewest data rows accepted.
+    max_bytes
+        Largest file size accepted (default :data:`MAX_CSV_BYTES`, 1 GiB); None for no limit.
+        Checked before anything is read.
+    max_rows
+        Most data rows accepted; reading stops with an error at the first row beyond it
+        (None: no limit).
 
     Raises
     ------
     DataError
-        For a missing, unreadable or empty file, a header problem, ragged rows, non-numeric or
-        non-finite cells, a missing target column or too few rows.
+        For a missing, unreadable, empty or too large file, a header problem, ragged rows,
+        non-numeric, non-finite or too large cells, a missing target column or too few or too
+        many rows.
     """
     p = Path(path)
     label = str(path)
@@ -108,10 +142,23 @@ def read_csv(
         raise DataError(f"{label}: no such file.")
     if p.is_dir():
         raise DataError(f"{label}: is a directory, not a CSV file.")
+    if not p.is_file():
+        raise DataError(f"{label}: is not a regular file (a device, FIFO or socket).")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise DataError(f"{label}: cannot be read ({exc.strerror or exc}).") from exc
+    if max_bytes is not None and size > max_bytes:
+        raise DataError(
+            f"{label}: is {_human_bytes(size)}; CSV files are limited to "
+            f"{_human_bytes(max_bytes)} (split or subsample the data)."
+        )
     try:
         fh = p.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise DataError(f"{label}: cannot be read ({exc.strerror or exc}).") from exc
+    values = array("d")
+    n_rows = 0
     with fh:
         try:
             reader = csv.reader(fh)
@@ -122,26 +169,33 @@ def read_csv(
             if not any(names):
                 raise DataError(f"{label}: the header row is empty.")
             _check_header(label, names)
-            rows = []
+            width = len(names)
             for lineno, row in enumerate(reader, start=2):
                 if not row or all(not c.strip() for c in row):
                     continue
-                if len(row) != len(names):
+                if len(row) != width:
                     raise DataError(
-                        f"{label}: line {lineno} has {len(row)} cells but the header has "
-                        f"{len(names)}."
+                        f"{label}: line {lineno} has {len(row)} cells but the header has {width}."
                     )
-                rows.append([_cell(label, lineno, names[j], c) for j, c in enumerate(row)])
+                if max_rows is not None and n_rows >= max_rows:
+                    raise DataError(
+                        f"{label}: has more than {max_rows:,} data rows, the most accepted "
+                        "here; split or subsample the data."
+                    )
+                values.extend(_cell(label, lineno, names[j], c) for j, c in enumerate(row))
+                n_rows += 1
         except UnicodeDecodeError as exc:
             raise DataError(f"{label}: is not UTF-8 text.") from exc
         except csv.Error as exc:
             raise DataError(f"{label}: is not a valid CSV file ({exc}).") from exc
-    if len(rows) < min_rows:
+        except OSError as exc:  # e.g. EIO, or EISDIR on odd file systems
+            raise DataError(f"{label}: cannot be read ({exc.strerror or exc}).") from exc
+    if n_rows < min_rows:
         raise DataError(
-            f"{label}: has {len(rows)} data row{'' if len(rows) == 1 else 's'}; at least "
+            f"{label}: has {n_rows} data row{'' if n_rows == 1 else 's'}; at least "
             f"{min_rows} {'is' if min_rows == 1 else 'are'} needed."
         )
-    table = np.array(rows, dtype=float).reshape(len(rows), len(names))
+    table = np.frombuffer(values, dtype=float).reshape(n_rows, width)
     if target is not None and target in names:
         j = names.index(target)
         features = tuple(n for i, n in enumerate(names) if i != j)
@@ -151,10 +205,23 @@ def read_csv(
         return Dataset(features, x, table[:, j], target, name=p.name)
     if require_target:
         raise DataError(
-            f"{label}: has no target column {target!r} (columns: {', '.join(names)}); "
+            f"{label}: has no target column {target!r} (columns: {_names(names)}); "
             "name it with --target."
         )
     return Dataset(tuple(names), table, None, None, name=p.name)
+
+
+def _names(names: list[str], limit: int = 12) -> str:
+    """The first ``limit`` column names, comma-separated (a 1,000-column header stays short)."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, … ({len(names)} columns)"
+
+
+def _human_bytes(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
 
 
 def _check_header(label: str, names: list[str]) -> None:
@@ -174,13 +241,22 @@ def _cell(label: str, lineno: int, column: str, text: str) -> float:
         value = float(text)
     except ValueError:
         raise DataError(
-            f"{label}: line {lineno}, column {column!r}: {text.strip()!r} is not a number."
+            f"{label}: line {lineno}, column {column!r}: {_shown(text)} is not a number."
         ) from None
     if not math.isfinite(value):
+        raise DataError(f"{label}: line {lineno}, column {column!r}: {_shown(text)} is not finite.")
+    if abs(value) > MAX_ABS_VALUE:
         raise DataError(
-            f"{label}: line {lineno}, column {column!r}: {text.strip()!r} is not finite."
+            f"{label}: line {lineno}, column {column!r}: {_shown(text)} is too large "
+            f"(magnitudes above {MAX_ABS_VALUE:g} overflow when squared); rescale the column."
         )
     return value
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """``repr`` of a cell, cut to ``limit`` characters (a hostile cell can be 128 kB long)."""
+    text = text.strip()
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text)} chars)"
 
 
 def _authors_csv() -> list[dict[str, str]]:
