@@ -23,6 +23,7 @@ from .errors import DataError
 __all__ = [
     "MAX_ABS_VALUE",
     "MAX_CSV_BYTES",
+    "MIN_ABS_VALUE",
     "TASKS",
     "Dataset",
     "Task",
@@ -41,12 +42,19 @@ MAX_CSV_BYTES = 1 << 30
 #: means of squares, standard deviations and the chemistry's products would be infinite.
 MAX_ABS_VALUE = 1e150
 
+#: Magnitudes below this are stored as 0. They are zero for every computation here (the
+#: solver's absolute tolerance is 1e-12), and subnormal numbers (below ~2.2e-308) loaded as
+#: concentrations made CVODE fail with "too much accuracy requested" (found by the
+#: property-based tests).
+MIN_ABS_VALUE = 1e-150
+
 
 @dataclass(frozen=True)
 class Dataset:
     """Inputs ``x`` (n × d) with feature names, and an optional target ``y`` (n,).
 
-    Arrays are float64 and read-only.
+    Arrays are float64 and read-only; values must be finite with magnitudes up to
+    :data:`MAX_ABS_VALUE`, and magnitudes below :data:`MIN_ABS_VALUE` are stored as 0.
     """
 
     features: tuple[str, ...]
@@ -70,6 +78,7 @@ class Dataset:
                 f"{self.name}: input {self.features[j]!r} has values of magnitude above "
                 f"{MAX_ABS_VALUE:g}, whose squares overflow; rescale it."
             )
+        x[np.abs(x) < MIN_ABS_VALUE] = 0.0
         x.setflags(write=False)
         object.__setattr__(self, "x", x)
         if self.y is not None:
@@ -86,6 +95,7 @@ class Dataset:
                     f"{self.name}: the target has values of magnitude above {MAX_ABS_VALUE:g}, "
                     "whose squares overflow; rescale it."
                 )
+            y[np.abs(y) < MIN_ABS_VALUE] = 0.0
             y.setflags(write=False)
             object.__setattr__(self, "y", y)
 

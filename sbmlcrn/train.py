@@ -249,7 +249,9 @@ MAX_STIFFNESS = 500.0
 MAX_END_TIME = 1e12
 
 #: Growth of the training loss over its first epoch's value that counts as a gradient
-#: explosion (a decreasing loss is the rule; 10,000x is divergence, not noise).
+#: explosion (a decreasing loss is the rule; 10,000x is divergence, not noise). Growth of
+#: more than 10x in each of two consecutive epochs counts too (found by the property tests:
+#: 4.3e3 → 1.6e5 → 6.1e6 over three epochs made CVODE fail).
 EXPLOSION_FACTOR = 1e4
 
 
@@ -369,7 +371,13 @@ def check_numerics(circuit: Circuit, ref: ReferenceRun) -> None:
     loss = np.asarray(ref.train_loss, dtype=float)
     if loss.size:
         base = max(float(loss[0]), 1e-6)
-        grown = np.flatnonzero(~np.isfinite(loss) | (loss > EXPLOSION_FACTOR * base))
+        exploded = ~np.isfinite(loss) | (loss > EXPLOSION_FACTOR * base)
+        # or a loss that grows more than 10x in each of two consecutive epochs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = loss[1:] / np.maximum(loss[:-1], 1e-300)
+        twice = np.flatnonzero((ratio[1:] > 10.0) & (ratio[:-1] > 10.0)) + 2
+        exploded[twice] = True
+        grown = np.flatnonzero(exploded)
         if grown.size:
             k = int(grown[0])
             raise InputError(

@@ -361,6 +361,11 @@ def validate_file(
     p = Path(source)
     if p.is_dir():
         raise InputError(f"{source}: is a directory, not an SBML file.")
+    from .safexml import check_xml_file
+
+    # Size limit, DOCTYPE/entity declarations (billion laughs, external entities are never
+    # resolved), not-XML and truncated files are refused before libSBML parses anything.
+    check_xml_file(p)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
