@@ -255,8 +255,46 @@ class FeatureMap:
         )
 
 
+class TrainingReadouts:
+    """What every compiled circuit offers for reading its training network: the species of
+    the parameters and errors, the initial parameters and the times at which to read them.
+    Needs ``network``, ``clock`` and ``config`` (with ``init`` and ``epochs``)."""
+
+    network: Network
+    clock: PhaseClock
+
+    @property
+    def theta0(self) -> np.ndarray:
+        """Initial parameters."""
+        return np.array(self.config.init, dtype=float)  # type: ignore[attr-defined]
+
+    @property
+    def parameter_species(self) -> dict[str, tuple[str, str]]:
+        """Parameter name → (plus species id, minus species id)."""
+        return {
+            ro.name: (ro.plus, ro.minus)
+            for ro in self.network.readouts
+            if ro.role is Role.PARAMETER
+        }
+
+    @property
+    def error_species(self) -> list[tuple[str, str]]:
+        """Rails of every output's error, in output order."""
+        return [(ro.plus, ro.minus) for ro in self.network.readouts if ro.role is Role.ERROR]
+
+    def forward_error_times(self) -> list[float]:
+        """Times in every cycle's backward phase, where the error species hold ``ŷ − t``."""
+        return self.clock.phase_times(1, 0.5)
+
+    def epoch_start_times(self) -> list[float]:
+        """Mid-forward times of each epoch's first cycle (parameters are then unchanged)."""
+        mids = self.clock.phase_times(0, 0.5)
+        epochs = self.config.epochs  # type: ignore[attr-defined]
+        return [mids[e * self.clock.n_samples] for e in range(epochs)]
+
+
 @dataclass(frozen=True)
-class LinearCircuit:
+class LinearCircuit(TrainingReadouts):
     """A compiled linear circuit: the training network and what is needed to read it.
 
     ``config`` is resolved: ``lr``, ``backward`` and ``init`` are filled in.
@@ -271,34 +309,6 @@ class LinearCircuit:
     network: Network
     inputs: np.ndarray = field(repr=False)
     targets: np.ndarray = field(repr=False)
-
-    @property
-    def theta0(self) -> np.ndarray:
-        """Initial parameters."""
-        return np.array(self.config.init, dtype=float)
-
-    @property
-    def parameter_species(self) -> dict[str, tuple[str, str]]:
-        """Parameter name → (plus species id, minus species id)."""
-        out = {}
-        for ro in self.network.readouts:
-            if ro.role is Role.PARAMETER:
-                out[ro.name] = (ro.plus, ro.minus)
-        return out
-
-    @property
-    def error_species(self) -> list[tuple[str, str]]:
-        """Rails of the output's error (one output)."""
-        return [(ro.plus, ro.minus) for ro in self.network.readouts if ro.role is Role.ERROR]
-
-    def forward_error_times(self) -> list[float]:
-        """Times in every cycle's backward phase, where the error species holds ``ŷ − t``."""
-        return self.clock.phase_times(1, 0.5)
-
-    def epoch_start_times(self) -> list[float]:
-        """Mid-forward times of each epoch's first cycle (parameters are then unchanged)."""
-        mids = self.clock.phase_times(0, 0.5)
-        return [mids[e * self.clock.n_samples] for e in range(self.config.epochs)]
 
 
 def encode_targets(

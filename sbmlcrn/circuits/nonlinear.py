@@ -89,7 +89,15 @@ from ..errors import DataError, InputError
 from ..network import Network, Parameter, Reaction, Readout, Role, Species
 from ..reference import NonlinearModel
 from .clock import Phase, PhaseClock
-from .linear import MAX_CYCLES, FeatureMap, _pair, _positive, _unique, rails
+from .linear import (
+    MAX_CYCLES,
+    FeatureMap,
+    TrainingReadouts,
+    _pair,
+    _positive,
+    _unique,
+    rails,
+)
 
 __all__ = [
     "GRADIENTS",
@@ -268,7 +276,7 @@ def topology(task: str, n_channels: int, augmented: bool, n_classes: int = 2) ->
 
 
 @dataclass(frozen=True)
-class NonlinearCircuit:
+class NonlinearCircuit(TrainingReadouts):
     """A compiled nonlinear circuit: the training network and what is needed to read it.
 
     ``config`` is resolved: ``lr``, ``backward``, ``degradation`` and ``init`` are filled in.
@@ -285,34 +293,6 @@ class NonlinearCircuit:
     classes: tuple[float, ...]
     inputs: np.ndarray = field(repr=False)
     targets: np.ndarray = field(repr=False)
-
-    @property
-    def theta0(self) -> np.ndarray:
-        """Initial parameters (connection order)."""
-        return np.array(self.config.init, dtype=float)
-
-    @property
-    def parameter_species(self) -> dict[str, tuple[str, str]]:
-        """Parameter name → (plus species id, minus species id)."""
-        return {
-            ro.name: (ro.plus, ro.minus)
-            for ro in self.network.readouts
-            if ro.role is Role.PARAMETER
-        }
-
-    @property
-    def error_species(self) -> list[tuple[str, str]]:
-        """Rails of every output's error, in output order."""
-        return [(ro.plus, ro.minus) for ro in self.network.readouts if ro.role is Role.ERROR]
-
-    def forward_error_times(self) -> list[float]:
-        """Times in every cycle's backward phase, where the error species hold ``ŷ − t``."""
-        return self.clock.phase_times(1, 0.5)
-
-    def epoch_start_times(self) -> list[float]:
-        """Mid-forward times of each epoch's first cycle (parameters are then unchanged)."""
-        mids = self.clock.phase_times(0, 0.5)
-        return [mids[e * self.clock.n_samples] for e in range(self.config.epochs)]
 
     def model(self) -> NonlinearModel:
         """The mathematical model, for the numpy reference."""
