@@ -631,30 +631,19 @@ def _passes(data: bytes) -> bool:
     return True
 
 
-def _hook_wired() -> bool:
-    import inspect
-
-    from sbmlcrn import validate
-
-    return "safexml" in inspect.getsource(validate)
-
-
-@pytest.mark.xfail(
-    not _hook_wired(), reason="safexml not yet wired into validate_file", strict=False
-)
 @pytest.mark.parametrize(
     "case", ["billion-laughs", "external-entity", "deep-nesting", "deep-notes", "truncated"]
 )
 def test_validate_command_on_hostile_sbml(tmp_path: Path, case: str) -> None:
     """Through the command line, in a child process: libSBML segfaults on XHTML notes nested
-    100,000 deep (found here), so the pre-check must run before it."""
+    100,000 deep (found here: exit status 139 before validate_file ran the pre-check)."""
     content = next(c[1] for c in SBML_CASES if c[0] == case)
     path = tmp_path / "m.xml"
     path.write_bytes(content)
     proc = subprocess.run(
         [sys.executable, "-m", "sbmlcrn", "validate", str(path)],
         capture_output=True,
-        text=True,
+        encoding="utf-8",  # not the locale's: an earlier test may leave it ASCII
         timeout=120,
         check=False,
     )
@@ -799,6 +788,8 @@ def test_ctrl_c_then_resume_gives_the_uninterrupted_result(tmp_path: Path) -> No
     assert "Traceback" not in full.stderr
 
     cut = _interrupt([*argv, "--out", "part"], tmp_path)
+    if "epoch 50/50" in cut.stderr:  # pragma: no cover - a machine faster than the progress
+        pytest.skip("the whole run was simulated before the first progress line")
     assert cut.returncode == 130, cut.stderr
     errors = [ln for ln in cut.stderr.splitlines() if not ln.startswith("[sbmlcrn]")]
     assert len(errors) == 1 and "Traceback" not in cut.stderr, cut.stderr
