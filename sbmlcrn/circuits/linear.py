@@ -415,6 +415,20 @@ def _resolve(config: LinearConfig, x_tilde: np.ndarray) -> LinearConfig:
     return replace(config, lr=float(lr), init=init, backward=float(backward))
 
 
+def check_training_data(data: Dataset, epochs: int) -> None:
+    """Refuse training data without a target, with fewer than 2 rows, or whose
+    ``samples × epochs`` exceed :data:`MAX_CYCLES` (shared by every circuit compiler)."""
+    if data.y is None:
+        raise DataError(f"{data.name}: training data needs a target column.")
+    if len(data) < 2:
+        raise DataError(f"{data.name}: has {len(data)} rows; training needs at least 2.")
+    if len(data) * epochs > MAX_CYCLES:
+        raise InputError(
+            f"{len(data)} samples x {epochs} epochs = {len(data) * epochs} "
+            f"training steps; at most {MAX_CYCLES} fit in one model (lower --epochs)."
+        )
+
+
 def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None) -> LinearCircuit:
     """Compile a linear circuit that trains on ``data`` inside one reaction network.
 
@@ -438,15 +452,7 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
             f"The task parameter of compile_linear must be one of {TASKS}. Got {task!r}."
         )
     config = config or LinearConfig()
-    if data.y is None:
-        raise DataError(f"{data.name}: training data needs a target column.")
-    if len(data) < 2:
-        raise DataError(f"{data.name}: has {len(data)} rows; training needs at least 2.")
-    if len(data) * config.epochs > MAX_CYCLES:
-        raise InputError(
-            f"{len(data)} samples x {config.epochs} epochs = {len(data) * config.epochs} "
-            f"training steps; at most {MAX_CYCLES} fit in one model (lower --epochs)."
-        )
+    check_training_data(data, config.epochs)
     labels = encode_targets(task, data.y, config, source=data.name)
     y_fit = labels if task == "regression" else None
     fmap = FeatureMap.fit(data.x, config.standardize, config.augmentation, y_fit)

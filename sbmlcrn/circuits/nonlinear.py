@@ -90,12 +90,12 @@ from ..network import Network, Parameter, Reaction, Readout, Role, Species
 from ..reference import NonlinearModel
 from .clock import Phase, PhaseClock
 from .linear import (
-    MAX_CYCLES,
     FeatureMap,
     TrainingReadouts,
     _pair,
     _positive,
     _unique,
+    check_training_data,
     rails,
 )
 
@@ -586,15 +586,7 @@ def compile_nonlinear(
             f"The task parameter of compile_nonlinear must be one of {TASKS}. Got {task!r}."
         )
     config = config or NonlinearConfig()
-    if data.y is None:
-        raise DataError(f"{data.name}: training data needs a target column.")
-    if len(data) < 2:
-        raise DataError(f"{data.name}: has {len(data)} rows; training needs at least 2.")
-    if len(data) * config.epochs > MAX_CYCLES:
-        raise InputError(
-            f"{len(data)} samples x {config.epochs} epochs = {len(data) * config.epochs} "
-            f"training steps; at most {MAX_CYCLES} fit in one model (lower --epochs)."
-        )
+    check_training_data(data, config.epochs)
     classes = _class_list(task, data.y, data.name)
     labels = encode_labels(task, data.y, config, classes, data.name)
     fmap = FeatureMap.fit(
