@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import shutil
@@ -34,11 +33,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
 from .errors import InputError, SimulationError
-from .simulate import SimulationResult, Tolerances, _captured_output, _load
+from .simulate import (
+    SegmentProgress,
+    SimulationResult,
+    Tolerances,
+    _runner,
+    _segment_bounds,
+    collect_result,
+    configure_cvode,
+    integrate_segments,
+)
 
 __all__ = [
     "CheckpointStore",
@@ -229,7 +238,7 @@ def simulate_checkpointed(
     species: Sequence[str] | None = None,
     tolerances: Tolerances | None = None,
     breakpoints: Sequence[float] = (),
-    progress: Callable[[float, float], None] | None = None,
+    progress: SegmentProgress | None = None,
 ) -> SimulationResult:
     """:func:`sbmlcrn.simulate.simulate`, storing the state in ``store`` after every segment.
 
@@ -239,52 +248,33 @@ def simulate_checkpointed(
     further checkpoint is attempted.
     """
     tol = tolerances or Tolerances()
-    grid = np.asarray(times, dtype=float)
-    if grid.ndim != 1 or grid.size < 2 or grid[0] != 0.0 or np.any(np.diff(grid) <= 0):
-        raise SimulationError(
-            "The times parameter of simulate must be increasing, start at 0 and have 2 or more "
-            f"points. Got {grid.size} points instead."
-        )
-    cuts = sorted({int(np.searchsorted(grid, b)) for b in breakpoints if 0 < b < grid[-1]})
-    if any(grid[i] not in breakpoints for i in cuts):
-        raise SimulationError("The breakpoints parameter of simulate must be output times.")
-    bounds = [0, *cuts, grid.size - 1]
+    grid, bounds = _segment_bounds(times, breakpoints)
     store.total = len(bounds) - 1
     messages: list[str] = []
     resumed: tuple[_State, list[np.ndarray]] | None = None
 
-    def run(stiff: bool):
-        rr = _load(sbml)
-        integrator = rr.getIntegrator()
-        integrator.setValue("relative_tolerance", float(tol.relative))
-        integrator.setValue("absolute_tolerance", float(tol.absolute))
-        integrator.setValue("maximum_num_steps", int(tol.max_steps))
-        integrator.setValue("stiff", stiff)
-        ids = list(species) if species is not None else list(rr.model.getFloatingSpeciesIds())
-        selections = ["time", *(f"[{s}]" for s in ids)]
-        key = _key(sbml, grid, selections, tol, bounds)
-        pieces: list[np.ndarray] = []
-        first = 0
-        if resumed is not None:
-            state, pieces = resumed
+    def run(stiff: bool) -> SimulationResult:
+        with _runner(sbml) as rr:
+            configure_cvode(rr, tol, stiff)
             model = rr.model
-            if (
-                tuple(model.getFloatingSpeciesIds()) != state.species
-                or tuple(model.getGlobalParameterIds()) != state.parameters
-            ):
-                raise InputError(f"{store.path}: the checkpoint does not match the model.")
-            model.setTime(state.time)
-            model.setFloatingSpeciesAmounts(state.amounts)
-            model.setGlobalParameterValues(state.values)
-            first = state.segment + 1
-            pieces = list(pieces)
-        try:
-            for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-                if k < first:
-                    continue
-                with _captured_output(messages):
-                    piece = np.array(rr.simulate(times=grid[lo : hi + 1], selections=selections))
-                pieces.append(piece if k == 0 else piece[1:])
+            ids = list(species) if species is not None else list(model.getFloatingSpeciesIds())
+            selections = ["time", *(f"[{s}]" for s in ids)]
+            key = _key(sbml, grid, selections, tol, bounds)
+            done: list[np.ndarray] = []
+            first = 0
+            if resumed is not None:
+                state, done = resumed
+                if (
+                    tuple(model.getFloatingSpeciesIds()) != state.species
+                    or tuple(model.getGlobalParameterIds()) != state.parameters
+                ):
+                    raise InputError(f"{store.path}: the checkpoint does not match the model.")
+                model.setTime(state.time)
+                model.setFloatingSpeciesAmounts(state.amounts)
+                model.setGlobalParameterValues(state.values)
+                first = state.segment + 1
+
+            def after(k: int, rr: Any, piece: np.ndarray) -> None:
                 if store.failed_write is None:
                     model = rr.model
                     state = _State(
@@ -296,26 +286,26 @@ def simulate_checkpointed(
                         parameters=tuple(model.getGlobalParameterIds()),
                         values=np.array(model.getGlobalParameterValues(), dtype=float),
                     )
+                    rows = piece if k == 0 else piece[1:]
                     try:
-                        store._save(key, state, np.asarray(pieces[-1], dtype=float))
+                        store._save(key, state, np.asarray(rows, dtype=float))
                     except OSError as exc:
                         store.failed_write = f"{exc.strerror or exc}: {exc.filename or store.path}"
                 if progress is not None:
-                    progress(float(grid[hi]), float(grid[-1]))
-        except (InputError, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            detail = f" ({messages[-1]})" if messages else ""
-            raise SimulationError(
-                f"RoadRunner failed to integrate the model: {exc}{detail}"
-            ) from exc
-        return rr, ids, selections, np.vstack(pieces)
+                    cols = {"time": piece[:, 0], **{s: piece[:, j] for j, s in enumerate(ids, 1)}}
+                    progress(float(piece[-1, 0]), float(grid[-1]), MappingProxyType(cols))
+
+            pieces = integrate_segments(
+                rr, grid, bounds, selections, messages, first=first, after=after
+            )
+            return collect_result(rr, ids, grid, [*done, *pieces], messages)
 
     if store.resume:
         if species is not None:
             ids = list(species)
         else:
-            ids = list(_load(sbml).model.getFloatingSpeciesIds())
+            with _runner(sbml) as rr:
+                ids = list(rr.model.getFloatingSpeciesIds())
         key = _key(sbml, grid, ["time", *(f"[{s}]" for s in ids)], tol, bounds)
         resumed = store._load_state(key)
         store.completed = resumed[0].segment + 1
@@ -327,31 +317,9 @@ def simulate_checkpointed(
         stiff_first = bool(tol.stiff) if tol.stiff is not None else False
     if tol.stiff is None and not stiff_first:
         try:
-            rr, ids, selections, out = run(False)
+            return run(False)
         except SimulationError:
             messages.clear()
             resumed = None  # as the uninterrupted run: BDF from t = 0
-            rr, ids, selections, out = run(True)
-    else:
-        rr, ids, selections, out = run(stiff_first)
-    data = np.array(out, dtype=float)
-    if data.shape != (grid.size, len(selections)) or not np.all(np.isfinite(data)):
-        raise SimulationError("RoadRunner returned a non-finite or incomplete trajectory.")
-    cols = {}
-    for j, sid in enumerate(ids, start=1):
-        col = data[:, j].copy()
-        col.setflags(write=False)
-        cols[sid] = col
-    final: dict[str, float] = {}
-    for sid in rr.model.getFloatingSpeciesIds():
-        final[sid] = float(rr.getValue(f"[{sid}]"))
-    for pid in rr.model.getGlobalParameterIds():
-        final[pid] = float(rr.getValue(pid))
-    t = data[:, 0].copy()
-    t.setflags(write=False)
-    return SimulationResult(
-        times=t,
-        columns=MappingProxyType(cols),
-        final=MappingProxyType(final),
-        solver_messages=tuple(messages),
-    )
+            return run(True)
+    return run(stiff_first)

@@ -12,10 +12,9 @@ import csv
 import io
 import math
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
 from .errors import InputError, SbmlcrnError
@@ -131,7 +130,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="targets of labels 0 and 1 (default: -1 1 linear, 0 1 nonlinear)",
     )
     t.add_argument("--out", required=True, type=Path, help="run directory to write")
-    t.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _progress_option(t)
     t.add_argument(
         "--resume",
         type=Path,
@@ -270,7 +269,7 @@ def _build_parser() -> argparse.ArgumentParser:
         default=10.0,
         help="seconds to wait for the scheduler (default: 10)",
     )
-    sw.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _progress_option(sw)
 
     rb = sub.add_parser(
         "robustness", help="molecular noise, perturbed rate constants, chemical clock studies"
@@ -310,26 +309,34 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     rb.add_argument("--seed", type=_number("--seed", integer=True), default=0)
     rb.add_argument("--workers", type=_number("--workers", integer=True), help="processes")
-    rb.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _progress_option(rb)
     return parser
 
 
-def _progress(quiet: bool):
-    """Progress lines on stderr; per-epoch lines at most one every 2 s (and the last one)."""
-    if quiet:
+_DISPLAYS: list[Any] = []  # progress displays of this command, closed when it ends
+
+
+def _progress(quiet: bool, mode: str = "auto"):
+    """The command's progress display on stderr (:class:`sbmlcrn.progress.Progress`): a live
+    bar on a terminal, status lines only in a log; ``--quiet`` turns it off."""
+    from .progress import Progress
+
+    if quiet or mode == "none":
         return None
-    last = [-math.inf]
+    display = Progress(mode)
+    _DISPLAYS.append(display)
+    return display
 
-    def show(msg: str) -> None:
-        now = time.monotonic()
-        if msg.startswith("epoch "):
-            done, total = msg.split()[1].split("/")
-            if done != total and now - last[0] < 2.0:
-                return
-        last[0] = now
-        print(f"[sbmlcrn] {msg}", file=sys.stderr, flush=True)
 
-    return show
+def _progress_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    p.add_argument(
+        "--progress",
+        choices=["auto", "bar", "lines", "none"],
+        default="auto",
+        help="progress display: a live bar (default on a terminal), plain per-epoch lines, "
+        "or none; 'auto' writes only status lines when stderr is not a terminal",
+    )
 
 
 def _circuits() -> list[str]:
@@ -427,7 +434,7 @@ def _checkpointing(args: argparse.Namespace, read_csv, train, save_run):
         if command is not None:
             store.command = command
         if store.resume:
-            say = _progress(args.quiet)
+            say = _progress(args.quiet, args.progress)
             if say is not None:
                 say(f"resuming from the checkpoint in {store.path}")
         try:
@@ -498,7 +505,7 @@ def _resume_argv(argv: list[str]) -> list[str]:
             continue
         rest.append(a)
         i += 1
-    if resume is None or any(a != "--quiet" for a in rest):
+    if resume is None or any(a != "--quiet" and not a.startswith("--progress") for a in rest):
         return argv
     from .checkpoint import CheckpointStore, checkpoint_dir
 
@@ -525,13 +532,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.stochastic or args.molecules is not None or args.clock != "events":
         from .robustness import cmd_train_variant
 
-        return cmd_train_variant(args, _train_config(args), _progress(args.quiet))
+        return cmd_train_variant(args, _train_config(args), _progress(args.quiet, args.progress))
     circuit_task(args.circuit)
     check_out_dir(args.out)
     config = _train_config(args)
     data = read_csv(args.data, target=args.target, min_rows=2)
     test = read_csv(args.test, target=args.target) if args.test is not None else None
-    run = train(args.circuit, data, test=test, config=config, progress=_progress(args.quiet))
+    display = _progress(args.quiet, args.progress)
+    run = train(args.circuit, data, test=test, config=config, progress=display)
     out = save_run(run, args.out)
     print(f"trained {args.circuit} on {len(data)} samples x {run.circuit.config.epochs} epochs")
     print(f"  learning rate {run.circuit.config.lr:.6g}, horizon {run.circuit.config.horizon:g}")
@@ -708,7 +716,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         workers=args.workers,
         dask=args.dask,
         dask_timeout=args.dask_timeout,
-        progress=_progress(args.quiet),
+        progress=_progress(args.quiet, args.progress),
     )
     failed = len(result.rows) - len(result.ok_rows)
     print(
@@ -726,7 +734,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _cmd_robustness(args: argparse.Namespace) -> int:
     from .robustness import cmd_robustness
 
-    return cmd_robustness(args, _progress(args.quiet))
+    return cmd_robustness(args, _progress(args.quiet, args.progress))
 
 
 # Upper bounds of numeric options, checked before a command starts (the lower bounds and the
@@ -809,8 +817,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.raw_argv = list(argv)
     try:
-        _check_ranges(args)
-        return _COMMANDS[args.command](args)
+        try:
+            _check_ranges(args)
+            return _COMMANDS[args.command](args)
+        finally:
+            while _DISPLAYS:
+                _DISPLAYS.pop().close()
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -551,9 +551,26 @@ def train(
     t0 = time.perf_counter()
     n_epochs = cfg.epochs
 
-    def epoch_done(t: float, end_time: float) -> None:
-        done = n_epochs if t >= end_time else epoch_times.index(t)
-        say(f"epoch {done}/{n_epochs} simulated")
+    epoch_at = np.asarray(epoch_times, dtype=float)
+    err_at = np.asarray(err_times, dtype=float)
+    show_epoch = getattr(progress, "epoch", None)
+
+    def epoch_done(t: float, end_time: float, rows: Mapping[str, np.ndarray]) -> None:
+        """Report the epoch that ended at ``t`` with the loss its errors give (read from the
+        rows just simulated: the same values the final loss curve uses)."""
+        slack = 1e-9 * max(1.0, end_time)
+        done = n_epochs if t >= end_time - slack else int(np.sum(epoch_at <= t + slack)) - 1
+        want = err_at[(done - 1) * len(data) : done * len(data)]
+        at = np.clip(np.searchsorted(rows["time"], want - slack), 0, len(rows["time"]) - 1)
+        loss = None
+        if done >= 1 and np.all(np.abs(rows["time"][at] - want) <= slack):
+            e = np.stack([rows[p][at] - rows[m][at] for p, m in err_species], axis=1)
+            loss = float(0.5 * np.mean(np.sum(e**2, axis=1)))
+        if show_epoch is not None:
+            show_epoch(done, n_epochs, loss)
+        else:
+            tail = f", loss {loss:.6g}" if loss is not None else ""
+            say(f"epoch {done}/{n_epochs} simulated{tail}")
 
     t0 = time.perf_counter()
     ref = reference_run(compiled)
@@ -566,6 +583,8 @@ def train(
             + ("." if linear else ", or keep inputs standardised.")
         )
     check_numerics(compiled, ref)
+    if show_epoch is not None:
+        progress.start(n_epochs)  # type: ignore[union-attr]
     run_simulation = simulate
     if checkpoint is not None:
         run_simulation = functools.partial(simulate_checkpointed, store=checkpoint)
@@ -579,6 +598,8 @@ def train(
             progress=epoch_done if progress is not None else None,
         )
     except SimulationError as exc:
+        if show_epoch is not None:
+            progress.close()  # type: ignore[union-attr]
         raise SimulationError(
             f"{exc} — the training model could not be simulated; values of very different "
             "scales make it stiff: keep inputs and targets standardised (the default), or "

@@ -760,7 +760,7 @@ def _long_job(tmp_path: Path) -> list[str]:
 def _interrupt(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``sbmlcrn ARGV``; send SIGINT once the first epoch is reported."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sbmlcrn", *argv],
+        [sys.executable, "-m", "sbmlcrn", *argv, "--progress", "lines"],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -62,3 +64,78 @@ def test_tolerances_are_checked() -> None:
 def test_batch_rejects_unknown_species(sbml_and_end: tuple[str, float]) -> None:
     with pytest.raises(SimulationError, match="no species"):
         simulate_batch(sbml_and_end[0], 1.0, {"nope": np.zeros(2)}, ["p1_p"])
+
+
+# --------------------------------------------------------------------- compiled-model reuse
+
+
+def test_compiled_models_are_reused_by_sbml_text_and_results_do_not_change() -> None:
+    from sbmlcrn import simulate as sim_mod
+
+    data, _, _ = linear_data(8, 2, seed=11)
+    c = compile_linear("regression", data, LinearConfig(epochs=3))
+    sbml = to_sbml(c.network)
+    grid = np.unique([0.0, *c.epoch_start_times(), c.clock.end_time])
+    cut = c.epoch_start_times()[1:]
+    key = hashlib.sha256(sbml.encode("utf-8")).hexdigest()
+    previous = sim_mod.runner_cache_size()
+    try:
+        sim_mod.runner_cache_size(0)
+        uncached = simulate(sbml, grid, breakpoints=cut)
+        assert key not in sim_mod._CACHE
+        sim_mod.runner_cache_size(4)
+        first = simulate(sbml, grid, breakpoints=cut)
+        assert key in sim_mod._CACHE
+        again = simulate(sbml, grid, breakpoints=cut)  # compiled code reused
+        for res in (first, again):
+            assert dict(res.final) == dict(uncached.final)  # bit-identical
+            np.testing.assert_array_equal(res["p1_p"], uncached["p1_p"])
+        # least recently used models leave first
+        one_epoch = LinearConfig(epochs=1)
+        for seed in (12, 13, 14, 15):
+            text = to_sbml(
+                compile_linear("regression", linear_data(8, 2, seed=seed)[0], one_epoch).network
+            )
+            simulate(text, [0.0, 1.0])
+        assert key not in sim_mod._CACHE and len(sim_mod._CACHE) == 4
+        sim_mod.runner_cache_size(1)
+        assert len(sim_mod._CACHE) == 1
+    finally:
+        sim_mod.runner_cache_size(previous)
+
+
+def test_models_with_the_same_id_never_share_compiled_code() -> None:
+    from sbmlcrn import simulate as sim_mod
+
+    nets = [
+        compile_linear("regression", linear_data(6, 1, seed=s)[0], LinearConfig(epochs=2))
+        for s in (21, 22)
+    ]
+    assert nets[0].network.id == nets[1].network.id
+    texts = [to_sbml(c.network) for c in nets]
+    end = nets[0].clock.end_time
+    previous = sim_mod.runner_cache_size()
+    try:
+        sim_mod.runner_cache_size(0)
+        alone = [simulate(t, [0.0, end]).final["p1_p"] for t in texts]
+        sim_mod.runner_cache_size(4)
+        together = [simulate(t, [0.0, end]).final["p1_p"] for t in (*texts, *texts)]
+    finally:
+        sim_mod.runner_cache_size(previous)
+    assert alone[0] != alone[1]
+    assert together == [*alone, *alone]
+
+
+def test_runner_cache_size_is_checked_and_roadrunner_settings_are_restored() -> None:
+    import roadrunner
+
+    from sbmlcrn.simulate import runner_cache_size
+
+    with pytest.raises(SimulationError, match="The size parameter of runner_cache_size"):
+        runner_cache_size(-1)
+    config = roadrunner.Config
+    key = config.ROADRUNNER_DISABLE_PYTHON_DYNAMIC_PROPERTIES
+    before = config.getValue(key)
+    data, _, _ = linear_data(4, 1, seed=3)
+    simulate(to_sbml(compile_linear("regression", data, LinearConfig(epochs=1)).network), [0, 1])
+    assert config.getValue(key) == before  # a user's own models keep their attributes
