@@ -130,6 +130,14 @@ def _build_parser() -> argparse.ArgumentParser:
         help="targets of labels 0 and 1 (default: -1 1 linear, 0 1 nonlinear)",
     )
     t.add_argument("--out", required=True, type=Path, help="run directory to write")
+    t.add_argument(
+        "--engine",
+        choices=["events", "phases"],
+        default="events",
+        help="simulate the one SBML model with its events (default), or drive its event-free "
+        "network phase by phase on one loaded model (same parameters; faster with many "
+        "samples; no --resume)",
+    )
     _progress_option(t)
     t.add_argument(
         "--resume",
@@ -539,7 +547,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     data = read_csv(args.data, target=args.target, min_rows=2)
     test = read_csv(args.test, target=args.target) if args.test is not None else None
     display = _progress(args.quiet, args.progress)
-    run = train(args.circuit, data, test=test, config=config, progress=display)
+    run = train(args.circuit, data, test=test, config=config, progress=display, engine=args.engine)
     out = save_run(run, args.out)
     print(f"trained {args.circuit} on {len(data)} samples x {run.circuit.config.epochs} epochs")
     print(f"  learning rate {run.circuit.config.lr:.6g}, horizon {run.circuit.config.horizon:g}")

@@ -476,6 +476,7 @@ def simulate_phases(
     seed: int | None = None,
     tolerances: Tolerances | None = None,
     initial_amounts: Mapping[str, float] | None = None,
+    after_phase: Callable[[int, np.ndarray], None] | None = None,
 ) -> PhaseRunResult:
     """Drive one loaded model through a schedule of phases, stopping at each phase boundary.
 
@@ -506,6 +507,9 @@ def simulate_phases(
         CVODE settings (``stiff=None``: Adams, and BDF from the start if Adams fails).
     initial_amounts
         Species amounts set before the first phase (others keep the model's initial values).
+    after_phase
+        Called as ``after_phase(k, amounts)`` after phase ``k`` with the observed amounts at
+        its end (a read-only view).
 
     Raises
     ------
@@ -588,6 +592,10 @@ def simulate_phases(
                         rr.simulate(float(start), float(end), 2)
                         if watch.size:
                             observed[k] = model.getFloatingSpeciesAmounts(watch)
+                        if after_phase is not None:
+                            row = observed[k].view()
+                            row.setflags(write=False)
+                            after_phase(k, row)
             except SimulationError:
                 raise
             except Exception as exc:

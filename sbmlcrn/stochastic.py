@@ -367,13 +367,15 @@ def drive(
     molecules: int | None = None,
     seed: int = 0,
     tolerances: Tolerances | None = None,
+    epoch_done: Callable[[int, int, float], None] | None = None,
 ) -> DriveResult:
     """Train ``circuit`` by driving the event-free variant of its network phase by phase.
 
     With ``molecules`` None the run is deterministic (CVODE, the ordinary model in a compartment
     of size 1) and reproduces the one-SBML run; with ``molecules = N`` it is a Gillespie run at
     volume ``N`` on whole molecules (:func:`scaled_sbml`, :func:`quantize_network`), seeded
-    with ``seed``.
+    with ``seed``. ``epoch_done(done, epochs, loss)`` is called after every simulated epoch
+    with the mean ``½‖ŷ − t‖²`` of its samples.
     """
     t0 = time.perf_counter()
     sched = schedule(circuit)
@@ -394,6 +396,20 @@ def drive(
         scale = float(n)
         initial = {s.id: float(round(s.initial * n)) for s in qnet.species}
         method = "gillespie"
+    n_ph = len(sched.durations)
+    per_epoch = n_ph * sched.n_samples
+    n_epochs = sched.cycles // sched.n_samples
+    n_err = 2 * len(pspecies)
+    sq_errors: list[float] = []
+
+    def after_phase(k: int, row: np.ndarray) -> None:
+        if k % n_ph == 0:  # the end of a forward phase: the error of this sample
+            e = (row[n_err::2] - row[n_err + 1 :: 2]) / scale
+            sq_errors.append(float(np.sum(e**2)))
+        if (k + 1) % per_epoch == 0 and epoch_done is not None:
+            epoch_done((k + 1) // per_epoch, n_epochs, 0.5 * float(np.mean(sq_errors)))
+            sq_errors.clear()
+
     result = simulate_phases(
         sbml,
         _phases(sched, scale, molecules is not None),
@@ -402,10 +418,10 @@ def drive(
         seed=seed,
         tolerances=tolerances,
         initial_amounts=initial,
+        after_phase=after_phase,
     )
     obs = np.asarray(result.observed) / scale
     n_par = len(pspecies)
-    n_ph = len(sched.durations)
     theta_all = obs[:, 0 : 2 * n_par : 2] - obs[:, 1 : 2 * n_par : 2]
     err_all = obs[:, 2 * n_par :: 2] - obs[:, 2 * n_par + 1 :: 2]
     theta0 = np.array(
