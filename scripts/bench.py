@@ -9,12 +9,13 @@ Usage::
     python scripts/bench.py --only linreg-authors --rounds 7 --json out.json
 
 Every workload is compiled once into its one SBML training model; then each *round* runs the
-four contenders one after the other (A B C D, A B C D, …: interleaved, so a slow phase of a
+five contenders one after the other (A B C D, A B C D, …: interleaved, so a slow phase of a
 shared machine hits all of them alike):
 
-A. ``roadrunner``: load the SBML (LLJIT, forced recompilation) and simulate it from 0 to the
-   training end time with CVODE — Adams, rtol 1e-10, atol 1e-12, the settings of
-   :func:`sbmlcrn.simulate.simulate` (BDF only if Adams fails) — keeping only the final state.
+A. ``roadrunner``: load the SBML with sbmlcrn's loader (LLJIT, no per-id Python attributes,
+   forced recompilation) and simulate it from 0 to the training end time with CVODE —
+   Adams, rtol 1e-10, atol 1e-12, the settings of :func:`sbmlcrn.simulate.simulate` (BDF
+   only if Adams fails) — keeping only the final state.
    Load and simulate are timed separately.
 B. ``copasi``: the same ``model.xml`` in COPASI (deterministic LSODA, same tolerances, one
    output interval 0 → end time), in a child process as ``sbmlcrn crosscheck`` runs it; the
@@ -24,6 +25,9 @@ C. ``scipy``: the same reaction network's mass-action ODE (built from the
    matrices, with its analytic Jacobian) integrated by ``scipy.integrate.solve_ivp(LSODA)``
    phase by phase, the phase schedule and sample loading done by a Python loop that applies
    the network's own event assignments.
+E. ``phases``: sbmlcrn's phase-by-phase engine (``train --engine phases``,
+   :func:`sbmlcrn.stochastic.drive`): load the event-free network once and stop CVODE at
+   every phase boundary, setting gates and the sample's data; timed as one (load + run).
 D. ``numpy``: the reference SGD (:func:`sbmlcrn.train.reference_run`): the floor, what
    learning costs without chemistry (nonlinear circuits: numpy plus scipy ``odeint`` for the
    Neural ODE and its adjoint).
@@ -65,6 +69,7 @@ from sbmlcrn.data import Dataset, authors_linear_regression, make_task
 from sbmlcrn.expr import Const, Expr, Sym
 from sbmlcrn.network import Network
 from sbmlcrn.reproduce import AUTHORS_REGRESSION
+from sbmlcrn.simulate import Tolerances
 from sbmlcrn.train import reference_run
 from sbmlcrn.writers import to_sbml
 
@@ -188,7 +193,10 @@ def _roadrunner():
 
 
 def rr_load(sbml: str):
-    return _roadrunner().RoadRunner(sbml)
+    from sbmlcrn.simulate import _load
+
+    _roadrunner()
+    return _load(sbml)
 
 
 def rr_configure(rr, *, stiff: bool, **extra: Any) -> None:
@@ -390,6 +398,19 @@ def run_scipy(circuit: Circuit) -> dict[str, Any]:
     return {"load": setup, "run": time.perf_counter() - t0, **out}
 
 
+def run_phases(circuit: Circuit) -> dict[str, Any]:
+    """E: ``train --engine phases`` (load of the event-free network included in ``run``)."""
+    from sbmlcrn.simulate import runner_cache_size
+    from sbmlcrn.stochastic import drive
+
+    _roadrunner()
+    runner_cache_size(0)  # compile every round, as A does
+    gc.collect()
+    t0 = time.perf_counter()
+    result = drive(circuit, tolerances=Tolerances(RTOL, ATOL, MAX_STEPS))
+    return {"load": 0.0, "run": time.perf_counter() - t0, "theta": np.asarray(result.theta)}
+
+
 def run_numpy(circuit: Circuit) -> dict[str, Any]:
     t0 = time.perf_counter()
     ref = reference_run(circuit)
@@ -427,7 +448,7 @@ def fmt_ratio(s: dict[str, float]) -> str:
 # --------------------------------------------------------------------------- the main table
 
 
-CONTENDERS = ("roadrunner", "copasi", "scipy", "numpy")
+CONTENDERS = ("roadrunner", "phases", "copasi", "scipy", "numpy")
 
 
 def bench_workload(w: Workload, rounds: int, skip: set[str]) -> dict[str, Any]:
@@ -464,6 +485,8 @@ def bench_workload(w: Workload, rounds: int, skip: set[str]) -> dict[str, Any]:
                     continue
                 if name == "roadrunner":
                     out = run_roadrunner(circuit, sbml)
+                elif name == "phases":
+                    out = run_phases(circuit)
                 elif name == "copasi":
                     out = run_copasi(circuit, model)
                 elif name == "scipy":
@@ -508,6 +531,13 @@ def summarise(result: dict[str, Any]) -> None:
                         for r in rounds
                     ]
                 )
+        if "phases" in names:
+            summary["ratios"]["roadrunner/phases incl. load"] = spread(
+                [
+                    (r["roadrunner"]["load"] + r["roadrunner"]["run"]) / r["phases"]["run"]
+                    for r in rounds
+                ]
+            )
         if "numpy" in names:
             summary["ratios"]["roadrunner/numpy"] = spread(
                 [r["roadrunner"]["run"] / r["numpy"]["run"] for r in rounds]
@@ -522,8 +552,9 @@ def summarise(result: dict[str, Any]) -> None:
 def table_main(results: list[dict[str, Any]]) -> str:
     lines = [
         "| workload | cycles | species / reactions | RoadRunner load | RoadRunner simulate "
-        "| COPASI import | COPASI time course | scipy LSODA | numpy reference |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| phase by phase (load + run) | COPASI import | COPASI time course | scipy LSODA "
+        "| numpy reference |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         t = r["summary"]["times"]
@@ -534,7 +565,7 @@ def table_main(results: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['title']} | {r['cycles']:,} | {r['species']} / {r['reactions']} "
             f"| {cell('roadrunner', 'load')} | {cell('roadrunner', 'run')} "
-            f"| {cell('copasi', 'load')} | {cell('copasi', 'run')} "
+            f"| {cell('phases', 'run')} | {cell('copasi', 'load')} | {cell('copasi', 'run')} "
             f"| {cell('scipy', 'run')} | {cell('numpy', 'run')} |"
         )
     return "\n".join(lines)
@@ -543,9 +574,9 @@ def table_main(results: list[dict[str, Any]]) -> str:
 def table_ratios(results: list[dict[str, Any]]) -> str:
     lines = [
         "| workload | COPASI / RoadRunner | scipy / RoadRunner | COPASI / RoadRunner, "
-        "with load | RoadRunner / numpy | max deviation from the reference: RoadRunner, "
-        "COPASI, scipy (allowed) |",
-        "|---|---|---|---|---|---|",
+        "with load | events / phase by phase, with load | RoadRunner / numpy "
+        "| max deviation from the reference: RoadRunner, phases, COPASI, scipy (allowed) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         s = r["summary"]
@@ -558,7 +589,8 @@ def table_ratios(results: list[dict[str, Any]]) -> str:
         verdict = "" if s["ok"] else " **FAILED**"
         lines.append(
             f"| {r['slug']} | {cell('copasi/roadrunner')} | {cell('scipy/roadrunner')} "
-            f"| {cell('copasi/roadrunner incl. load')} | {cell('roadrunner/numpy')} "
+            f"| {cell('copasi/roadrunner incl. load')} "
+            f"| {cell('roadrunner/phases incl. load')} | {cell('roadrunner/numpy')} "
             f"| {devs} ({r['tolerance']:g}){verdict} |"
         )
     return "\n".join(lines)
