@@ -139,3 +139,20 @@ def test_runner_cache_size_is_checked_and_roadrunner_settings_are_restored() -> 
     data, _, _ = linear_data(4, 1, seed=3)
     simulate(to_sbml(compile_linear("regression", data, LinearConfig(epochs=1)).network), [0, 1])
     assert config.getValue(key) == before  # a user's own models keep their attributes
+
+
+def test_parallel_runs_of_models_with_the_same_id_do_not_collide() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    circuits = [
+        compile_linear("regression", linear_data(10, 2, seed=s)[0], LinearConfig(epochs=3))
+        for s in (31, 32, 33, 34)
+    ]
+    assert len({c.network.id for c in circuits}) == 1
+    texts = [to_sbml(c.network) for c in circuits]
+    end = circuits[0].clock.end_time
+    alone = [simulate(t, [0.0, end]).final["p1_p"] for t in texts]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = list(pool.map(lambda t: simulate(t, [0.0, end]).final["p1_p"], texts * 2))
+    assert together == alone * 2
+    assert len(set(alone)) == 4
