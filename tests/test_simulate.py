@@ -134,11 +134,16 @@ def test_runner_cache_size_is_checked_and_roadrunner_settings_are_restored() -> 
     with pytest.raises(SimulationError, match="The size parameter of runner_cache_size"):
         runner_cache_size(-1)
     config = roadrunner.Config
-    key = config.ROADRUNNER_DISABLE_PYTHON_DYNAMIC_PROPERTIES
-    before = config.getValue(key)
+    keys = (
+        config.ROADRUNNER_DISABLE_PYTHON_DYNAMIC_PROPERTIES,
+        config.LOADSBMLOPTIONS_MUTABLE_INITIAL_CONDITIONS,
+        config.LLVM_BACKEND,
+    )
+    before = [config.getValue(k) for k in keys]
     data, _, _ = linear_data(4, 1, seed=3)
     simulate(to_sbml(compile_linear("regression", data, LinearConfig(epochs=1)).network), [0, 1])
-    assert config.getValue(key) == before  # a user's own models keep their attributes
+    # a user's own models keep their attributes and mutable initial conditions
+    assert [config.getValue(k) for k in keys] == before
 
 
 def test_parallel_runs_of_models_with_the_same_id_do_not_collide() -> None:
