@@ -496,8 +496,9 @@ def _absolute_train_argv(argv: Sequence[str]) -> list[str]:
 
 
 def _resume_argv(argv: list[str]) -> list[str]:
-    """``train --resume DIR`` (optionally with ``--quiet``) alone becomes the interrupted
-    run's own command line plus ``--resume DIR``; any other command line is returned as is."""
+    """``train --resume DIR`` (optionally with ``--quiet`` or ``--progress``) alone becomes the
+    interrupted run's own command line plus ``--resume DIR``; any other command line is
+    returned as is."""
     if not argv or argv[0] != "train":
         return argv
     resume = None
@@ -511,9 +512,16 @@ def _resume_argv(argv: list[str]) -> list[str]:
         if a.startswith("--resume="):
             resume, i = a.partition("=")[2], i + 1
             continue
-        rest.append(a)
-        i += 1
-    if resume is None or any(a != "--quiet" and not a.startswith("--progress") for a in rest):
+        if a == "--progress" and i + 1 < len(argv):
+            rest += [a, argv[i + 1]]
+            i += 2
+            continue
+        if a == "--quiet" or a.startswith("--progress="):
+            rest.append(a)
+            i += 1
+            continue
+        return argv  # any other option or argument: the full command line was given
+    if resume is None:
         return argv
     from .checkpoint import CheckpointStore, checkpoint_dir
 
@@ -539,6 +547,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     if args.stochastic or args.molecules is not None or args.clock != "events":
         from .robustness import cmd_train_variant
+
+        if args.engine != "events":
+            raise InputError(
+                f"--engine {args.engine} drives the deterministic event-clock model; "
+                "--stochastic and --clock chemical have their own drivers: leave --engine out."
+            )
 
         return cmd_train_variant(args, _train_config(args), _progress(args.quiet, args.progress))
     circuit_task(args.circuit)

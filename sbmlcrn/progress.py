@@ -106,9 +106,9 @@ class Progress:
             return
         if self._bar_open:
             self._write("\r\x1b[K")
-        self._write(f"[sbmlcrn] {message}\n")
-        if self._bar_open:
+            self._bar_open = False
             self._last_draw = -math.inf  # the bar is redrawn on the next epoch
+        self._write(f"[sbmlcrn] {message}\n")
 
     def start(self, total: int) -> None:
         """The clock of the ETA starts: ``total`` epochs are about to be simulated."""

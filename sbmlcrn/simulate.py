@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SbmlcrnError, SimulationError
+from .errors import SimulationError
 
 __all__ = [
     "PhaseRunResult",
@@ -94,31 +94,71 @@ class SimulationResult:
         return self.columns[key]
 
 
-@contextlib.contextmanager
-def _captured_output(sink: list[str]) -> Iterator[None]:
+class _Capture:
     """Capture what native code prints on file descriptors 1 and 2 into ``sink``.
 
     SUNDIALS prints CVODE warnings (e.g. "t + h = t on the next step") straight to the C
     streams, bypassing RoadRunner's logger; left alone they would interleave with a command's
-    own output (``predict`` writes CSV to stdout).
+    own output (``predict`` writes CSV to stdout). :meth:`paused` restores the real streams
+    for a moment (a progress display inside a captured loop must reach the terminal).
     """
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        saved = []
+
+    def __init__(self, sink: list[str]) -> None:
+        self._sink = sink
+        self._tmp: Any = None
+        self._saved: list[tuple[int, int]] = []
+
+    @staticmethod
+    def _flush() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+
+    def _redirect(self) -> None:
+        self._flush()
+        for fd in (1, 2):
+            self._saved.append((fd, os.dup(fd)))
+            os.dup2(self._tmp.fileno(), fd)
+
+    def _restore(self) -> None:
+        self._flush()
+        for fd, copy in self._saved:
+            os.dup2(copy, fd)
+            os.close(copy)
+        self._saved.clear()
+
+    def __enter__(self) -> _Capture:
+        self._tmp = tempfile.TemporaryFile(mode="w+b")
         try:
-            for fd in (1, 2):
-                saved.append((fd, os.dup(fd)))
-                os.dup2(tmp.fileno(), fd)
+            self._redirect()
+        except BaseException:
+            self._restore()
+            self._tmp.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._restore()
+            self._tmp.seek(0)
+            text = self._tmp.read().decode("utf-8", errors="replace")
+            self._sink.extend(line for line in text.splitlines() if line.strip())
+        finally:
+            self._tmp.close()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The real stdout and stderr for the duration of the block."""
+        self._restore()
+        try:
             yield
         finally:
-            for fd, copy in saved:
-                os.dup2(copy, fd)
-                os.close(copy)
-            tmp.seek(0)
-            text = tmp.read().decode("utf-8", errors="replace")
-            sink.extend(line for line in text.splitlines() if line.strip())
+            self._redirect()
+
+
+def _captured_output(sink: list[str]) -> _Capture:
+    """A context manager capturing native output on fds 1 and 2 into ``sink``."""
+    return _Capture(sink)
 
 
 def roadrunner_version() -> str:
@@ -178,7 +218,9 @@ def _load(sbml: str):
 
     These settings are global in RoadRunner, so they are set for this load only and the
     caller's values restored: a user's own ``te.loada`` model in the same process keeps its
-    attributes and mutable initial conditions.
+    attributes and mutable initial conditions. The text is marked (:func:`_private`) so that
+    RoadRunner never hands this compiled code to such a model. Loads are serialised by a lock
+    (the settings are process-wide while it is held).
     """
     import roadrunner
 
@@ -194,7 +236,7 @@ def _load(sbml: str):
             config.setValue(key, value)
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
         try:
-            return roadrunner.RoadRunner(sbml)
+            return roadrunner.RoadRunner(_private(sbml))
         except Exception as exc:  # roadrunner raises plain RuntimeError with the libSBML text
             raise SimulationError(f"RoadRunner could not load the model: {exc}") from exc
         finally:
@@ -202,8 +244,29 @@ def _load(sbml: str):
                 config.setValue(key, value)
 
 
+#: Marks the text sbmlcrn compiles (see :func:`_private`).
+_MARK = "<!-- compiled by sbmlcrn without mutable initial conditions -->"
+
+
+def _private(sbml: str) -> str:
+    """``sbml`` with a comment that gives sbmlcrn's compilations their own cache key.
+
+    RoadRunner shares compiled code between all loads of the same SBML text in a process. Code
+    compiled with sbmlcrn's settings (no mutable initial conditions) handed to a user's own
+    ``RoadRunner(text)`` gave that instance garbage ``init(...)`` values and a ``reset()``
+    that did not restore the initial state (measured, RoadRunner 2.10). The comment goes on
+    the line of the XML declaration, so libSBML's line numbers in error messages are the
+    file's.
+    """
+    if sbml.startswith("<?xml"):
+        end = sbml.find("?>")
+        if end > 0:
+            return f"{sbml[: end + 2]}{_MARK}{sbml[end + 2 :]}"
+    return f"{_MARK}{sbml}"
+
+
 @contextlib.contextmanager
-def _runner(sbml: str) -> Iterator[Any]:
+def _runner(sbml: str, *, cache: bool = True) -> Iterator[Any]:
     """A newly loaded RoadRunner instance for ``sbml``, its compiled code reused if possible.
 
     Every simulation gets a new instance, so no state of an earlier run can leak into it.
@@ -213,7 +276,9 @@ def _runner(sbml: str) -> Iterator[Any]:
     SHA-256 of the SBML text (never by the model id: two models with the same id never share
     anything) and never simulated again. Measured on a 2,003-reaction network: a short
     simulation took 1.6 s the first time, 0.57 s again with this cache and 1.06 s with
-    RoadRunner's own cache alone.
+    RoadRunner's own cache alone. The kept instance keeps the output of the one simulation it
+    ran (small: the sampled rows); ``cache=False`` (Gillespie runs, whose output can be
+    millions of rows) neither uses nor fills the cache.
 
     Decision: new instances rather than reusing one with ``resetToOrigin()`` or
     ``loadStateS()``. Both restore the values, but a reused instance integrated in segments
@@ -227,7 +292,7 @@ def _runner(sbml: str) -> Iterator[Any]:
         if cached:
             _CACHE.move_to_end(key)
     rr = _load(sbml)
-    if not cached and _CACHE_SIZE > 0:
+    if cache and not cached and _CACHE_SIZE > 0:
         with _CACHE_LOCK:
             _CACHE[key] = rr
             _evict()
@@ -346,20 +411,21 @@ def integrate_segments(
     integrated segment (the first row of a segment after the first dropped: it repeats the
     previous segment's last). RoadRunner errors become :class:`SimulationError`."""
     pieces: list[np.ndarray] = []
-    try:
-        for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-            if k < first:
-                continue
+    for k, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        if k < first:
+            continue
+        try:
             with _captured_output(messages):
                 piece = np.array(rr.simulate(times=grid[lo : hi + 1], selections=selections))
-            pieces.append(piece if k == 0 else piece[1:])
-            if after is not None:
-                after(k, rr, piece)
-    except (SbmlcrnError, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        detail = f" ({messages[-1]})" if messages else ""
-        raise SimulationError(f"RoadRunner failed to integrate the model: {exc}{detail}") from exc
+        except Exception as exc:  # RoadRunner raises plain RuntimeError
+            detail = f" ({messages[-1]})" if messages else ""
+            raise SimulationError(
+                f"RoadRunner failed to integrate the model: {exc}{detail}"
+            ) from exc
+        piece.setflags(write=False)  # callbacks see the rows, they cannot change the result
+        pieces.append(piece if k == 0 else piece[1:])
+        if after is not None:
+            after(k, rr, piece)  # its exceptions are its own, not integration failures
     return pieces
 
 
@@ -589,8 +655,9 @@ def simulate_phases(
                 idx = np.array([species[s] for s in initial_amounts], dtype=np.int32)
                 amounts = np.array(list(initial_amounts.values()), float)
                 model.setFloatingSpeciesAmounts(idx, amounts)
+            in_callback = False
             try:
-                with _captured_output(messages):
+                with _captured_output(messages) as capture:
                     for k, (start, end, assign) in enumerate(phases):
                         if assign:
                             s_idx, s_pos, p_idx, p_pos = split(assign)
@@ -605,10 +672,15 @@ def simulate_phases(
                         if after_phase is not None:
                             row = observed[k].view()
                             row.setflags(write=False)
-                            after_phase(k, row)
+                            in_callback = True
+                            with capture.paused():  # a progress display reaches the terminal
+                                after_phase(k, row)
+                            in_callback = False
             except SimulationError:
                 raise
             except Exception as exc:
+                if in_callback:  # the callback's own error, not an integration failure
+                    raise
                 detail = f" ({messages[-1]})" if messages else ""
                 raise SimulationError(
                     f"RoadRunner failed to integrate the model: {exc}{detail}"
@@ -648,7 +720,7 @@ def simulate_gillespie(
     RoadRunner's messages (it warns that time events are imprecise under Gillespie).
     """
     messages: list[str] = []
-    with _runner(sbml) as rr:
+    with _runner(sbml, cache=False) as rr:
         rr.setIntegrator("gillespie")
         integrator = rr.getIntegrator()
         integrator.setValue("variable_step_size", bool(variable_step))

@@ -403,6 +403,8 @@ def drive(
     sq_errors: list[float] = []
 
     def after_phase(k: int, row: np.ndarray) -> None:
+        if k == 0:
+            sq_errors.clear()  # a restart with BDF after Adams failed begins again here
         if k % n_ph == 0:  # the end of a forward phase: the error of this sample
             e = (row[n_err::2] - row[n_err + 1 :: 2]) / scale
             sq_errors.append(float(np.sum(e**2)))

@@ -651,9 +651,11 @@ def train(
                 [signed(pair, err_times).reshape(cfg.epochs, len(data)) for pair in err_species],
                 axis=2,
             )
-    except SimulationError as exc:
+    except BaseException as exc:
         if show_epoch is not None:
-            progress.close()  # type: ignore[union-attr]
+            progress.close()  # type: ignore[union-attr]  # end the bar line
+        if not isinstance(exc, SimulationError):
+            raise
         raise SimulationError(
             f"{exc} — the training model could not be simulated; values of very different "
             "scales make it stiff: keep inputs and targets standardised (the default), or "

@@ -6,8 +6,10 @@ import io
 import os
 import pty
 import re
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -193,16 +195,26 @@ def test_cli_draws_a_bar_on_a_terminal(tmp_path: Path) -> None:
     proc = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path)
     os.close(follower)
     chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    assert proc.wait(timeout=300) == 0
+    deadline = time.monotonic() + 300
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+        if proc.poll() is None and time.monotonic() >= deadline:  # pragma: no cover - a hang
+            proc.kill()
+    assert proc.wait(timeout=60) == 0
     text = b"".join(chunks).decode("utf-8", "replace")
     assert "\x1b[K" in text and "\r" in text
     assert re.search(r"epoch 6/6 \[#{24}\] 100% loss \S+ elapsed \d+:\d\d ETA 0:00", text)
@@ -225,3 +237,30 @@ def test_cli_in_a_log_writes_no_control_characters(tmp_path: Path) -> None:
     assert re.search(r"^\[sbmlcrn\] epoch 6/6 loss \S+ elapsed \d+:\d\d ETA 0:00$", text, re.M)
     quiet = subprocess.run([*_argv(tmp_path, "quiet"), "--quiet"], capture_output=True, timeout=300)
     assert quiet.returncode == 0 and quiet.stderr == b""
+
+
+def test_phases_engine_progress_reaches_the_real_stderr(tmp_path: Path) -> None:
+    """The driver captures native output on fd 2 during the run; the display gets through."""
+    argv = [*_argv(tmp_path, "phases"), "--engine", "phases", "--progress", "lines"]
+    proc = subprocess.run(argv, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stderr.decode("utf-8")
+    assert re.search(r"^\[sbmlcrn\] epoch 6/6 loss \S+ elapsed \d+:\d\d ETA 0:00$", text, re.M)
+    assert not CONTROL.search(text)
+
+
+def test_resume_alone_accepts_progress_options(tmp_path: Path) -> None:
+    from sbmlcrn.checkpoint import CheckpointStore, checkpoint_dir
+    from sbmlcrn.cli import _resume_argv
+
+    out = tmp_path / "run"
+    store = CheckpointStore(checkpoint_dir(out))
+    saved = ["train", "linear-regression", "--data", "d.csv", "--out", str(out)]
+    store.path.mkdir(parents=True)
+    (store.path / "command.json").write_text(__import__("json").dumps(saved), "utf-8")
+    for extra in (["--progress", "bar"], ["--progress=lines"], ["--quiet"], []):
+        got = _resume_argv(["train", "--resume", str(out), *extra])
+        assert got == [*saved, *extra, "--resume", str(out)]
+    # anything else means the full command line was given
+    other = ["train", "--resume", str(out), "--epochs", "3"]
+    assert _resume_argv(other) == other

@@ -161,3 +161,39 @@ def test_parallel_runs_of_models_with_the_same_id_do_not_collide() -> None:
         together = list(pool.map(lambda t: simulate(t, [0.0, end]).final["p1_p"], texts * 2))
     assert together == alone * 2
     assert len(set(alone)) == 4
+
+
+def test_a_users_own_roadrunner_model_is_not_given_sbmlcrns_compiled_code() -> None:
+    """sbmlcrn compiles without mutable initial conditions; a user's RoadRunner(text) of the
+    same text must still have its initial values and a working reset()."""
+    import roadrunner
+
+    data, _, _ = linear_data(5, 1, seed=41)
+    c = compile_linear("regression", data, LinearConfig(epochs=1))
+    sbml = to_sbml(c.network)
+    simulate(sbml, [0.0, c.clock.end_time])  # compiled and kept in sbmlcrn's cache
+    user = roadrunner.RoadRunner(sbml)
+    initial = {s.id: s.initial for s in c.network.species}
+    for sid, value in initial.items():
+        assert user.getValue(f"init([{sid}])") == pytest.approx(value, abs=1e-15)
+    user.simulate(0.0, c.clock.end_time, 3)
+    user.reset()
+    for sid, value in initial.items():
+        assert user.getValue(f"[{sid}]") == pytest.approx(value, abs=1e-15)
+
+
+def test_a_failing_progress_callback_is_its_own_error_not_an_integration_failure() -> None:
+    data, _, _ = linear_data(6, 1, seed=42)
+    c = compile_linear("regression", data, LinearConfig(epochs=3))
+    grid = np.unique([0.0, *c.epoch_start_times(), c.clock.end_time])
+    calls: list[float] = []
+
+    def broken(t: float, _end: float, rows) -> None:
+        calls.append(t)
+        with pytest.raises(ValueError):
+            rows["time"][0] = -1.0  # the rows are read-only
+        raise BrokenPipeError("stderr went away")
+
+    with pytest.raises(BrokenPipeError):
+        simulate(to_sbml(c.network), grid, breakpoints=c.epoch_start_times()[1:], progress=broken)
+    assert len(calls) == 1  # not retried with BDF as if CVODE had failed
