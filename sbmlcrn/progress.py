@@ -2,7 +2,8 @@
 
 A :class:`Progress` is the ``progress`` callable the library's long jobs take
 (:func:`sbmlcrn.train.train`, sweeps, studies): called with a message it shows a status line;
-:meth:`Progress.epoch` reports a simulated epoch with the loss the chemistry reached in it.
+:meth:`Progress.epoch` reports a simulated epoch with the loss the chemistry reached in it, and
+:meth:`Progress.advance` a finished job of a sweep or of ``reproduce`` (a bar of runs).
 
 Modes
 -----
@@ -110,12 +111,26 @@ class Progress:
             self._last_draw = -math.inf  # the bar is redrawn on the next epoch
         self._write(f"[sbmlcrn] {message}\n")
 
-    def start(self, total: int) -> None:
-        """The clock of the ETA starts: ``total`` epochs are about to be simulated."""
+    def start(self, total: int, unit: str = "epoch") -> None:
+        """The clock of the ETA starts: ``total`` epochs (or runs, …) are about to be done."""
         self._start = self._clock()
         self._last_draw = -math.inf
         if self.mode == "bar":
-            self._draw(0, total, None, force=True)
+            self._draw(0, total, None, force=True, unit=unit)
+
+    def advance(self, done: int, total: int, unit: str = "run") -> None:
+        """``done`` of ``total`` jobs (runs of a sweep, seeds of a table) are finished.
+
+        Only a live bar shows it (with the ETA); in the other modes the job's own status line
+        already says it.
+        """
+        if self._start is None:
+            self._start = self._clock()
+        if self.mode == "bar":
+            self._draw(done, total, None, force=True, unit=unit)
+            if done >= total:
+                self._write("\n")
+                self._bar_open = False
 
     def epoch(self, done: int, total: int, loss: float | None) -> None:
         """Epoch ``done`` of ``total`` is simulated; ``loss`` is its mean ½‖ŷ − t‖²."""
@@ -139,16 +154,19 @@ class Progress:
             self._write("\n")
             self._bar_open = False
 
-    def _text(self, done: int, total: int, loss: float | None) -> str:
+    def _text(self, done: int, total: int, loss: float | None, unit: str = "epoch") -> str:
         elapsed = self._clock() - (self._start if self._start is not None else self._clock())
         eta = elapsed / done * (total - done) if done > 0 else math.nan
         loss_text = f"loss {loss:.4g}" if loss is not None and math.isfinite(loss) else "loss -"
         return (
-            f"epoch {done}/{total} {loss_text} elapsed {format_duration(elapsed)} "
+            f"{unit} {done}/{total} {loss_text if unit == 'epoch' else ''}"
+            f"{' ' if unit == 'epoch' else ''}elapsed {format_duration(elapsed)} "
             f"ETA {format_duration(eta) if done < total else '0:00'}"
         )
 
-    def _draw(self, done: int, total: int, loss: float | None, *, force: bool) -> None:
+    def _draw(
+        self, done: int, total: int, loss: float | None, *, force: bool, unit: str = "epoch"
+    ) -> None:
         now = self._clock()
         if not force and now - self._last_draw < _BAR_INTERVAL:
             return
@@ -156,6 +174,6 @@ class Progress:
         frac = done / total if total > 0 else 1.0
         filled = round(frac * _BAR_WIDTH)
         bar = "#" * filled + "." * (_BAR_WIDTH - filled)
-        words = self._text(done, total, loss).split(" ", 2)  # "epoch", "k/N", rest
-        self._write(f"\r\x1b[K[sbmlcrn] epoch {words[1]} [{bar}] {frac:4.0%} {words[2]}")
+        words = self._text(done, total, loss, unit).split(" ", 2)  # unit, "k/N", rest
+        self._write(f"\r\x1b[K[sbmlcrn] {unit} {words[1]} [{bar}] {frac:4.0%} {words[2]}")
         self._bar_open = True

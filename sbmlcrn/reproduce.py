@@ -545,6 +545,8 @@ def run_reproduce(
     n_workers = workers or min(8, len(os.sched_getaffinity(0)))
     results: list[dict[str, Any]] = []
     started = time.perf_counter()
+    if getattr(say, "advance", None) is not None:
+        say.start(len(jobs), "run")  # type: ignore[attr-defined]  # a live bar of runs
     if n_workers <= 1:
         for job in jobs:
             results.append(_job(*job))
@@ -594,6 +596,9 @@ def run_reproduce(
 def _report(say: Callable[[str], None], r: dict[str, Any], done: int, total: int, t0: float):
     what = f"error: {r['error'][:60]}" if "error" in r else f"{r['value']:.4g}"
     say(f"[{done}/{total}, {time.perf_counter() - t0:.0f} s] {r['slug']} seed {r['seed']}: {what}")
+    advance = getattr(say, "advance", None)  # a live bar of runs, if the display has one
+    if advance is not None:
+        advance(done, total, "run")
 
 
 def check_reproduce_out(out: str | Path) -> Path:

@@ -509,6 +509,7 @@ def run_sweep(
         Every run failed.
     """
     say = progress or (lambda _msg: None)
+    advance = getattr(progress, "advance", None)  # a live bar of runs, if the display has one
     cls = config_class(circuit)
     target = check_sweep_out(out) if out is not None else None
     grid = {k: tuple(v) for k, v in grid.items()}
@@ -543,8 +544,12 @@ def run_sweep(
             f"run {finished[0]}/{len(combos)} ({_label(combos[i])}): {what}, "
             f"{result['seconds']:.1f} s"
         )
+        if advance is not None:
+            advance(finished[0], len(combos), "run")
 
     t0 = time.perf_counter()
+    if advance is not None:
+        progress.start(len(combos), "run")  # type: ignore[union-attr]
     try:
         if client is not None:
             n_workers = max(1, len(client.scheduler_info().get("workers", {})))

@@ -264,3 +264,43 @@ def test_resume_alone_accepts_progress_options(tmp_path: Path) -> None:
     # anything else means the full command line was given
     other = ["train", "--resume", str(out), "--epochs", "3"]
     assert _resume_argv(other) == other
+
+
+def test_a_bar_of_jobs_only_on_a_terminal() -> None:
+    clock, out = FakeClock(), Tty()
+    p = Progress("bar", out, clock=clock)
+    p.start(4, "run")
+    p("sweep: 4 runs")
+    for k in range(1, 5):
+        clock.now += 3.0
+        p(f"run {k}/4: mse 0.1")
+        p.advance(k, 4)
+    text = out.getvalue()
+    assert "run 2/4 [############............]  50% elapsed 0:06 ETA 0:06" in text
+    assert text.endswith("run 4/4 [########################] 100% elapsed 0:12 ETA 0:00\n")
+    assert "loss" not in text
+    plain = io.StringIO()
+    q = Progress("lines", plain)
+    q("run 1/2: mse 0.1")
+    q.advance(1, 2)
+    assert plain.getvalue() == "[sbmlcrn] run 1/2: mse 0.1\n"  # the status line says it all
+
+
+def test_a_sweep_draws_its_bar_of_runs() -> None:
+    from sbmlcrn.sweep import run_sweep
+
+    data, _, _ = linear_data(8, 1, seed=12)
+    out = Tty()
+    result = run_sweep(
+        "linear-regression",
+        data,
+        {"epochs": (1, 2)},
+        None,
+        workers=1,
+        progress=Progress("bar", out),
+        plot=False,
+    )
+    assert len(result.ok_rows) == 2
+    text = out.getvalue()
+    assert "[sbmlcrn] run 1/2 (" in text and "\r\x1b[K[sbmlcrn] run 2/2 [" in text
+    assert text.endswith("ETA 0:00\n")
