@@ -37,6 +37,7 @@ same run.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import time
@@ -402,15 +403,19 @@ def drive(
     n_err = 2 * len(pspecies)
     sq_errors: list[float] = []
 
-    def after_phase(k: int, row: np.ndarray) -> None:
+    def after_phase(k: int, row: np.ndarray) -> Callable[[], None] | None:
+        if epoch_done is None:
+            return None
         if k == 0:
             sq_errors.clear()  # a restart with BDF after Adams failed begins again here
         if k % n_ph == 0:  # the end of a forward phase: the error of this sample
             e = (row[n_err::2] - row[n_err + 1 :: 2]) / scale
             sq_errors.append(float(np.sum(e**2)))
-        if (k + 1) % per_epoch == 0 and epoch_done is not None:
-            epoch_done((k + 1) // per_epoch, n_epochs, 0.5 * float(np.mean(sq_errors)))
-            sq_errors.clear()
+        if (k + 1) % per_epoch:
+            return None
+        loss = 0.5 * float(np.mean(sq_errors))
+        sq_errors.clear()
+        return functools.partial(epoch_done, (k + 1) // per_epoch, n_epochs, loss)
 
     result = simulate_phases(
         sbml,
@@ -420,7 +425,7 @@ def drive(
         seed=seed,
         tolerances=tolerances,
         initial_amounts=initial,
-        after_phase=after_phase,
+        after_phase=after_phase if epoch_done is not None else None,
     )
     obs = np.asarray(result.observed) / scale
     n_par = len(pspecies)
