@@ -42,12 +42,12 @@ from typing import Any
 import numpy as np
 
 from .circuits.chemclock import ChemicalClockConfig, with_chemical_clock
-from .circuits.linear import LinearCircuit, LinearConfig, rails
-from .circuits.nonlinear import NonlinearCircuit, NonlinearConfig, topology
+from .circuits.linear import LinearCircuit, LinearConfig
+from .circuits.nonlinear import NonlinearCircuit, NonlinearConfig
 from .data import Dataset
 from .errors import InputError, SbmlcrnError
 from .network import Network, Parameter
-from .simulate import simulate, simulate_batch
+from .simulate import simulate
 from .stochastic import (
     compile_circuit,
     drive,
@@ -172,43 +172,6 @@ def _trained(sd: StudyData, compiled: Circuit, theta: np.ndarray):
     )
 
 
-def _predict_with(model, network: Network, x: np.ndarray) -> np.ndarray:
-    """:func:`sbmlcrn.train.predict` with a given inference network (e.g. perturbed rates)."""
-    x_tilde = model.feature_map(np.atleast_2d(np.asarray(x, dtype=float)))
-    initial: dict[str, np.ndarray] = {}
-
-    def load(base: str, column: np.ndarray) -> None:
-        r = np.array([rails(v) for v in column]).reshape(-1, 2)
-        initial[f"{base}_p"] = r[:, 0]
-        initial[f"{base}_m"] = r[:, 1]
-
-    for j in range(len(model.features)):
-        load(f"x{j + 1}", x_tilde[:, j])
-    if isinstance(model.config, NonlinearConfig):
-        aug = model.config.augmentation is not None
-        top = topology(model.task, x_tilde.shape[1], aug, max(len(model.classes), 2))
-        for i, u in enumerate(top.units):
-            src = top.sources[i]
-            if src >= 0 and top.channels[src] != "b":
-                load(f"z{u}", x_tilde[:, src])
-    outs = list(network.readouts)
-    out = simulate_batch(
-        to_sbml(network),
-        model.config.horizon,
-        initial,
-        [s for ro in outs for s in (ro.plus, ro.minus)],
-    )
-    values = np.column_stack([np.asarray(out[ro.plus]) - np.asarray(out[ro.minus]) for ro in outs])
-    lo, hi = model.config.class_values
-    if model.task == "multiclass":
-        pick = np.argmax(values, axis=1) if hi > lo else np.argmin(values, axis=1)
-        return np.asarray(model.classes)[pick]
-    y_hat = model.feature_map.decode_output(values[:, 0])
-    if model.task == "classification":
-        return ((y_hat - 0.5 * (lo + hi)) * np.sign(hi - lo) > 0).astype(float)
-    return y_hat
-
-
 def _metric(
     sd: StudyData,
     compiled: Circuit,
@@ -218,11 +181,8 @@ def _metric(
     from .train import evaluate, predict
 
     model = _trained(sd, compiled, theta)
-    if factors:
-        net = per_reaction_network(model.inference_network(), factors)
-        preds = _predict_with(model, net, sd.test.x)
-    else:
-        preds = predict(model, sd.test.x)
+    net = per_reaction_network(model.inference_network(), factors) if factors else None
+    preds = predict(model, sd.test.x, network=net)
     return float(evaluate(model.task, preds, sd.test, compiled.config)[sd.metric])
 
 

@@ -42,8 +42,6 @@ import itertools
 import json
 import math
 import os
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -53,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._atomic import atomic_output_dir, check_output_dir
 from .circuits.linear import LinearConfig
 from .circuits.nonlinear import NonlinearConfig
 from .data import Dataset
@@ -327,24 +326,7 @@ def check_sweep_out(out: str | os.PathLike[str]) -> Path:
     It may not exist yet (its nearest existing ancestor must be a directory), be empty, or
     hold only a previous sweep's files (``results.csv`` among them).
     """
-    target = Path(out).resolve()
-    if target.exists():
-        if not target.is_dir():
-            raise InputError(f"--out {out}: exists and is not a directory.")
-        names = {p.name for p in target.iterdir()}
-        if names and ("results.csv" not in names or not names <= SWEEP_FILES):
-            extra = sorted(names - SWEEP_FILES)[:3]
-            raise InputError(
-                f"--out {out}: exists and holds other files than a previous sweep "
-                f"({', '.join(extra) or 'no results.csv'}); choose another path."
-            )
-    else:
-        parent = target.parent
-        while not parent.exists():
-            parent = parent.parent
-        if not parent.is_dir():
-            raise InputError(f"--out {out}: {parent} is not a directory.")
-    return target
+    return check_output_dir(out, files=SWEEP_FILES, marker="results.csv", what="a previous sweep")
 
 
 def _check_address(address: str) -> None:
@@ -721,12 +703,7 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, plot: bool 
     from . import __version__
 
     target = check_sweep_out(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
-    try:
+    with atomic_output_dir(target, files=SWEEP_FILES, marker="results.csv") as tmp:
         (tmp / "results.csv").write_text(results_csv(result), encoding="utf-8")
         (tmp / "results.md").write_text(results_markdown(result), encoding="utf-8")
         doc = {
@@ -746,16 +723,4 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, plot: bool 
         )
         if plot:
             plot_sweep(result, tmp / "metric.png")
-        if target.exists():
-            written = {p.name for p in tmp.iterdir()}
-            for name in [*sorted(written - {"results.csv"}), "results.csv"]:
-                os.replace(tmp / name, target / name)
-            for name in SWEEP_FILES - written:
-                (target / name).unlink(missing_ok=True)
-            tmp.rmdir()
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target

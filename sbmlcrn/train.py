@@ -13,10 +13,7 @@ import dataclasses
 import functools
 import json
 import math
-import os
 import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from ._atomic import atomic_output_dir, check_output_dir
 from .checkpoint import CheckpointStore, simulate_checkpointed
 from .circuits.linear import (
     MAX_CYCLES,
@@ -756,13 +754,34 @@ def evaluate(task: str, predictions: np.ndarray, data: Dataset, config: Config) 
 
 
 def predict(
-    model: TrainedModel, x: np.ndarray, *, tolerances: Tolerances | None = None
+    model: TrainedModel,
+    x: np.ndarray,
+    *,
+    tolerances: Tolerances | None = None,
+    network: Network | None = None,
 ) -> np.ndarray:
     """Predict with the CRN inference network (simulated in RoadRunner), one sample at a time.
 
     The host only loads each sample (the stored standardisation, then dual rails) and reads the
     output species; regression returns ``ŷ``, classification the label 0/1 (``ŷ`` above the
     midpoint of the class values), multiclass the label of the largest output.
+
+    Parameters
+    ----------
+    model
+        The trained model.
+    x
+        Raw inputs, one row per sample (a single sample may be 1-D).
+    tolerances
+        Integrator tolerances (default: the simulator's).
+    network
+        The inference network to simulate instead of ``model.inference_network()``, e.g. one
+        with perturbed rate constants; it must load and read the same species.
+
+    Returns
+    -------
+    np.ndarray
+        One prediction per sample.
     """
     raw = np.atleast_2d(np.asarray(x, dtype=float))
     if raw.shape[1] != len(model.features):
@@ -780,7 +799,7 @@ def predict(
 
     for j in range(len(model.features)):
         load(f"x{j + 1}", x_tilde[:, j])
-    net = model.inference_network()
+    net = network if network is not None else model.inference_network()
     outs = list(net.readouts)
     if isinstance(model.config, NonlinearConfig):
         aug = model.config.augmentation is not None
@@ -907,24 +926,9 @@ def check_out_dir(out: str | Path) -> Path:
     ``out`` may not exist yet (its nearest existing ancestor must be a directory), may be an
     empty directory, or may be a previous run holding only the files of a run.
     """
-    target = Path(out).resolve()
-    if target.exists():
-        if not target.is_dir():
-            raise InputError(f"--out {out}: exists and is not a directory.")
-        names = {p.name for p in target.iterdir()}
-        if names and ("result.json" not in names or not names <= RUN_FILES):
-            extra = sorted(names - RUN_FILES)[:3]
-            raise InputError(
-                f"--out {out}: exists and holds other files than a previous sbmlcrn run "
-                f"({', '.join(extra) or 'no result.json'}); choose another path."
-            )
-    else:
-        parent = target.parent
-        while not parent.exists():
-            parent = parent.parent
-        if not parent.is_dir():
-            raise InputError(f"--out {out}: {parent} is not a directory.")
-    return target
+    return check_output_dir(
+        out, files=RUN_FILES, marker="result.json", what="a previous sbmlcrn run"
+    )
 
 
 def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
@@ -936,12 +940,7 @@ def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
     previous run (a ``result.json``); any other existing path is refused.
     """
     target = check_out_dir(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 directories
-    try:
+    with atomic_output_dir(target, files=RUN_FILES, marker="result.json") as tmp:
         (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
         (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
         (tmp / "result.json").write_text(
@@ -955,21 +954,6 @@ def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
                 plot_decision(run, tmp / "decision.png")
             if run.circuit.task == "regression" and run.test_predictions is not None:
                 plot_predictions(run, tmp / "predictions.png")
-        if target.exists():
-            # Keep the directory itself (it may be the caller's working directory): replace
-            # the run files one by one, each atomically, ``result.json`` last, so a reader
-            # never sees a result without its model.
-            written = {p.name for p in tmp.iterdir()}
-            for name in [*sorted(written - {"result.json"}), "result.json"]:
-                os.replace(tmp / name, target / name)
-            for name in RUN_FILES - written:
-                (target / name).unlink(missing_ok=True)
-            tmp.rmdir()
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
 
 
