@@ -563,18 +563,33 @@ def _cmd_train(args: argparse.Namespace) -> int:
     display = _progress(args.quiet, args.progress)
     run = train(args.circuit, data, test=test, config=config, progress=display, engine=args.engine)
     out = save_run(run, args.out)
-    print(f"trained {args.circuit} on {len(data)} samples x {run.circuit.config.epochs} epochs")
-    print(f"  learning rate {run.circuit.config.lr:.6g}, horizon {run.circuit.config.horizon:g}")
+    print_training_summary(args.circuit, run, len(data), out)
+    return 0
+
+
+def print_training_summary(
+    circuit: str,
+    run: Any,
+    n_samples: int,
+    out: Path,
+    *,
+    how: str = "",
+    deviation: str = "max |CRN - reference|",
+) -> None:
+    """The lines ``train`` prints on stdout: parameters, deviation, loss, test metric."""
+    cfg = run.circuit.config
+    trained = f"trained {circuit} {how}" if how else f"trained {circuit}"
+    print(f"{trained} on {n_samples} samples x {cfg.epochs} epochs")
+    print(f"  learning rate {cfg.lr:.6g}, horizon {cfg.horizon:g}")
     for name, value in run.parameters.items():
         print(f"  theta[{name}] = {value:.10g}")
-    print(f"  max |CRN - reference| = {run.max_abs_deviation:.3g}")
+    print(f"  {deviation} = {run.max_abs_deviation:.3g}")
     print(f"  final epoch training loss = {run.train_loss[-1]:.6g}")
     if run.test is not None:
         for key, value in run.test.items():
             if key != "n":
                 print(f"  test {key} = {value:.6g} (n = {int(run.test['n'])})")
     print(f"wrote {out}/ (model.xml, model.ant, result.json, plots)")
-    return 0
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:

@@ -663,12 +663,7 @@ def save_chemical_run(run, info: Mapping[str, Any], out: str | Path, *, plots: b
     """:func:`sbmlcrn.train.save_run`, then ``result.json`` gains a ``clock`` section."""
     from .train import save_run
 
-    target = save_run(run, out, plots=plots)
-    path = Path(target) / "result.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["clock"] = dict(info)
-    write_atomic(path, json.dumps(data, indent=2) + "\n")
-    return target
+    return save_run(run, out, plots=plots, sections={"clock": dict(info)})
 
 
 def _clock_job(sd: StudyData, cfg: ChemicalClockConfig | None) -> dict[str, Any]:
@@ -1303,18 +1298,9 @@ def cmd_train_variant(args: Any, config: Config, progress: Callable[[str], None]
             f"+{info['extra_species']} species, +{info['extra_reactions']} reactions)"
         )
         dev = "max |CRN - reference|"
-    cfg = run.circuit.config
-    print(f"trained {args.circuit} {what} on {len(data)} samples x {cfg.epochs} epochs")
-    print(f"  learning rate {cfg.lr:.6g}, horizon {cfg.horizon:g}")
-    for name, value in run.parameters.items():
-        print(f"  theta[{name}] = {value:.10g}")
-    print(f"  {dev} = {run.max_abs_deviation:.3g}")
-    print(f"  final epoch training loss = {run.train_loss[-1]:.6g}")
-    if run.test is not None:
-        for key, value in run.test.items():
-            if key != "n":
-                print(f"  test {key} = {value:.6g} (n = {int(run.test['n'])})")
-    print(f"wrote {out}/ (model.xml, model.ant, result.json, plots)")
+    from .cli import print_training_summary
+
+    print_training_summary(args.circuit, run, len(data), out, how=what, deviation=dev)
     return 0
 
 

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -61,7 +60,7 @@ from .simulate import (
     simulate_gillespie,
     simulate_phases,
 )
-from .writers import to_sbml, write_atomic
+from .writers import to_sbml
 
 __all__ = [
     "DriveResult",
@@ -663,12 +662,7 @@ def save_stochastic_run(run, info: Mapping[str, Any], out: str | Path, *, plots:
     """:func:`sbmlcrn.train.save_run`, then ``result.json`` gains a ``stochastic`` section."""
     from .train import save_run
 
-    target = save_run(run, out, plots=plots)
-    path = Path(target) / "result.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["stochastic"] = dict(info)
-    write_atomic(path, json.dumps(data, indent=2) + "\n")
-    return target
+    return save_run(run, out, plots=plots, sections={"stochastic": dict(info)})
 
 
 def molecule_counts(text: str) -> tuple[int, ...]:

@@ -931,21 +931,27 @@ def check_out_dir(out: str | Path) -> Path:
     )
 
 
-def save_run(run: TrainingRun, out: str | Path, *, plots: bool = True) -> Path:
+def save_run(
+    run: TrainingRun,
+    out: str | Path,
+    *,
+    plots: bool = True,
+    sections: Mapping[str, Any] | None = None,
+) -> Path:
     """Write ``model.xml``, ``model.ant``, ``result.json`` and plots into directory ``out``.
 
     Files go to a temporary sibling directory first, which becomes ``out`` only when
     everything is written (into an existing ``out``, the files are moved one by one,
     ``result.json`` last). An existing ``out`` is replaced only if it is empty or holds a
-    previous run (a ``result.json``); any other existing path is refused.
+    previous run (a ``result.json``); any other existing path is refused. ``sections`` adds
+    top-level entries to ``result.json`` (e.g. a stochastic run's ``stochastic`` section).
     """
     target = check_out_dir(out)
+    result = result_dict(run) | dict(sections or {})
     with atomic_output_dir(target, files=RUN_FILES, marker="result.json") as tmp:
         (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
         (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
-        (tmp / "result.json").write_text(
-            json.dumps(result_dict(run), indent=2) + "\n", encoding="utf-8"
-        )
+        (tmp / "result.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         if plots:
             from .plots import plot_decision, plot_loss, plot_predictions
 
