@@ -586,7 +586,7 @@ def train_chemical(
     SGD (which the event-gated model matches to ~1e-11: so this is the clock's approximation),
     and a dict describing the clock.
     """
-    from .train import TrainingRun, circuit_task, evaluate, predict, reference_run
+    from .train import finish_run, reference_run
 
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
@@ -611,29 +611,20 @@ def train_chemical(
     theta = res["theta"]
     learned = dict(zip(compiled.parameter_names, map(float, theta), strict=True))
     deviation = float(np.max(np.abs(theta - ref.theta)))
-    metrics = preds = None
     timings = {"build_s": build, "simulate_s": sim_s}
-    if test is not None:
-        t2 = time.perf_counter()
-        model = _trained(sd, compiled, theta)
-        preds = predict(model, test.x)
-        metrics = evaluate(circuit_task(circuit_name), preds, test, compiled.config)
-        timings["test_s"] = time.perf_counter() - t2
-    run = TrainingRun(
-        circuit_name=circuit_name,
-        circuit=compiled,
+    run = finish_run(
+        circuit_name,
+        compiled,
         sbml=sbml,
         antimony=antimony,
-        parameters=learned,
-        parameter_trajectory=res["trajectory"],
+        learned=learned,
+        trajectory=res["trajectory"],
         train_loss=res["train_loss"],
         reference=ref,
-        max_abs_deviation=deviation,
-        test=metrics,
-        test_predictions=preds,
+        deviation=deviation,
+        data=data,
+        test=test,
         timings=timings,
-        test_data=test,
-        train_data=data,
     )
     return run, _clock_info(clock, base.network, compiled.network)
 

@@ -595,7 +595,7 @@ def train_stochastic(
     JSON-ready dict describing the stochastic run. The test metric is computed by the
     deterministic inference network with the learned parameters.
     """
-    from .train import TrainedModel, TrainingRun, circuit_task, evaluate, predict, reference_run
+    from .train import finish_run, reference_run
 
     say = progress or (lambda _msg: None)
     n = _molecules(molecules)
@@ -614,37 +614,23 @@ def train_stochastic(
     res = drive(compiled, molecules=n, seed=seed)
     learned = dict(zip(compiled.parameter_names, map(float, res.theta), strict=True))
     deviation = float(np.max(np.abs(res.theta - ref.theta)))
-    model = TrainedModel(
-        circuit_name,
-        data.features,
-        cfg,
-        compiled.feature_map,
-        learned,
-        getattr(compiled, "classes", ()),
-    )
-    metrics = preds = None
     timings = {"build_s": build, "simulate_s": res.seconds}
     if test is not None:
         say(f"evaluating on {len(test)} test samples with the (deterministic) inference network")
-        t1 = time.perf_counter()
-        preds = predict(model, test.x)
-        metrics = evaluate(circuit_task(circuit_name), preds, test, cfg)
-        timings["test_s"] = time.perf_counter() - t1
-    run = TrainingRun(
-        circuit_name=circuit_name,
-        circuit=compiled,
+    run = finish_run(
+        circuit_name,
+        compiled,
         sbml=sbml,
         antimony=antimony,
-        parameters=learned,
-        parameter_trajectory=res.trajectory,
+        learned=learned,
+        trajectory=res.trajectory,
         train_loss=res.train_loss,
         reference=ref,
-        max_abs_deviation=deviation,
-        test=metrics,
-        test_predictions=preds,
+        deviation=deviation,
+        data=data,
+        test=test,
         timings=timings,
-        test_data=test,
-        train_data=data,
+        engine="phases",  # the stochastic run is always driven phase by phase
     )
     info = {
         "method": "gillespie (RoadRunner direct method), driven phase by phase",

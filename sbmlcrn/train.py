@@ -679,21 +679,61 @@ def train(
             )
         )
 
-    run_model = TrainedModel(
+    if test is not None:
+        say(f"evaluating on {len(test)} test samples with the inference network")
+    return finish_run(
         circuit,
-        data.features,
-        cfg,
-        compiled.feature_map,
-        learned,
-        getattr(compiled, "classes", ()),
+        compiled,
+        sbml=sbml,
+        antimony=antimony,
+        learned=learned,
+        trajectory=trajectory,
+        train_loss=train_loss,
+        reference=ref,
+        deviation=deviation,
+        data=data,
+        test=test,
+        timings=timings,
+        tolerances=tolerances,
+        engine=engine,
     )
+
+
+def finish_run(
+    circuit: str,
+    compiled: Circuit,
+    *,
+    sbml: str,
+    antimony: str,
+    learned: Mapping[str, float],
+    trajectory: np.ndarray,
+    train_loss: np.ndarray,
+    reference: ReferenceRun,
+    deviation: float,
+    data: Dataset,
+    test: Dataset | None,
+    timings: dict[str, float],
+    tolerances: Tolerances | None = None,
+    engine: str = "events",
+) -> TrainingRun:
+    """The :class:`TrainingRun` of a simulated training (deterministic, stochastic or with a
+    chemical clock): the test metric from the CRN inference network with the ``learned``
+    parameters (its time added to ``timings`` as ``test_s``), and every result in one record.
+    """
     metrics = None
     preds = None
     if test is not None:
-        say(f"evaluating on {len(test)} test samples with the inference network")
+        run_model = TrainedModel(
+            circuit,
+            data.features,
+            compiled.config,
+            compiled.feature_map,
+            learned,
+            getattr(compiled, "classes", ()),
+        )
         t0 = time.perf_counter()
         preds = predict(run_model, test.x, tolerances=tolerances)
-        metrics = evaluate(task, preds, test, cfg)
+        metrics = evaluate(circuit_task(circuit), preds, test, compiled.config)
         timings["test_s"] = time.perf_counter() - t0
     return TrainingRun(
         circuit_name=circuit,
@@ -703,7 +743,7 @@ def train(
         parameters=learned,
         parameter_trajectory=trajectory,
         train_loss=train_loss,
-        reference=ref,
+        reference=reference,
         max_abs_deviation=deviation,
         test=metrics,
         test_predictions=preds,
