@@ -2,14 +2,14 @@
 
 A learning task is compiled into one mass-action reaction network whose SBML events switch
 between the forward and backward phases and load each training sample; simulating the model
-trains it. See the README for the command line, and :func:`sbmlcrn.train.train` for the API.
+trains it. See the README for the command line, and :func:`sbmlcrn.train` for the
+API.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .errors import (
+from sbmlcrn._version import __version__
+from sbmlcrn.errors import (
     DataError,
     InputError,
     NetworkError,

@@ -1,6 +1,6 @@
 """An independent numpy implementation of the learning mathematics.
 
-Nothing here reads a :class:`~sbmlcrn.network.Network`: the reference implements the Neural
+Nothing here reads a :class:`~sbmlcrn.core.network.Network`: the reference implements the Neural
 ODE model and its per-sample SGD directly from the equations, so that agreement with the
 chemistry checks the compilation (rate constants, signs, rails, schedule, events) and the
 writers, not a copy of them.

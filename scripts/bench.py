@@ -21,14 +21,14 @@ B. ``copasi``: the same ``model.xml`` in COPASI (deterministic LSODA, same toler
    output interval 0 → end time), in a child process as ``sbmlcrn crosscheck`` runs it; the
    import and the time course are timed inside COPASI, separately.
 C. ``scipy``: the same reaction network's mass-action ODE (built from the
-   :class:`~sbmlcrn.network.Network`'s reactions, vectorised with numpy stoichiometry
+   :class:`~sbmlcrn.core.network.Network`'s reactions, vectorised with numpy stoichiometry
    matrices, with its analytic Jacobian) integrated by ``scipy.integrate.solve_ivp(LSODA)``
    phase by phase, the phase schedule and sample loading done by a Python loop that applies
    the network's own event assignments.
 E. ``phases``: sbmlcrn's phase-by-phase engine (``train --engine phases``,
-   :func:`sbmlcrn.stochastic.drive`): load the event-free network once and stop CVODE at
+   :func:`sbmlcrn.training.stochastic.drive`): load the event-free network once and stop CVODE at
    every phase boundary, setting gates and the sample's data; timed as one (load + run).
-D. ``numpy``: the reference SGD (:func:`sbmlcrn.train.reference_run`): the floor, what
+D. ``numpy``: the reference SGD (:func:`sbmlcrn.training.pipeline.reference_run`): the floor, what
    learning costs without chemistry (nonlinear circuits: numpy plus scipy ``odeint`` for the
    Neural ODE and its adjoint).
 
@@ -39,7 +39,7 @@ summarised as median and min–max; times are medians and min–max over the rou
 
 Further sections: build + SBML write + RoadRunner load of a ~2,000-reaction network; model
 size and load time against the number of samples; a profile of the RoadRunner run (CVODE
-steps, event restarts, per-step cost, Python overhead of :func:`sbmlcrn.train.train`).
+steps, event restarts, per-step cost, Python overhead of :func:`sbmlcrn.training.pipeline.train`).
 """
 
 from __future__ import annotations
@@ -66,13 +66,13 @@ import numpy as np
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear
-from sbmlcrn.data import Dataset, authors_linear_regression, make_task
-from sbmlcrn.expr import Const, Expr, Sym
-from sbmlcrn.network import Network
-from sbmlcrn.reproduce import AUTHORS_REGRESSION
+from sbmlcrn.core.data import Dataset, authors_linear_regression, make_task
+from sbmlcrn.core.expr import Const, Expr, Sym
+from sbmlcrn.core.network import Network
+from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances
-from sbmlcrn.train import reference_run
-from sbmlcrn.writers import to_sbml
+from sbmlcrn.studies.reproduce import AUTHORS_REGRESSION
+from sbmlcrn.training.pipeline import reference_run
 
 RTOL = 1e-10
 ATOL = 1e-12
@@ -246,8 +246,8 @@ def run_roadrunner(circuit: Circuit, sbml: str) -> dict[str, Any]:
 
 
 def run_copasi(circuit: Circuit, model_path: Path) -> dict[str, Any]:
-    """B: COPASI in a child process (sbmlcrn.copasi's worker); times measured inside COPASI."""
-    from sbmlcrn.copasi import MAX_INTERNAL_STEPS, _run_worker
+    """B: COPASI in a child process (sbmlcrn.io.copasi's worker); times measured inside COPASI."""
+    from sbmlcrn.io.copasi import MAX_INTERNAL_STEPS, _run_worker
 
     species = [s for pair in circuit.parameter_species.values() for s in pair]
     t0 = time.perf_counter()
@@ -415,7 +415,7 @@ def run_scipy(circuit: Circuit) -> dict[str, Any]:
 def run_phases(circuit: Circuit) -> dict[str, Any]:
     """E: ``train --engine phases`` (load of the event-free network included in ``run``)."""
     from sbmlcrn.simulate import runner_cache_size
-    from sbmlcrn.stochastic import drive
+    from sbmlcrn.training.stochastic import drive
 
     _roadrunner()
     runner_cache_size(0)  # compile every round, as A does
@@ -728,7 +728,7 @@ def table_curve(rows: list[dict[str, Any]]) -> str:
 
 def event_free(network: Network, gates: dict[str, float]) -> Network:
     """The network without events, its gates fixed (clock parameters dropped)."""
-    from sbmlcrn.network import Parameter, Role
+    from sbmlcrn.core.network import Parameter, Role
 
     params = tuple(
         Parameter(p.id, gates[p.id], Role.GATE) if p.id in gates else p
@@ -772,10 +772,10 @@ def bench_profile(w: Workload, rounds: int) -> dict[str, Any]:
        CVODE's restart after each firing (a new order-1 start, Jacobian and initial step).
     3. One RHS evaluation through the Python binding
        (``getFloatingSpeciesConcentrationRates``): an upper bound of the compiled RHS's cost.
-    4. :func:`sbmlcrn.train.train` in all, and its parts (its ``simulate`` samples two
+    4. :func:`sbmlcrn.training.pipeline.train` in all, and its parts (its ``simulate`` samples two
        output points per cycle and reads the trajectories).
     """
-    from sbmlcrn.train import train
+    from sbmlcrn.training.pipeline import train
 
     circuit = w.make()
     sbml = to_sbml(circuit.network)
@@ -907,13 +907,13 @@ def text_profile(p: dict[str, Any]) -> str:
 
 
 def bench_sweep(rounds: int, runs: int = 12) -> dict[str, Any]:
-    """Parallel efficiency of :func:`sbmlcrn.sweep.run_sweep`: 1 worker vs 2 workers.
+    """Parallel efficiency of :func:`sbmlcrn.studies.sweep.run_sweep`: 1 worker vs 2 workers.
 
     ``runs`` linear-regression runs of ≥ 1 s each (200 samples × 20 epochs, 8 channels),
     the same grid with 1 and with 2 local worker processes, alternately, ``rounds`` times.
     Efficiency = T₁ / (2 T₂).
     """
-    from sbmlcrn.sweep import parse_grid, run_sweep
+    from sbmlcrn.studies.sweep import parse_grid, run_sweep
 
     data = synthetic_linear(200, 7, seed=5)
     grid = parse_grid("linear-regression", [f"seed=0..{runs - 1}", "epochs=20"])
@@ -991,7 +991,7 @@ def machine() -> str:
     import roadrunner
     import scipy
 
-    from sbmlcrn.copasi import copasi_available
+    from sbmlcrn.io.copasi import copasi_available
 
     copasi = "COPASI (basico) installed" if copasi_available() else "no COPASI"
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -1035,7 +1035,7 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"unknown workloads {sorted(unknown)}")
             chosen = [w for w in chosen if w.slug in args.only]
         skip = set(args.skip)
-        from sbmlcrn.copasi import copasi_available
+        from sbmlcrn.io.copasi import copasi_available
 
         if not copasi_available():
             say("COPASI is not installed (pip install 'sbmlcrn[copasi]'): leaving it out")

@@ -3,7 +3,7 @@
 
 Builds a seeded network of N irreversible mass-action reactions (a quarter unimolecular
 ``A => B + C``, the rest bimolecular ``A + B => C``, every one gated, units declared) over
-N/5 species, writes it with :func:`sbmlcrn.writers.to_sbml`, and prints a Markdown table of
+N/5 species, writes it with :func:`sbmlcrn.io.sbml.to_sbml`, and prints a Markdown table of
 median wall times over ``--repeats`` runs:
 
 * ``validate_file`` (what ``sbmlcrn validate`` runs), with and without unit checks;
@@ -34,9 +34,9 @@ from pathlib import Path
 import libsbml
 
 from sbmlcrn import validate as v
-from sbmlcrn.expr import Const, Op, Sym
-from sbmlcrn.network import Event, Network, Parameter, Reaction, Role, Species
-from sbmlcrn.writers import to_sbml
+from sbmlcrn.core.expr import Const, Op, Sym
+from sbmlcrn.core.network import Event, Network, Parameter, Reaction, Role, Species
+from sbmlcrn.io.sbml import to_sbml
 
 
 def build_network(n_reactions: int, n_species: int, seed: int = 0) -> Network:

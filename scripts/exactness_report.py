@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from sbmlcrn.circuits.linear import LinearConfig
-from sbmlcrn.data import Dataset
-from sbmlcrn.train import train
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.training.pipeline import train
 
 
 def data(n: int, d: int, seed: int) -> Dataset:

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from sbmlcrn.data import make_task
+from sbmlcrn.core.data import make_task
 from sbmlcrn.reference import NonlinearModel, nonlinear_sgd
 
 SEEDS = (0, 1, 2, 3, 4)

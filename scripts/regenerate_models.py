@@ -7,8 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from sbmlcrn.examples import example_models
-from sbmlcrn.writers import write_atomic
+from sbmlcrn.io.sbml import write_atomic
+from sbmlcrn.studies.examples import example_models
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 

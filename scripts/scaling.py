@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from sbmlcrn.stats import circuit_stats, format_stats
+from sbmlcrn.training.stats import circuit_stats, format_stats
 
 CIRCUITS = (
     ("linear-regression", {}),

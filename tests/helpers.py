@@ -6,8 +6,8 @@ from collections import Counter
 
 import numpy as np
 
-from sbmlcrn.data import Dataset
-from sbmlcrn.network import Network
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.network import Network
 
 
 def linear_data(

@@ -1,4 +1,4 @@
-"""The shared atomic output directory of ``train`` runs and sweeps (``sbmlcrn._atomic``)."""
+"""The shared atomic output directory of ``train`` runs and sweeps (``sbmlcrn.io.atomic``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sbmlcrn._atomic import atomic_output_dir, check_output_dir
 from sbmlcrn.errors import InputError
+from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
 
 FILES = frozenset({"a.txt", "b.txt", "marker.json"})
 

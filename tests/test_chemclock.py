@@ -17,13 +17,13 @@ from sbmlcrn.circuits.chemclock import (
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear
 from sbmlcrn.cli import main
+from sbmlcrn.core.network import Network, Parameter, Reaction, Role, Species
 from sbmlcrn.errors import InputError
-from sbmlcrn.network import Network, Parameter, Reaction, Role, Species
-from sbmlcrn.robustness import _clock_run, default_study_data
+from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
-from sbmlcrn.train import reference_run
+from sbmlcrn.studies.robustness import _clock_run, default_study_data
+from sbmlcrn.training.pipeline import reference_run
 from sbmlcrn.validate import validate_string
-from sbmlcrn.writers import to_sbml
 
 from .helpers import linear_data
 

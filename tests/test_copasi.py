@@ -14,13 +14,13 @@ from pathlib import Path
 import antimony
 import pytest
 
-from sbmlcrn import copasi as copasi_mod
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.cli import main
-from sbmlcrn.copasi import CrosscheckReport, crosscheck, default_tolerance, export_copasi
-from sbmlcrn.data import read_csv
+from sbmlcrn.core.data import read_csv
 from sbmlcrn.errors import CopasiError, InputError
-from sbmlcrn.train import save_run, train
+from sbmlcrn.io import copasi as copasi_mod
+from sbmlcrn.io.copasi import CrosscheckReport, crosscheck, default_tolerance, export_copasi
+from sbmlcrn.training.pipeline import save_run, train
 
 from .helpers import linear_data
 
@@ -145,7 +145,7 @@ def test_crosscheck_1000_samples_20_epochs(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("circuit", ["nonlinear-regression", "nonlinear-classification"])
 def test_crosscheck_nonlinear(circuit: str, tmp_path: Path) -> None:
-    from sbmlcrn.train import CIRCUITS
+    from sbmlcrn.training.pipeline import CIRCUITS
 
     if circuit not in CIRCUITS:
         pytest.skip(f"{circuit} is not available")
@@ -353,7 +353,7 @@ def test_cli_export_omex_missing_module_exit_2(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(sys.modules, "sbmlcrn.omex", None)  # as if the module did not exist
+    monkeypatch.setitem(sys.modules, "sbmlcrn.io.omex", None)  # as if the module did not exist
     code, _, err = run_cli(
         capsys, "export", regression_run, "--format", "omex", "-o", tmp_path / "a"
     )

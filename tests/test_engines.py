@@ -10,9 +10,9 @@ import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
-from sbmlcrn.data import Dataset, make_task
+from sbmlcrn.core.data import Dataset, make_task
 from sbmlcrn.errors import InputError
-from sbmlcrn.train import save_run, train
+from sbmlcrn.training.pipeline import save_run, train
 
 from .helpers import linear_data
 
@@ -73,7 +73,7 @@ def test_phases_engine_reports_epochs_and_is_recorded(tmp_path: Path) -> None:
 
 
 def test_bad_engines_are_refused() -> None:
-    from sbmlcrn.checkpoint import CheckpointStore
+    from sbmlcrn.training.checkpoint import CheckpointStore
 
     d, _, _ = linear_data(6, 1, seed=2)
     with pytest.raises(InputError, match="The engine parameter of train must be one of"):

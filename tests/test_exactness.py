@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
-from sbmlcrn.data import Dataset
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
-from sbmlcrn.train import effective_model, train
-from sbmlcrn.writers import to_sbml
+from sbmlcrn.training.pipeline import effective_model, train
 
 from .helpers import linear_data
 

@@ -23,15 +23,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sbmlcrn import safexml
-from sbmlcrn.checkpoint import CheckpointStore, checkpoint_dir
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
-from sbmlcrn.data import MAX_ABS_VALUE, Dataset, read_csv
+from sbmlcrn.core.data import MAX_ABS_VALUE, Dataset, read_csv
 from sbmlcrn.errors import DataError, InputError, SimulationError
-from sbmlcrn.safexml import check_simulatable, check_xml_bytes, check_xml_file
 from sbmlcrn.simulate import Tolerances
-from sbmlcrn.train import MAX_DATA_VALUES, save_run, train
+from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
+from sbmlcrn.training.pipeline import MAX_DATA_VALUES, save_run, train
+from sbmlcrn.validate import safexml
+from sbmlcrn.validate.safexml import check_simulatable, check_xml_bytes, check_xml_file
 from tests.test_cli import assert_one_error_line, regression_rows, run_cli, snapshot, write_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,7 +224,7 @@ def test_million_rows_stream_in_bounded_memory(tmp_path: Path) -> None:
     data = _million_rows(tmp_path / "million.csv")
     code = (
         "import resource, sys\n"
-        "from sbmlcrn.data import read_csv\n"
+        "from sbmlcrn.core.data import read_csv\n"
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
         f"d = read_csv({str(data)!r})\n"
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
@@ -672,7 +672,7 @@ def test_solver_failure_is_a_typed_error_with_a_hint() -> None:
 def test_solver_failure_in_the_cli_leaves_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sbmlcrn.train as train_module
+    import sbmlcrn.training.pipeline as train_module
 
     def failing(*args, **kwargs):
         raise SimulationError(
@@ -895,7 +895,7 @@ def test_save_run_is_atomic_on_any_failure(tmp_path: Path, monkeypatch: pytest.M
     rows = regression_rows(8)
     run = train("linear-regression", Dataset(("x1", "x2"), rows[:, :2], rows[:, 2], "y"),
                 config=LinearConfig(epochs=1))  # fmt: skip
-    import sbmlcrn.train as train_module
+    import sbmlcrn.training.pipeline as train_module
 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt

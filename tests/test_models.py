@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sbmlcrn.examples import example_models
+from sbmlcrn.studies.examples import example_models
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 

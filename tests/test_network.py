@@ -9,11 +9,11 @@ import pytest
 
 from sbmlcrn.circuits.clock import Phase, PhaseClock
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
+from sbmlcrn.core.expr import Const, Op, Sym, balanced_lookup, to_infix
+from sbmlcrn.core.network import Event, Network, Parameter, Reaction, Role, Species
 from sbmlcrn.errors import NetworkError
-from sbmlcrn.expr import Const, Op, Sym, balanced_lookup, to_infix
-from sbmlcrn.network import Event, Network, Parameter, Reaction, Role, Species
+from sbmlcrn.io.sbml import to_antimony, to_sbml
 from sbmlcrn.simulate import simulate
-from sbmlcrn.writers import to_antimony, to_sbml
 
 from .helpers import linear_data
 

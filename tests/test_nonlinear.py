@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear, topology
-from sbmlcrn.data import Dataset, make_task
+from sbmlcrn.core.data import Dataset, make_task
 from sbmlcrn.errors import DataError, InputError
+from sbmlcrn.io.sbml import to_antimony, to_sbml
 from sbmlcrn.reference import NonlinearModel
 from sbmlcrn.simulate import simulate
-from sbmlcrn.stats import circuit_stats
-from sbmlcrn.train import predict, reference_run, train
+from sbmlcrn.training.pipeline import predict, reference_run, train
+from sbmlcrn.training.stats import circuit_stats
 from sbmlcrn.validate import validate_string
-from sbmlcrn.writers import to_antimony, to_sbml
 
 
 def _small(name: str, n: int, seed: int = 0) -> Dataset:

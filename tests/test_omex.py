@@ -23,14 +23,14 @@ import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.errors import InputError
-from sbmlcrn.omex import (
+from sbmlcrn.io.omex import (
     DEFAULT_CREATED,
     MODEL_LOCATION,
     SEDML_LOCATION,
     sedml_document,
     write_omex,
 )
-from sbmlcrn.train import save_run, train
+from sbmlcrn.training.pipeline import save_run, train
 
 from .helpers import linear_data
 

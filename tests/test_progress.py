@@ -17,10 +17,10 @@ import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
-from sbmlcrn.data import Dataset
+from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError
-from sbmlcrn.progress import Progress, format_duration
-from sbmlcrn.train import train
+from sbmlcrn.training.pipeline import train
+from sbmlcrn.training.progress import Progress, format_duration
 
 from .helpers import linear_data
 
@@ -250,8 +250,8 @@ def test_phases_engine_progress_reaches_the_real_stderr(tmp_path: Path) -> None:
 
 
 def test_resume_alone_accepts_progress_options(tmp_path: Path) -> None:
-    from sbmlcrn.checkpoint import CheckpointStore, checkpoint_dir
     from sbmlcrn.cli import _resume_argv
+    from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
 
     out = tmp_path / "run"
     store = CheckpointStore(checkpoint_dir(out))
@@ -287,7 +287,7 @@ def test_a_bar_of_jobs_only_on_a_terminal() -> None:
 
 
 def test_a_sweep_draws_its_bar_of_runs() -> None:
-    from sbmlcrn.sweep import run_sweep
+    from sbmlcrn.studies.sweep import run_sweep
 
     data, _, _ = linear_data(8, 1, seed=12)
     out = Tty()

@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
 from sbmlcrn.cli import main
-from sbmlcrn.data import Dataset, read_csv
+from sbmlcrn.core.data import Dataset, read_csv
 from sbmlcrn.errors import InputError, SbmlcrnError
-from sbmlcrn.safexml import check_xml_bytes
-from sbmlcrn.train import train
+from sbmlcrn.training.pipeline import train
+from sbmlcrn.validate.safexml import check_xml_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES: Counter[str] = Counter()

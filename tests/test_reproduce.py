@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sbmlcrn.reproduce import run_reproduce
+from sbmlcrn.studies.reproduce import run_reproduce
 
 #: Rows whose mean over 5 seeds is at least as good as the authors' value (measured; the
 #: closing note of issue 3 lists the rows that fall short and by how much).

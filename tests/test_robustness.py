@@ -8,12 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from sbmlcrn import robustness as rb
 from sbmlcrn.circuits.chemclock import ChemicalClockConfig
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.cli import main
 from sbmlcrn.errors import InputError
-from sbmlcrn.stochastic import compile_circuit
+from sbmlcrn.studies import robustness as rb
+from sbmlcrn.training.stochastic import compile_circuit
 
 from .helpers import linear_data
 
@@ -30,7 +30,7 @@ def test_one_rate_constant_per_reaction_changes_nothing(sd) -> None:
     net = rb.per_reaction_network(compiled.network)
     assert len({r.rate for r in net.reactions}) == len(net.reactions)
     a = rb._train_perturbed(sd, compiled, {})
-    from sbmlcrn.stochastic import one_sbml_theta
+    from sbmlcrn.training.stochastic import one_sbml_theta
 
     assert np.max(np.abs(a - one_sbml_theta(compiled))) < 1e-9
     with pytest.raises(InputError):

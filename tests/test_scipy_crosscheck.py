@@ -14,9 +14,9 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear, rails
-from sbmlcrn.network import Parameter, Role, Species
+from sbmlcrn.core.network import Parameter, Role, Species
+from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
-from sbmlcrn.writers import to_sbml
 
 from .helpers import linear_data, mass_action_rhs
 

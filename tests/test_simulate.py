@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
+from sbmlcrn.core.network import Network, Parameter, Reaction, Species
 from sbmlcrn.errors import SimulationError
-from sbmlcrn.network import Network, Parameter, Reaction, Species
+from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances, simulate, simulate_batch
-from sbmlcrn.writers import to_sbml
 
 from .helpers import linear_data
 

@@ -15,16 +15,16 @@ import libsbml
 import numpy as np
 import pytest
 
-from sbmlcrn import stochastic as st
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear, rails
 from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear
 from sbmlcrn.cli import main
-from sbmlcrn.data import Dataset
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.expr import Sym, balanced_lookup
 from sbmlcrn.errors import InputError, SimulationError
-from sbmlcrn.expr import Sym, balanced_lookup
+from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate_phases
+from sbmlcrn.training import stochastic as st
 from sbmlcrn.validate import validate_string
-from sbmlcrn.writers import to_sbml
 
 from .helpers import linear_data
 

@@ -13,7 +13,7 @@ import pytest
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.cli import main
 from sbmlcrn.errors import InputError
-from sbmlcrn.sweep import (
+from sbmlcrn.studies.sweep import (
     ClusterError,
     SweepError,
     check_sweep_out,
@@ -21,7 +21,7 @@ from sbmlcrn.sweep import (
     parse_grid,
     run_sweep,
 )
-from sbmlcrn.train import train
+from sbmlcrn.training.pipeline import train
 
 from .helpers import linear_data
 

@@ -14,10 +14,10 @@ import libsbml
 import pytest
 
 from sbmlcrn import validate
+from sbmlcrn.core.network import Network, Parameter, Reaction, Role, Species
 from sbmlcrn.errors import InputError
-from sbmlcrn.network import Network, Parameter, Reaction, Role, Species
+from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.validate import Finding, ValidationReport, validate_file, validate_string
-from sbmlcrn.writers import to_sbml
 
 CLEAN = """
 model clean

@@ -1,1 +1,1 @@
-"""Circuit builders: each compiles a learning task into a :class:`~sbmlcrn.network.Network`."""
+"""Circuit builders: each compiles a learning task into a :class:`~sbmlcrn.core.network.Network`."""

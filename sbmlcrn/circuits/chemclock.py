@@ -58,9 +58,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InputError
-from ..expr import Const, Op, Sym
-from ..network import Event, Network, Parameter, Reaction, Role, Species
+from sbmlcrn.core.expr import Const, Op, Sym
+from sbmlcrn.core.network import Event, Network, Parameter, Reaction, Role, Species
+from sbmlcrn.errors import InputError
 
 __all__ = [
     "ChemicalClock",

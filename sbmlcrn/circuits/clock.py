@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..errors import NetworkError
-from ..expr import Const, Expr, Op, Sym, balanced_lookup
-from ..network import Event, Parameter, Role
+from sbmlcrn.core.expr import Const, Expr, Op, Sym, balanced_lookup
+from sbmlcrn.core.network import Event, Parameter, Role
+from sbmlcrn.errors import NetworkError
 
 __all__ = ["Phase", "PhaseClock"]
 

@@ -52,7 +52,7 @@ Decisions
   rate gives the same learning; numerically it must be moderate relative to the rails (order 1
   here): a fast one (10 and more) makes the system stiff — after every event CVODE restarts with
   steps near 1e-20 — and a very slow one (1e-8) lets the rails grow until the learned value is
-  the difference of two huge numbers. :func:`sbmlcrn.train.train` refuses a run whose
+  the difference of two huge numbers. :func:`sbmlcrn.training.pipeline.train` refuses a run whose
   parameters disagree with the reference, so such a setting fails loudly.
 """
 
@@ -64,10 +64,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..data import Dataset
-from ..errors import DataError, InputError
-from ..network import Network, Parameter, Reaction, Readout, Role, Species
-from .clock import Phase, PhaseClock
+from sbmlcrn.circuits.clock import Phase, PhaseClock
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.network import Network, Parameter, Reaction, Readout, Role, Species
+from sbmlcrn.errors import DataError, InputError
 
 __all__ = [
     "FeatureMap",

@@ -84,12 +84,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..data import Dataset
-from ..errors import DataError, InputError
-from ..network import Network, Parameter, Reaction, Readout, Role, Species
-from ..reference import NonlinearModel
-from .clock import Phase, PhaseClock
-from .linear import (
+from sbmlcrn.circuits.clock import Phase, PhaseClock
+from sbmlcrn.circuits.linear import (
     FeatureMap,
     TrainingReadouts,
     _pair,
@@ -98,6 +94,10 @@ from .linear import (
     check_training_data,
     rails,
 )
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.network import Network, Parameter, Reaction, Readout, Role, Species
+from sbmlcrn.errors import DataError, InputError
+from sbmlcrn.reference import NonlinearModel
 
 __all__ = [
     "GRADIENTS",

@@ -1,10 +1,10 @@
-"""Writers: one :class:`~sbmlcrn.network.Network` → Antimony text or SBML Level 3 Version 2.
+"""Writers: one :class:`~sbmlcrn.core.network.Network` → Antimony text or SBML Level 3 Version 2.
 
 Both writers walk the network in declaration order, so the same network always gives
 byte-identical output. The Antimony writer renders every number with its shortest round-tripping
 text; libSBML writes SBML numbers with 15 significant digits (a ~1e-16 relative difference).
 Reactions are written irreversible (Antimony ``=>``; SBML ``reversible="false"``) with the
-mass-action kinetic law ``C * k * gates * ∏ S^ν`` described in :mod:`sbmlcrn.network`.
+mass-action kinetic law ``C * k * gates * ∏ S^ν`` described in :mod:`sbmlcrn.core.network`.
 
 Units: the model declares seconds, moles and litres; species are concentrations (mol/l) in the
 compartment ``C`` of one litre; each rate constant gets the unit its reaction order requires
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import libsbml
 
-from .errors import InputError, WriterError
-from .expr import format_number as _num
-from .expr import to_infix
-from .network import COMPARTMENT, Network, Reaction, Role
+from sbmlcrn.core.expr import format_number as _num
+from sbmlcrn.core.expr import to_infix
+from sbmlcrn.core.network import COMPARTMENT, Network, Reaction, Role
+from sbmlcrn.errors import InputError, WriterError
 
 __all__ = [
     "kinetic_law",

@@ -1,6 +1,7 @@
 """COMBINE archive (OMEX) export of a training run: the SBML model plus a SED-ML description.
 
-:func:`write_omex` packs a run directory written by :func:`sbmlcrn.train.save_run` into one
+:func:`write_omex` packs a run directory written by :func:`sbmlcrn.training.pipeline.save_run` into
+one
 ``.omex`` file that any SED-ML tool (Tellurium, BioSimulators, …) can execute to replay the
 whole training run:
 
@@ -50,10 +51,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import InputError
-from .expr import format_number
-from .simulate import Tolerances
+from sbmlcrn._version import __version__
+from sbmlcrn.core.expr import format_number
+from sbmlcrn.errors import InputError
+from sbmlcrn.simulate import Tolerances
 
 __all__ = [
     "DEFAULT_CREATED",

@@ -1,7 +1,8 @@
 """Progress display for long runs: a live bar on a terminal, plain lines or silence elsewhere.
 
 A :class:`Progress` is the ``progress`` callable the library's long jobs take
-(:func:`sbmlcrn.train.train`, sweeps, studies): called with a message it shows a status line;
+(:func:`sbmlcrn.training.pipeline.train`, sweeps, studies): called with a message it shows a status
+line;
 :meth:`Progress.epoch` reports a simulated epoch with the loss the chemistry reached in it, and
 :meth:`Progress.advance` a finished job of a sweep or of ``reproduce`` (a bar of runs).
 
@@ -33,7 +34,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from .errors import InputError
+from sbmlcrn.errors import InputError
 
 __all__ = ["MODES", "Progress", "format_duration"]
 

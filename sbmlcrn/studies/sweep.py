@@ -2,7 +2,8 @@
 
 ``sbmlcrn sweep CIRCUIT --data X.csv --grid lr=0.01,0.05 horizon=0.5,1 seed=0..9 --out DIR``
 trains the circuit once per combination of the grid's values — each run an ordinary
-:func:`sbmlcrn.train.train` (its own SBML model, simulated in RoadRunner, checked against the
+:func:`sbmlcrn.training.pipeline.train` (its own SBML model, simulated in RoadRunner, checked
+against the
 reference) — and writes one table of the results and a plot of the metric against each
 swept parameter.
 
@@ -51,11 +52,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._atomic import atomic_output_dir, check_output_dir
-from .circuits.linear import LinearConfig
-from .circuits.nonlinear import NonlinearConfig
-from .data import Dataset
-from .errors import InputError, SbmlcrnError
+from sbmlcrn.circuits.linear import LinearConfig
+from sbmlcrn.circuits.nonlinear import NonlinearConfig
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.errors import InputError, SbmlcrnError
+from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
 
 __all__ = [
     "SWEEP_FILES",
@@ -87,7 +88,7 @@ class ClusterError(SweepError):
 
 def config_class(circuit: str) -> type[LinearConfig] | type[NonlinearConfig]:
     """The config dataclass of ``circuit`` (unknown names raise :class:`InputError`)."""
-    from .train import circuit_kind
+    from sbmlcrn.training.pipeline import circuit_kind
 
     return LinearConfig if circuit_kind(circuit) == "linear" else NonlinearConfig
 
@@ -218,7 +219,7 @@ def _run_one(
     circuit: str, data: Dataset, test: Dataset | None, settings: dict[str, Any]
 ) -> dict[str, Any]:
     """Train one combination; a failure of sbmlcrn's own (bad setting, divergence) is a row."""
-    from .train import CIRCUITS, train
+    from sbmlcrn.training.pipeline import CIRCUITS, train
 
     t0 = time.perf_counter()
     c0 = time.process_time()
@@ -360,7 +361,7 @@ def _connect(address: str, timeout: float):
 
 
 def _metric_of(circuit: str, test: Dataset | None) -> str:
-    from .train import CIRCUITS
+    from sbmlcrn.training.pipeline import CIRCUITS
 
     if test is None or test.y is None:
         return "train_loss"
@@ -371,7 +372,7 @@ def _warm_up() -> None:
     """Import the simulation stack in a new worker process, before its first run."""
     import roadrunner  # noqa: F401
 
-    from . import train  # noqa: F401
+    from sbmlcrn.training import pipeline  # noqa: F401
 
 
 def _local(
@@ -464,7 +465,7 @@ def run_sweep(
     Parameters
     ----------
     circuit
-        One of :data:`sbmlcrn.train.CIRCUITS`.
+        One of :data:`sbmlcrn.training.pipeline.CIRCUITS`.
     data, test
         Training data, and optional test data for the metric.
     grid
@@ -700,7 +701,7 @@ def _json_ready(value: Any) -> Any:
 
 def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, plot: bool = True) -> Path:
     """Write the sweep's files into ``out`` atomically (a temporary directory renamed)."""
-    from . import __version__
+    from sbmlcrn._version import __version__
 
     target = check_sweep_out(out)
     with atomic_output_dir(target, files=SWEEP_FILES, marker="results.csv") as tmp:

@@ -34,17 +34,17 @@ from typing import Any
 
 import numpy as np
 
-from .circuits.linear import LinearConfig
-from .circuits.nonlinear import NonlinearConfig
-from .data import (
+from sbmlcrn.circuits.linear import LinearConfig
+from sbmlcrn.circuits.nonlinear import NonlinearConfig
+from sbmlcrn.core.data import (
     Task,
     authors_linear_classification,
     authors_linear_regression,
     make_task,
 )
-from .errors import InputError, SbmlcrnError
-from .train import TrainingRun, predict, save_run, train
-from .writers import write_atomic
+from sbmlcrn.errors import InputError, SbmlcrnError
+from sbmlcrn.io.sbml import write_atomic
+from sbmlcrn.training.pipeline import TrainingRun, predict, save_run, train
 
 __all__ = [
     "AUTHORS_CLASSIFICATION",
@@ -521,7 +521,8 @@ def run_reproduce(
         Worker processes (default: the CPUs available, at most 8).
     studies
         Also run the chemistry studies (stochastic noise, rate perturbation, chemical clock;
-        :func:`sbmlcrn.robustness.reproduce_sections`) into ``out``; default: when ``out`` is
+        :func:`sbmlcrn.studies.robustness.reproduce_sections`) into ``out``; default: when ``out``
+        is
         given and every row is run.
     """
     say = progress or (lambda _m: None)
@@ -584,7 +585,7 @@ def run_reproduce(
         )
     extra: list[str] = []
     if target is not None and (studies if studies is not None else only is None):
-        from .robustness import reproduce_sections
+        from sbmlcrn.studies.robustness import reproduce_sections
 
         say("chemistry studies: stochastic noise, rate perturbation, chemical clock")
         extra = reproduce_sections(target, quick=quick, workers=n_workers, progress=say)
@@ -603,14 +604,14 @@ def _report(say: Callable[[str], None], r: dict[str, Any], done: int, total: int
 
 def check_reproduce_out(out: str | Path) -> Path:
     """Refuse an ``--out`` that is not empty, new, or a previous reproduce report."""
-    from .train import check_out_dir
+    from sbmlcrn.training.pipeline import check_out_dir
 
     target = Path(out).resolve()
     if target.exists():
         if not target.is_dir():
             raise InputError(f"--out {out}: exists and is not a directory.")
         names = {p.name for p in target.iterdir()}
-        from .robustness import REPRODUCE_DIRS
+        from sbmlcrn.studies.robustness import REPRODUCE_DIRS
 
         if names - {"report.md", "results.json", "summary.png", *SLUGS, *REPRODUCE_DIRS}:
             raise InputError(
@@ -672,7 +673,7 @@ def format_table(rows: list[ReproRow]) -> str:
 
 
 def _summary_plot(rows: list[ReproRow], path: Path) -> None:
-    from .plots import _pyplot
+    from sbmlcrn.training.plots import _pyplot
 
     plt = _pyplot()
     acc = [r for r in rows if _is_accuracy(r.metric) and r.values]

@@ -1,7 +1,7 @@
-"""The COPASI side of :mod:`sbmlcrn.copasi`, run in a child process.
+"""The COPASI side of :mod:`sbmlcrn.io.copasi`, run in a child process.
 
-``python -m sbmlcrn._copasi_worker`` reads one JSON request on stdin and writes one JSON
-answer on stdout; :mod:`sbmlcrn.copasi` starts it, so that a crash (a segmentation fault in
+``python -m sbmlcrn.io._copasi_worker`` reads one JSON request on stdin and writes one JSON
+answer on stdout; :mod:`sbmlcrn.io.copasi` starts it, so that a crash (a segmentation fault in
 COPASI's C++ code) or a hang ends the child, never the caller. COPASI's own console output is
 sent to stderr: the JSON answer is written on a duplicate of the original stdout, so nothing
 the library prints can corrupt it.

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Set
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from sbmlcrn.errors import InputError
 
 __all__ = ["atomic_output_dir", "check_output_dir"]
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SimulationError
+from sbmlcrn.errors import SimulationError
 
 __all__ = [
     "PhaseRunResult",

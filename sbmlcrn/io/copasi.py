@@ -7,7 +7,7 @@ RoadRunner's (``result.json``'s ``parameters``) and the numpy reference's
 (``reference_parameters``). :func:`export_copasi` writes a COPASI file (``.cps``) with the
 model, the time course and plots of the parameter species set up, ready to run in CopasiUI.
 
-COPASI always runs in a child process (``python -m sbmlcrn._copasi_worker``, one JSON
+COPASI always runs in a child process (``python -m sbmlcrn.io._copasi_worker``, one JSON
 request on stdin and one JSON answer on stdout): COPASI is C++ code that can crash on odd
 input, and a segmentation fault or a hang there must give a clean
 :class:`~sbmlcrn.errors.CopasiError`, not end the caller. Every message COPASI raises while
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CopasiError, InputError
+from sbmlcrn.errors import CopasiError, InputError
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -116,7 +116,7 @@ class CrosscheckReport:
         and by the numpy reference SGD.
     deviation_roadrunner, deviation_reference : float
         ``max |θ_COPASI − θ_other| / max(1, max |θ_other|)`` — relative to the largest
-        parameter (at least 1), as :func:`sbmlcrn.train.train` measures its exactness.
+        parameter (at least 1), as :func:`sbmlcrn.training.pipeline.train` measures its exactness.
     tolerance : float
         The largest accepted deviation.
     messages : tuple of CopasiMessage
@@ -280,7 +280,7 @@ def _sbml_counts(model: Path) -> dict[str, Any]:
 
 def _worker_command() -> list[str]:
     """The command that starts the COPASI worker (``-P``: no working directory on the path)."""
-    return [sys.executable, "-P", "-m", "sbmlcrn._copasi_worker"]
+    return [sys.executable, "-P", "-m", "sbmlcrn.io._copasi_worker"]
 
 
 def _one_line(text: str) -> str:
@@ -303,7 +303,7 @@ def _run_worker(request: dict[str, Any], *, timeout: float | None, action: str) 
     if timeout is not None and not timeout > 0:
         raise InputError(f"The timeout must be positive. Got {timeout}.")
     env = dict(os.environ)
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
     try:
         proc = subprocess.run(

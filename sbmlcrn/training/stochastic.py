@@ -48,19 +48,19 @@ from typing import Any
 import libsbml
 import numpy as np
 
-from .circuits.linear import LinearCircuit, LinearConfig, compile_linear
-from .circuits.nonlinear import NonlinearCircuit, NonlinearConfig, compile_nonlinear
-from .data import Dataset
-from .errors import InputError, WriterError
-from .expr import Const, Expr, Op, Sym
-from .network import Network
-from .simulate import (
+from sbmlcrn.circuits.linear import LinearCircuit, LinearConfig, compile_linear
+from sbmlcrn.circuits.nonlinear import NonlinearCircuit, NonlinearConfig, compile_nonlinear
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.expr import Const, Expr, Op, Sym
+from sbmlcrn.core.network import Network
+from sbmlcrn.errors import InputError, WriterError
+from sbmlcrn.io.sbml import to_sbml
+from sbmlcrn.simulate import (
     Tolerances,
     simulate,
     simulate_gillespie,
     simulate_phases,
 )
-from .writers import to_sbml
 
 __all__ = [
     "DriveResult",
@@ -564,7 +564,7 @@ def events_gillespie_theta(circuit: Circuit, molecules: int, *, seed: int = 0) -
 
 def compile_circuit(name: str, data: Dataset, config: Config | None = None) -> Circuit:
     """Compile circuit ``name`` (``linear-regression``, …) on ``data`` with ``config``."""
-    from .train import circuit_kind, circuit_task, default_config
+    from sbmlcrn.training.pipeline import circuit_kind, circuit_task, default_config
 
     task = circuit_task(name)
     config = config if config is not None else default_config(name)
@@ -589,13 +589,14 @@ def train_stochastic(
 ):
     """Train ``circuit_name`` stochastically with ``molecules`` molecules per unit.
 
-    Returns ``(run, info)``: a :class:`~sbmlcrn.train.TrainingRun` (its ``sbml`` is the one
+    Returns ``(run, info)``: a :class:`~sbmlcrn.training.pipeline.TrainingRun` (its ``sbml`` is the
+    one
     training model at volume ``molecules`` with events, its ``max_abs_deviation`` the
     difference from the deterministic reference SGD — molecular noise, not an error) and a
     JSON-ready dict describing the stochastic run. The test metric is computed by the
     deterministic inference network with the learned parameters.
     """
-    from .train import finish_run, reference_run
+    from sbmlcrn.training.pipeline import finish_run, reference_run
 
     say = progress or (lambda _msg: None)
     n = _molecules(molecules)
@@ -645,8 +646,9 @@ def train_stochastic(
 
 
 def save_stochastic_run(run, info: Mapping[str, Any], out: str | Path, *, plots: bool = True):
-    """:func:`sbmlcrn.train.save_run`, then ``result.json`` gains a ``stochastic`` section."""
-    from .train import save_run
+    """:func:`sbmlcrn.training.pipeline.save_run`, then ``result.json`` gains a ``stochastic``
+    section."""
+    from sbmlcrn.training.pipeline import save_run
 
     return save_run(run, out, plots=plots, sections={"stochastic": dict(info)})
 

@@ -75,7 +75,7 @@ from typing import Any
 
 import libsbml
 
-from .errors import InputError
+from sbmlcrn.errors import InputError
 
 __all__ = [
     "ERROR",
@@ -361,7 +361,7 @@ def validate_file(
     p = Path(source)
     if p.is_dir():
         raise InputError(f"{source}: is a directory, not an SBML file.")
-    from .safexml import check_xml_file
+    from sbmlcrn.validate.safexml import check_xml_file
 
     # Size limit, DOCTYPE/entity declarations (billion laughs, external entities are never
     # resolved), not-XML and truncated files are refused before libSBML parses anything.

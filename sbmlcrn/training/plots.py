@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .train import TrainingRun
+    from sbmlcrn.training.pipeline import TrainingRun
 
 __all__ = ["plot_decision", "plot_loss"]
 
@@ -52,7 +52,7 @@ def plot_loss(run: TrainingRun, path: str | Path) -> Path:
 
 def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -> Path:
     """Decision regions of a 2-input classifier (CRN inference network) with the data."""
-    from .train import predict
+    from sbmlcrn.training.pipeline import predict
 
     plt = _pyplot()
     data = run.train_data

@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, SimulationError
-from .simulate import (
+from sbmlcrn.errors import InputError, SimulationError
+from sbmlcrn.simulate import (
     SegmentProgress,
     SimulationResult,
     Tolerances,

@@ -1,7 +1,8 @@
 """Robustness studies: molecular noise, perturbed rate constants, and the chemical clock.
 
 ``sbmlcrn robustness noise CIRCUIT --molecules 10,100,1000,10000 --runs R``
-    Trains ``R`` stochastic replicas per molecule count (:mod:`sbmlcrn.stochastic`: Gillespie,
+    Trains ``R`` stochastic replicas per molecule count (:mod:`sbmlcrn.training.stochastic`:
+    Gillespie,
     phase by phase, seeds ``0 … R−1``) in parallel processes and reports mean ± standard
     deviation of the learned parameters and of the test metric against the deterministic run;
     the report also measures how late RoadRunner's Gillespie integrator fires the one SBML
@@ -41,20 +42,20 @@ from typing import Any
 
 import numpy as np
 
-from .circuits.chemclock import ChemicalClockConfig, with_chemical_clock
-from .circuits.linear import LinearCircuit, LinearConfig
-from .circuits.nonlinear import NonlinearCircuit, NonlinearConfig
-from .data import Dataset
-from .errors import InputError, SbmlcrnError
-from .network import Network, Parameter
-from .simulate import simulate
-from .stochastic import (
+from sbmlcrn.circuits.chemclock import ChemicalClockConfig, with_chemical_clock
+from sbmlcrn.circuits.linear import LinearCircuit, LinearConfig
+from sbmlcrn.circuits.nonlinear import NonlinearCircuit, NonlinearConfig
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.network import Network, Parameter
+from sbmlcrn.errors import InputError, SbmlcrnError
+from sbmlcrn.io.sbml import to_sbml, write_atomic
+from sbmlcrn.simulate import simulate
+from sbmlcrn.training.stochastic import (
     compile_circuit,
     drive,
     event_timing,
     events_gillespie_theta,
 )
-from .writers import to_sbml, write_atomic
 
 __all__ = [
     "REPRODUCE_DIRS",
@@ -125,8 +126,13 @@ def default_study_data(
     config: Config | None = None,
 ) -> StudyData:
     """The data of a study: the user's CSV files, or the built-in defaults (module docstring)."""
-    from .data import authors_linear_classification, authors_linear_regression, make_task, read_csv
-    from .train import circuit_kind, circuit_task, default_config
+    from sbmlcrn.core.data import (
+        authors_linear_classification,
+        authors_linear_regression,
+        make_task,
+        read_csv,
+    )
+    from sbmlcrn.training.pipeline import circuit_kind, circuit_task, default_config
 
     circuit_task(circuit)
     if data is not None:
@@ -142,7 +148,7 @@ def default_study_data(
         train = authors_linear_classification(n=101, seed=0)
         tst = authors_linear_classification(n=400, seed=1)
         return StudyData(circuit, train, tst, config or LinearConfig(), "x1 + 2 x2 > 2")
-    from .reproduce import EXPERIMENTS
+    from sbmlcrn.studies.reproduce import EXPERIMENTS
 
     slug = {
         "nonlinear-regression": "poly-exact",
@@ -160,7 +166,7 @@ def default_study_data(
 
 
 def _trained(sd: StudyData, compiled: Circuit, theta: np.ndarray):
-    from .train import TrainedModel
+    from sbmlcrn.training.pipeline import TrainedModel
 
     return TrainedModel(
         sd.circuit,
@@ -178,7 +184,7 @@ def _metric(
     theta: np.ndarray,
     factors: Mapping[str, float] | None = None,
 ) -> float:
-    from .train import evaluate, predict
+    from sbmlcrn.training.pipeline import evaluate, predict
 
     model = _trained(sd, compiled, theta)
     net = per_reaction_network(model.inference_network(), factors) if factors else None
@@ -188,7 +194,7 @@ def _metric(
 
 def _deterministic(sd: StudyData) -> dict[str, Any]:
     """The ordinary event-gated, deterministic run (checked against the reference)."""
-    from .train import train
+    from sbmlcrn.training.pipeline import train
 
     run = train(sd.circuit, sd.train, test=sd.test, config=sd.config)
     assert run.test is not None
@@ -581,19 +587,19 @@ def train_chemical(
 ):
     """Train ``circuit_name`` with the chemical clock (``--clock chemical``).
 
-    Returns ``(run, info)``: a :class:`~sbmlcrn.train.TrainingRun` whose ``sbml`` is the
+    Returns ``(run, info)``: a :class:`~sbmlcrn.training.pipeline.TrainingRun` whose ``sbml`` is the
     chemical-clock model and whose ``max_abs_deviation`` is the difference from the reference
     SGD (which the event-gated model matches to ~1e-11: so this is the clock's approximation),
     and a dict describing the clock.
     """
-    from .train import finish_run, reference_run
+    from sbmlcrn.training.pipeline import finish_run, reference_run
 
     say = progress or (lambda _m: None)
     t0 = time.perf_counter()
     base = compile_circuit(circuit_name, data, config)
     compiled, clock = with_chemical_clock(base, clock_config)
     sbml = to_sbml(compiled.network)
-    from .writers import to_antimony
+    from sbmlcrn.io.sbml import to_antimony
 
     antimony = to_antimony(compiled.network)
     build = time.perf_counter() - t0
@@ -651,8 +657,9 @@ def _clock_info(clock, events_net: Network, chem_net: Network) -> dict[str, Any]
 
 
 def save_chemical_run(run, info: Mapping[str, Any], out: str | Path, *, plots: bool = True):
-    """:func:`sbmlcrn.train.save_run`, then ``result.json`` gains a ``clock`` section."""
-    from .train import save_run
+    """:func:`sbmlcrn.training.pipeline.save_run`, then ``result.json`` gains a ``clock``
+    section."""
+    from sbmlcrn.training.pipeline import save_run
 
     return save_run(run, out, plots=plots, sections={"clock": dict(info)})
 
@@ -661,7 +668,7 @@ def _clock_job(sd: StudyData, cfg: ChemicalClockConfig | None) -> dict[str, Any]
     t0 = time.perf_counter()
     base = compile_circuit(sd.circuit, sd.train, sd.config)
     if cfg is None:
-        from .train import reference_run
+        from sbmlcrn.training.pipeline import reference_run
 
         theta = reference_run(base).theta
         return {"label": "events", "theta": theta.tolist(), "metric": _metric(sd, base, theta)}
@@ -798,7 +805,7 @@ def write_noise_report(result: Mapping[str, Any], out: str | Path, *, plots: boo
         "",
         "Each replica trains the circuit's network with RoadRunner's Gillespie integrator at a "
         "volume where one unit of concentration is N molecules, driven phase by phase to the "
-        "exact event times (`sbmlcrn.stochastic`); the test metric is the deterministic "
+        "exact event times (`sbmlcrn.training.stochastic`); the test metric is the deterministic "
         "inference network's with the learned parameters. Seeds 0 … R−1.",
         "",
         "Deterministic (event-gated, CVODE) run: θ = "
@@ -896,7 +903,7 @@ def _jsonable(obj: Any) -> Any:
 
 
 def _plot_noise(result: Mapping[str, Any], out: Path) -> None:
-    from .plots import _pyplot
+    from sbmlcrn.training.plots import _pyplot
 
     plt = _pyplot()
     det = result["deterministic"]
@@ -1054,7 +1061,7 @@ def write_rates_report(result: Mapping[str, Any], out: str | Path, *, plots: boo
 
 
 def _plot_rates(result: Mapping[str, Any], out: Path) -> None:
-    from .plots import _pyplot
+    from sbmlcrn.training.plots import _pyplot
 
     plt = _pyplot()
     metric = result["metric"]
@@ -1172,7 +1179,7 @@ def write_clock_report(
 
 
 def _plot_clock(result: Mapping[str, Any], out: Path, sd: StudyData | None) -> None:
-    from .plots import _pyplot
+    from sbmlcrn.training.plots import _pyplot
 
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
@@ -1200,7 +1207,7 @@ def _plot_clock(result: Mapping[str, Any], out: Path, sd: StudyData | None) -> N
     plt.close(fig)
     if sd is None:
         return
-    from .circuits.chemclock import calibrate
+    from sbmlcrn.circuits.chemclock import calibrate
 
     compiled = compile_circuit(sd.circuit, sd.train, sd.config)
     period = compiled.clock.period
@@ -1244,9 +1251,9 @@ def _floats(option: str, text: str) -> tuple[float, ...]:
 
 def cmd_train_variant(args: Any, config: Config, progress: Callable[[str], None] | None) -> int:
     """``sbmlcrn train --stochastic`` / ``--clock chemical`` (called by the command line)."""
-    from .data import read_csv
-    from .stochastic import save_stochastic_run, train_stochastic
-    from .train import check_out_dir, circuit_task
+    from sbmlcrn.core.data import read_csv
+    from sbmlcrn.training.pipeline import check_out_dir, circuit_task
+    from sbmlcrn.training.stochastic import save_stochastic_run, train_stochastic
 
     circuit_task(args.circuit)
     check_out_dir(args.out)
@@ -1289,7 +1296,7 @@ def cmd_train_variant(args: Any, config: Config, progress: Callable[[str], None]
             f"+{info['extra_species']} species, +{info['extra_reactions']} reactions)"
         )
         dev = "max |CRN - reference|"
-    from .cli import print_training_summary
+    from sbmlcrn.cli import print_training_summary
 
     print_training_summary(args.circuit, run, len(data), out, how=what, deviation=dev)
     return 0
@@ -1297,8 +1304,8 @@ def cmd_train_variant(args: Any, config: Config, progress: Callable[[str], None]
 
 def cmd_robustness(args: Any, progress: Callable[[str], None] | None) -> int:
     """``sbmlcrn robustness noise|rates|clock CIRCUIT`` (called by the command line)."""
-    from .stochastic import molecule_counts
-    from .train import circuit_task, default_config
+    from sbmlcrn.training.pipeline import circuit_task, default_config
+    from sbmlcrn.training.stochastic import molecule_counts
 
     circuit_task(args.circuit)
     check_study_out(args.out)

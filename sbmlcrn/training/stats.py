@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from .circuits.linear import LinearConfig, compile_linear
-from .circuits.nonlinear import NonlinearConfig, compile_nonlinear
-from .data import Dataset
-from .errors import InputError
-from .train import circuit_kind, circuit_task
+from sbmlcrn.circuits.linear import LinearConfig, compile_linear
+from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.errors import InputError
+from sbmlcrn.training.pipeline import circuit_kind, circuit_task
 
 __all__ = ["circuit_stats", "format_stats"]
 
@@ -34,7 +34,7 @@ def circuit_stats(
     Parameters
     ----------
     circuit
-        One of :data:`sbmlcrn.train.CIRCUITS`.
+        One of :data:`sbmlcrn.training.pipeline.CIRCUITS`.
     inputs
         Number of input features ``D`` (the constant input comes on top).
     gradient, nonlinearity
@@ -60,7 +60,7 @@ def circuit_stats(
         compiled = compile_nonlinear(task, data, cfg)  # type: ignore[assignment]
         options = {"gradient": gradient, "nonlinearity": nonlinearity}
     stats = compiled.network.stats()
-    from .writers import to_sbml
+    from sbmlcrn.io.sbml import to_sbml
 
     return {
         "circuit": circuit,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from sbmlcrn.errors import DataError
 
 __all__ = [
     "MAX_ABS_VALUE",

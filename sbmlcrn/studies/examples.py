@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .circuits.linear import compile_linear
-from .data import authors_linear_classification, authors_linear_regression
-from .reproduce import AUTHORS_REGRESSION
-from .writers import to_antimony, to_sbml
+from sbmlcrn.circuits.linear import compile_linear
+from sbmlcrn.core.data import authors_linear_classification, authors_linear_regression
+from sbmlcrn.io.sbml import to_antimony, to_sbml
+from sbmlcrn.studies.reproduce import AUTHORS_REGRESSION
 
 __all__ = ["example_models"]
 

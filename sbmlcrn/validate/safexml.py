@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from .errors import InputError
+from sbmlcrn.errors import InputError
 
 __all__ = [
     "MAX_SBML_BYTES",
@@ -42,7 +42,8 @@ __all__ = [
 ]
 
 #: Largest SBML file accepted (64 MiB). sbmlcrn's own largest training model (30,000 data
-#: values, see :data:`sbmlcrn.train.MAX_DATA_VALUES`) is about 50 MB; libSBML needs roughly
+#: values, see :data:`sbmlcrn.training.pipeline.MAX_DATA_VALUES`) is about 50 MB; libSBML needs
+#: roughly
 #: 20x the file size in memory to hold a document.
 MAX_SBML_BYTES = 64 * 1024 * 1024
 
@@ -116,7 +117,7 @@ def check_xml_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_SBML_BY
 def _too_large(source: str, size: int, limit: int) -> str:
     return (
         f"{source}: is {_human(size)}; SBML input is limited to {_human(limit)} "
-        "(sbmlcrn.safexml.MAX_SBML_BYTES) to bound the memory and time of parsing it."
+        "(sbmlcrn.validate.safexml.MAX_SBML_BYTES) to bound the memory and time of parsing it."
     )
 
 

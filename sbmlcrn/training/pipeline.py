@@ -22,10 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from ._atomic import atomic_output_dir, check_output_dir
-from .checkpoint import CheckpointStore, simulate_checkpointed
-from .circuits.linear import (
+from sbmlcrn._version import __version__
+from sbmlcrn.circuits.linear import (
     MAX_CYCLES,
     FeatureMap,
     LinearCircuit,
@@ -35,7 +33,7 @@ from .circuits.linear import (
     inference_network,
     rails,
 )
-from .circuits.nonlinear import (
+from sbmlcrn.circuits.nonlinear import (
     NonlinearCircuit,
     NonlinearConfig,
     compile_nonlinear,
@@ -43,12 +41,14 @@ from .circuits.nonlinear import (
     nonlinear_inference_network,
     topology,
 )
-from .data import Dataset
-from .errors import DataError, InputError, SimulationError
-from .network import Network
-from .reference import ReferenceRun, linear_sgd, nonlinear_sgd
-from .simulate import Tolerances, roadrunner_version, simulate, simulate_batch
-from .writers import to_antimony, to_sbml
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.network import Network
+from sbmlcrn.errors import DataError, InputError, SimulationError
+from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
+from sbmlcrn.io.sbml import to_antimony, to_sbml
+from sbmlcrn.reference import ReferenceRun, linear_sgd, nonlinear_sgd
+from sbmlcrn.simulate import Tolerances, roadrunner_version, simulate, simulate_batch
+from sbmlcrn.training.checkpoint import CheckpointStore, simulate_checkpointed
 
 __all__ = [
     "CIRCUITS",
@@ -130,7 +130,7 @@ def circuit_task(name: str) -> str:
 #: Most data values (samples × (inputs + 1)) one training model may hold. The data sit in the
 #: model's event lookups: measured 10,000 samples × 3 values = a 50 MB SBML file, 5 s to build,
 #: 24 s to load in RoadRunner and 1.2 GB of peak memory, all growing linearly (so the largest
-#: model stays under :data:`sbmlcrn.safexml.MAX_SBML_BYTES`).
+#: model stays under :data:`sbmlcrn.validate.safexml.MAX_SBML_BYTES`).
 MAX_DATA_VALUES = 30_000
 
 #: Largest training network (reactions) compiled by default. RoadRunner's load time grows
@@ -495,7 +495,7 @@ def train(
         :class:`~sbmlcrn.errors.SimulationError` instead of returning wrong parameters.
     checkpoint
         Store the simulation's state there after every epoch
-        (:class:`~sbmlcrn.checkpoint.CheckpointStore`); with ``resume=True`` on the store,
+        (:class:`~sbmlcrn.training.checkpoint.CheckpointStore`); with ``resume=True`` on the store,
         continue an interrupted run from its last stored epoch (same final result). The caller
         removes the store when the run is saved (``checkpoint.clear()``).
     max_reactions
@@ -613,7 +613,7 @@ def train(
     t0 = time.perf_counter()
     try:
         if engine == "phases":
-            from .stochastic import drive
+            from sbmlcrn.training.stochastic import drive
 
             def drive_epoch(done: int, total: int, loss: float) -> None:
                 if show_epoch is not None:
@@ -993,7 +993,7 @@ def save_run(
         (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
         (tmp / "result.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         if plots:
-            from .plots import plot_decision, plot_loss, plot_predictions
+            from sbmlcrn.training.plots import plot_decision, plot_loss, plot_predictions
 
             plot_loss(run, tmp / "loss.png")
             if run.circuit.task == "classification" and len(run.circuit.features) == 2:

@@ -1,6 +1,6 @@
 """The central, immutable description of a reaction network.
 
-Circuit builders only *build* a :class:`Network`; the writers in :mod:`sbmlcrn.writers` turn
+Circuit builders only *build* a :class:`Network`; the writers in :mod:`sbmlcrn.io.sbml` turn
 it into Antimony or SBML, and nothing else ever changes it. Every invariant is checked when the
 network is constructed and violations raise :class:`~sbmlcrn.errors.NetworkError`, so a network
 that exists is a network that can be written.
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
-from .errors import NetworkError
-from .expr import Expr, symbols
+from sbmlcrn.core.expr import Expr, symbols
+from sbmlcrn.errors import NetworkError
 
 __all__ = [
     "COMPARTMENT",

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__
-from .errors import InputError, SbmlcrnError
+from sbmlcrn._version import __version__
+from sbmlcrn.errors import InputError, SbmlcrnError
 
 __all__ = ["main"]
 
@@ -325,9 +325,10 @@ _DISPLAYS: list[Any] = []  # progress displays of this command, closed when it e
 
 
 def _progress(quiet: bool, mode: str = "auto"):
-    """The command's progress display on stderr (:class:`sbmlcrn.progress.Progress`): a live
+    """The command's progress display on stderr (:class:`sbmlcrn.training.progress.Progress`): a
+    live
     bar on a terminal, status lines only in a log; ``--quiet`` turns it off."""
-    from .progress import Progress
+    from sbmlcrn.training.progress import Progress
 
     if quiet or mode == "none":
         return None
@@ -348,16 +349,16 @@ def _progress_option(p: argparse.ArgumentParser) -> None:
 
 
 def _circuits() -> list[str]:
-    from .train import CIRCUITS
+    from sbmlcrn.training.pipeline import CIRCUITS
 
     return list(CIRCUITS)
 
 
 def _train_config(args: argparse.Namespace):
     """The circuit's config from the command line (unset options keep the circuit default)."""
-    from .circuits.linear import LinearConfig
-    from .circuits.nonlinear import NonlinearConfig
-    from .train import circuit_kind
+    from sbmlcrn.circuits.linear import LinearConfig
+    from sbmlcrn.circuits.nonlinear import NonlinearConfig
+    from sbmlcrn.training.pipeline import circuit_kind
 
     common = {
         "lr": args.lr,
@@ -414,8 +415,8 @@ def _checkpointing(args: argparse.Namespace, read_csv, train, save_run):
     for good (a simulation or input error), and kept after Ctrl-C or an OS error (a full disk),
     so that ``--resume`` continues the run.
     """
-    from .checkpoint import CheckpointStore, checkpoint_dir
-    from .train import MAX_DATA_VALUES
+    from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
+    from sbmlcrn.training.pipeline import MAX_DATA_VALUES
 
     variant = args.stochastic or args.molecules is not None or args.clock != "events"
     if args.resume is not None:
@@ -523,7 +524,7 @@ def _resume_argv(argv: list[str]) -> list[str]:
         return argv  # any other option or argument: the full command line was given
     if resume is None:
         return argv
-    from .checkpoint import CheckpointStore, checkpoint_dir
+    from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
 
     store = CheckpointStore(checkpoint_dir(resume))
     try:
@@ -540,13 +541,13 @@ def _resume_argv(argv: list[str]) -> list[str]:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .data import read_csv
-    from .train import check_out_dir, circuit_task, save_run, train
+    from sbmlcrn.core.data import read_csv
+    from sbmlcrn.training.pipeline import check_out_dir, circuit_task, save_run, train
 
     read_csv, train, save_run = _checkpointing(args, read_csv, train, save_run)
 
     if args.stochastic or args.molecules is not None or args.clock != "events":
-        from .robustness import cmd_train_variant
+        from sbmlcrn.studies.robustness import cmd_train_variant
 
         if args.engine != "events":
             raise InputError(
@@ -593,8 +594,8 @@ def print_training_summary(
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from .data import read_csv
-    from .train import load_model, predict
+    from sbmlcrn.core.data import read_csv
+    from sbmlcrn.training.pipeline import load_model, predict
 
     model = load_model(args.run)
     table = read_csv(args.data, target=None, require_target=False)
@@ -616,7 +617,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(buf.getvalue())
     else:
-        from .writers import write_atomic
+        from sbmlcrn.io.sbml import write_atomic
 
         write_atomic(args.out, buf.getvalue())
         print(f"wrote {len(preds)} predictions to {args.out}")
@@ -624,8 +625,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_export_inference(args: argparse.Namespace) -> int:
-    from .train import load_model
-    from .writers import write_atomic
+    from sbmlcrn.io.sbml import write_atomic
+    from sbmlcrn.training.pipeline import load_model
 
     model = load_model(args.run)
     write_atomic(args.output, model.inference_sbml())
@@ -639,7 +640,7 @@ def _cmd_export_inference(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     import json
 
-    from .validate import junit_xml, validate_file
+    from sbmlcrn.validate import junit_xml, validate_file
 
     reports = [
         validate_file(path, max_molecularity=args.max_molecularity, units=not args.no_units)
@@ -651,7 +652,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         print("\n\n".join(r.format_text() for r in reports))
     if args.junit is not None:
-        from .writers import write_atomic
+        from sbmlcrn.io.sbml import write_atomic
 
         write_atomic(args.junit, junit_xml(reports))
     return 0 if all(r.ok for r in reports) else 1
@@ -660,7 +661,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
     import json
 
-    from .copasi import crosscheck
+    from sbmlcrn.io.copasi import crosscheck
 
     if args.tolerance is not None and args.tolerance <= 0:
         raise InputError(f"--tolerance must be positive. Got {args.tolerance:g}.")
@@ -673,15 +674,15 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     if args.format == "copasi":
-        from .copasi import export_copasi
+        from sbmlcrn.io.copasi import export_copasi
 
         out = export_copasi(args.run, args.output)
         print(f"wrote {out}: open it in COPASI and run the Time-Course task")
         return 0
     try:
-        from .omex import write_omex
+        from sbmlcrn.io.omex import write_omex
     except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.omex":
+        if exc.name != "sbmlcrn.io.omex":
             raise
         raise InputError("--format omex is not available in this version of sbmlcrn.") from None
     out = write_omex(args.run, args.output)
@@ -692,7 +693,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_stats(args: argparse.Namespace) -> int:
     import json
 
-    from .stats import circuit_stats, format_stats
+    from sbmlcrn.training.stats import circuit_stats, format_stats
 
     rows = [
         circuit_stats(
@@ -709,7 +710,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from .reproduce import format_table, run_reproduce
+    from sbmlcrn.studies.reproduce import format_table, run_reproduce
 
     rows = run_reproduce(
         quick=args.quick,
@@ -727,9 +728,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .data import read_csv
-    from .sweep import check_sweep_out, parse_grid, run_sweep
-    from .train import circuit_task
+    from sbmlcrn.core.data import read_csv
+    from sbmlcrn.studies.sweep import check_sweep_out, parse_grid, run_sweep
+    from sbmlcrn.training.pipeline import circuit_task
 
     circuit_task(args.circuit)
     check_sweep_out(args.out)
@@ -769,7 +770,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_robustness(args: argparse.Namespace) -> int:
-    from .robustness import cmd_robustness
+    from sbmlcrn.studies.robustness import cmd_robustness
 
     return cmd_robustness(args, _progress(args.quiet, args.progress))
 
@@ -815,8 +816,8 @@ def _check_ranges(args: argparse.Namespace) -> None:
             "training steps (samples x epochs)."
         )
     if args.command == "stats":
-        from .circuits.nonlinear import NonlinearConfig
-        from .train import circuit_kind, default_config, estimated_reactions
+        from sbmlcrn.circuits.nonlinear import NonlinearConfig
+        from sbmlcrn.training.pipeline import circuit_kind, default_config, estimated_reactions
 
         circuit_kind(args.circuit)  # an unknown circuit: did-you-mean
         config = default_config(args.circuit)

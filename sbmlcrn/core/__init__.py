@@ -1,0 +1,1 @@
+"""Core values: expressions, the immutable network description, data."""

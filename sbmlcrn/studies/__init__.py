@@ -1,0 +1,1 @@
+"""Studies: the experiment catalogue, reproduce, sweeps, robustness, and their reports."""

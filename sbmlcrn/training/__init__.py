@@ -1,0 +1,1 @@
+"""Training: one pipeline (compile, write, run, check), engines, prediction, checkpoints."""
