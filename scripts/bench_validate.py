@@ -33,7 +33,7 @@ from pathlib import Path
 
 import libsbml
 
-from sbmlcrn import validate as v
+from sbmlcrn import validation as v
 from sbmlcrn.core.expr import Const, Op, Sym
 from sbmlcrn.core.network import Event, Network, Parameter, Reaction, Role, Species
 from sbmlcrn.io.sbml import to_sbml

@@ -640,7 +640,7 @@ def _cmd_export_inference(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     import json
 
-    from sbmlcrn.validate import junit_xml, validate_file
+    from sbmlcrn.validation import junit_xml, validate_file
 
     reports = [
         validate_file(path, max_molecularity=args.max_molecularity, units=not args.no_units)

@@ -130,7 +130,7 @@ def circuit_task(name: str) -> str:
 #: Most data values (samples × (inputs + 1)) one training model may hold. The data sit in the
 #: model's event lookups: measured 10,000 samples × 3 values = a 50 MB SBML file, 5 s to build,
 #: 24 s to load in RoadRunner and 1.2 GB of peak memory, all growing linearly (so the largest
-#: model stays under :data:`sbmlcrn.validate.safexml.MAX_SBML_BYTES`).
+#: model stays under :data:`sbmlcrn.validation.safexml.MAX_SBML_BYTES`).
 MAX_DATA_VALUES = 30_000
 
 #: Largest training network (reactions) compiled by default. RoadRunner's load time grows

@@ -14,7 +14,7 @@ from sbmlcrn.core.data import Dataset, make_task
 from sbmlcrn.errors import InputError
 from sbmlcrn.training.pipeline import save_run, train
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 def _xor(n: int = 16, seed: int = 6) -> Dataset:

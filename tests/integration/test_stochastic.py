@@ -24,9 +24,9 @@ from sbmlcrn.errors import InputError, SimulationError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate_phases
 from sbmlcrn.training import stochastic as st
-from sbmlcrn.validate import validate_string
+from sbmlcrn.validation import validate_string
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 @pytest.fixture(scope="module")

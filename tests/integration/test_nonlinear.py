@@ -16,7 +16,7 @@ from sbmlcrn.reference import NonlinearModel
 from sbmlcrn.simulate import simulate
 from sbmlcrn.training.pipeline import predict, reference_run, train
 from sbmlcrn.training.stats import circuit_stats
-from sbmlcrn.validate import validate_string
+from sbmlcrn.validation import validate_string
 
 
 def _small(name: str, n: int, seed: int = 0) -> Dataset:

@@ -15,7 +15,7 @@ from sbmlcrn.errors import NetworkError
 from sbmlcrn.io.sbml import to_antimony, to_sbml
 from sbmlcrn.simulate import simulate
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 def tiny(**changes) -> Network:

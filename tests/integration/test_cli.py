@@ -667,7 +667,7 @@ def test_export_inference_bad_run(capsys: pytest.CaptureFixture[str], tmp_path: 
 def test_validate_training_model_is_valid(
     capsys: pytest.CaptureFixture[str], regression_run: Path
 ) -> None:
-    pytest.importorskip("sbmlcrn.validate")
+    pytest.importorskip("sbmlcrn.validation")
     code, out, err = run_cli(capsys, "validate", regression_run / "model.xml")
     assert code == 0, out + err
     assert "Traceback" not in err
@@ -676,7 +676,7 @@ def test_validate_training_model_is_valid(
 def test_validate_json_output(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, regression_run: Path
 ) -> None:
-    pytest.importorskip("sbmlcrn.validate")
+    pytest.importorskip("sbmlcrn.validation")
     infer = tmp_path / "infer.xml"
     assert run_cli(capsys, "export-inference", regression_run, "-o", infer)[0] == 0
     code, out, err = run_cli(capsys, "validate", infer, "--json")
@@ -688,7 +688,7 @@ def test_validate_reports_problems_with_exit_1(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """A well-formed SBML model with a trimolecular reaction breaks the default limit of 2."""
-    pytest.importorskip("sbmlcrn.validate")
+    pytest.importorskip("sbmlcrn.validation")
     assert antimony.loadAntimonyString("A + B + C -> D; k*A*B*C; A = 1; B = 1; C = 1; k = 1") >= 0
     model = tmp_path / "tri.xml"
     model.write_text(antimony.getSBMLString(antimony.getMainModuleName()), encoding="utf-8")
@@ -704,7 +704,7 @@ def test_validate_reports_problems_with_exit_1(
 def test_validate_unusable_input_exit_2(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str | None
 ) -> None:
-    pytest.importorskip("sbmlcrn.validate")
+    pytest.importorskip("sbmlcrn.validation")
     model = tmp_path / "m.xml"
     if content is not None:
         model.write_text(content, encoding="utf-8")

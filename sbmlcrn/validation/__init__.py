@@ -361,7 +361,7 @@ def validate_file(
     p = Path(source)
     if p.is_dir():
         raise InputError(f"{source}: is a directory, not an SBML file.")
-    from sbmlcrn.validate.safexml import check_xml_file
+    from sbmlcrn.validation.safexml import check_xml_file
 
     # Size limit, DOCTYPE/entity declarations (billion laughs, external entities are never
     # resolved), not-XML and truncated files are refused before libSBML parses anything.

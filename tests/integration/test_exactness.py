@@ -15,7 +15,7 @@ from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
 from sbmlcrn.training.pipeline import effective_model, train
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 @pytest.mark.parametrize("d", [1, 2, 3, 8])

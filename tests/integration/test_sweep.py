@@ -23,7 +23,7 @@ from sbmlcrn.studies.sweep import (
 )
 from sbmlcrn.training.pipeline import train
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,9 @@ from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
 from sbmlcrn.studies.robustness import _clock_run, default_study_data
 from sbmlcrn.training.pipeline import reference_run
-from sbmlcrn.validate import validate_string
+from sbmlcrn.validation import validate_string
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from sbmlcrn.errors import InputError
 from sbmlcrn.training.pipeline import train
 from sbmlcrn.training.progress import Progress, format_duration
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # anything but tab and newline
 

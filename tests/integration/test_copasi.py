@@ -22,11 +22,11 @@ from sbmlcrn.io import copasi as copasi_mod
 from sbmlcrn.io.copasi import CrosscheckReport, crosscheck, default_tolerance, export_copasi
 from sbmlcrn.training.pipeline import save_run, train
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 pytest.importorskip("basico")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _train(tmp: Path, circuit: str, data, epochs: int) -> Path:

@@ -1,4 +1,4 @@
-"""Tests of sbmlcrn.validate: libSBML findings, each Neural-CRN rule, inputs, report output."""
+"""Tests of sbmlcrn.validation: libSBML findings, each Neural-CRN rule, inputs, report output."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import antimony
 import libsbml
 import pytest
 
-from sbmlcrn import validate
+from sbmlcrn import validation as validate
 from sbmlcrn.core.network import Network, Parameter, Reaction, Role, Species
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.sbml import to_sbml
-from sbmlcrn.validate import Finding, ValidationReport, validate_file, validate_string
+from sbmlcrn.validation import Finding, ValidationReport, validate_file, validate_string
 
 CLEAN = """
 model clean
@@ -594,7 +594,7 @@ def test_validation_is_right_after_tellurium_broke_libsbml_enums() -> None:
 
     code = (
         "import tellurium, antimony\n"
-        "from sbmlcrn.validate import validate_string\n"
+        "from sbmlcrn.validation import validate_string\n"
         "antimony.loadAntimonyString('model m\\nspecies A=1; k=1\\nR1: A => ; k/A\\nend')\n"
         "r = validate_string(antimony.getSBMLString('m'), units=False)\n"
         "print(sorted({f.code for f in r.errors}))\n"
@@ -626,7 +626,7 @@ def test_cli_validates_several_files_with_junit_output(tmp_path: Path, capsys) -
 
 
 def test_pre_commit_hook_definition_runs_the_validator() -> None:
-    text = (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text(
+    text = (Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml").read_text(
         encoding="utf-8"
     )
     assert "id: sbmlcrn-validate" in text and "entry: sbmlcrn validate" in text
@@ -810,7 +810,7 @@ SUITE_EXPECTED: dict[str, set[str]] = {
     "01720-sbml-l3v1.xml": {"CRN002", "CRN013"},
     "01730-sbml-l3v1.xml": {"CRN002", "CRN003"},
 }
-# Severity and category of every Neural-CRN code, from the table in sbmlcrn.validate's docstring.
+# Severity and category of every Neural-CRN code, from the table in sbmlcrn.validation's docstring.
 CODE_TABLE = {
     m["code"]: (m["severity"], m["category"])
     for m in re.finditer(

@@ -15,7 +15,7 @@ from sbmlcrn.errors import InputError
 from sbmlcrn.studies import robustness as rb
 from sbmlcrn.training.stochastic import compile_circuit
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 @pytest.fixture(scope="module")

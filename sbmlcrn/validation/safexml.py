@@ -117,7 +117,7 @@ def check_xml_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_SBML_BY
 def _too_large(source: str, size: int, limit: int) -> str:
     return (
         f"{source}: is {_human(size)}; SBML input is limited to {_human(limit)} "
-        "(sbmlcrn.validate.safexml.MAX_SBML_BYTES) to bound the memory and time of parsing it."
+        "(sbmlcrn.validation.safexml.MAX_SBML_BYTES) to bound the memory and time of parsing it."
     )
 
 

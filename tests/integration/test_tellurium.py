@@ -9,7 +9,7 @@ from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.io.sbml import to_antimony
 from sbmlcrn.training.pipeline import reference_run
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 def test_tellurium_loada_reproduces_learned_parameters() -> None:

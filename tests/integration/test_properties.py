@@ -8,7 +8,7 @@
 
 The default set runs a few dozen examples per property (well under a minute in all); the
 ``slow`` variants run the same properties thousands of times (``python -m pytest -m slow
-tests/test_properties.py -s`` prints how many cases each ran). No example database is kept
+tests/integration/test_properties.py -s`` prints how many cases each ran). No example database is kept
 (``database=None``): the tests leave nothing in the working tree.
 """
 
@@ -34,9 +34,9 @@ from sbmlcrn.cli import main
 from sbmlcrn.core.data import Dataset, read_csv
 from sbmlcrn.errors import InputError, SbmlcrnError
 from sbmlcrn.training.pipeline import train
-from sbmlcrn.validate.safexml import check_xml_bytes
+from sbmlcrn.validation.safexml import check_xml_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CASES: Counter[str] = Counter()
 # hypothesis caches (constants, unicode tables) go to a temporary directory, not the work tree
 os.environ.setdefault(

@@ -32,9 +32,9 @@ from sbmlcrn.io.omex import (
 )
 from sbmlcrn.training.pipeline import save_run, train
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SED = "{http://sed-ml.org/sed-ml/level1/version4}"
 MANIFEST = "{http://identifiers.org/combine.specifications/omex-manifest}"
 SPEC = "http://identifiers.org/combine.specifications/"

@@ -18,7 +18,7 @@ from sbmlcrn.core.network import Parameter, Role, Species
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
 
-from .helpers import linear_data, mass_action_rhs
+from tests.helpers import linear_data, mass_action_rhs
 
 
 @pytest.mark.parametrize("phase", ["forward", "backward"])

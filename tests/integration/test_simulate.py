@@ -13,7 +13,7 @@ from sbmlcrn.errors import SimulationError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances, simulate, simulate_batch
 
-from .helpers import linear_data
+from tests.helpers import linear_data
 
 
 @pytest.fixture(scope="module")

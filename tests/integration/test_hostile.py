@@ -2,7 +2,7 @@
 
 Every entry point must survive whatever it is fed: one line ``error: …`` on stderr, exit status
 2 for bad input (1 for failures), no traceback, and no partial output. docs/hostile-inputs.md
-lists every case tried here and what happens. The cases already in tests/test_cli.py (empty
+lists every case tried here and what happens. The cases already in tests/integration/test_cli.py (empty
 file, header only, one row, ragged rows, non-numeric, NaN/inf, duplicate columns, missing
 target, BOM, CRLF, directory, bad options at 0 and below) are not repeated.
 """
@@ -30,11 +30,11 @@ from sbmlcrn.errors import DataError, InputError, SimulationError
 from sbmlcrn.simulate import Tolerances
 from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
 from sbmlcrn.training.pipeline import MAX_DATA_VALUES, save_run, train
-from sbmlcrn.validate import safexml
-from sbmlcrn.validate.safexml import check_simulatable, check_xml_bytes, check_xml_file
-from tests.test_cli import assert_one_error_line, regression_rows, run_cli, snapshot, write_rows
+from sbmlcrn.validation import safexml
+from sbmlcrn.validation.safexml import check_simulatable, check_xml_bytes, check_xml_file
+from tests.integration.test_cli import assert_one_error_line, regression_rows, run_cli, snapshot, write_rows
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "linear_regression_authors_run.xml"
 GOOD = "x1,x2,y\n1,2,3\n2,1,4\n3,0,5\n0,1,2\n"
 
@@ -561,7 +561,7 @@ def _mutations(data: bytes, count: int, seed: int) -> list[bytes]:
 
 
 def _fuzz_validate(count: int, seed: int) -> dict[str, int]:
-    from sbmlcrn.validate import validate_string
+    from sbmlcrn.validation import validate_string
 
     outcomes = {"refused by pre-check": 0, "unusable (InputError)": 0, "report": 0}
     for mutant in _mutations(MODEL.read_bytes(), count, seed):
