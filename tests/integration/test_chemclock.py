@@ -24,7 +24,6 @@ from sbmlcrn.simulate import simulate
 from sbmlcrn.studies.robustness import _clock_run, default_study_data
 from sbmlcrn.training.pipeline import reference_run
 from sbmlcrn.validation import validate_string
-
 from tests.helpers import linear_data
 
 

@@ -21,7 +21,6 @@ from sbmlcrn.errors import CopasiError, InputError
 from sbmlcrn.io import copasi as copasi_mod
 from sbmlcrn.io.copasi import CrosscheckReport, crosscheck, default_tolerance, export_copasi
 from sbmlcrn.training.pipeline import save_run, train
-
 from tests.helpers import linear_data
 
 pytest.importorskip("basico")

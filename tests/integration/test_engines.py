@@ -13,7 +13,6 @@ from sbmlcrn.circuits.nonlinear import NonlinearConfig
 from sbmlcrn.core.data import Dataset, make_task
 from sbmlcrn.errors import InputError
 from sbmlcrn.training.pipeline import save_run, train
-
 from tests.helpers import linear_data
 
 

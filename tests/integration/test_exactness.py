@@ -14,7 +14,6 @@ from sbmlcrn.core.data import Dataset
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
 from sbmlcrn.training.pipeline import effective_model, train
-
 from tests.helpers import linear_data
 
 

@@ -2,7 +2,8 @@
 
 Every entry point must survive whatever it is fed: one line ``error: …`` on stderr, exit status
 2 for bad input (1 for failures), no traceback, and no partial output. docs/hostile-inputs.md
-lists every case tried here and what happens. The cases already in tests/integration/test_cli.py (empty
+lists every case tried here and what happens. The cases already in
+tests/integration/test_cli.py (empty
 file, header only, one row, ragged rows, non-numeric, NaN/inf, duplicate columns, missing
 target, BOM, CRLF, directory, bad options at 0 and below) are not repeated.
 """
@@ -32,7 +33,13 @@ from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
 from sbmlcrn.training.pipeline import MAX_DATA_VALUES, save_run, train
 from sbmlcrn.validation import safexml
 from sbmlcrn.validation.safexml import check_simulatable, check_xml_bytes, check_xml_file
-from tests.integration.test_cli import assert_one_error_line, regression_rows, run_cli, snapshot, write_rows
+from tests.integration.test_cli import (
+    assert_one_error_line,
+    regression_rows,
+    run_cli,
+    snapshot,
+    write_rows,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "linear_regression_authors_run.xml"

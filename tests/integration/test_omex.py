@@ -31,7 +31,6 @@ from sbmlcrn.io.omex import (
     write_omex,
 )
 from sbmlcrn.training.pipeline import save_run, train
-
 from tests.helpers import linear_data
 
 ROOT = Path(__file__).resolve().parents[2]

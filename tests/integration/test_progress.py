@@ -21,7 +21,6 @@ from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError
 from sbmlcrn.training.pipeline import train
 from sbmlcrn.training.progress import Progress, format_duration
-
 from tests.helpers import linear_data
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # anything but tab and newline

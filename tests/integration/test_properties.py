@@ -8,7 +8,8 @@
 
 The default set runs a few dozen examples per property (well under a minute in all); the
 ``slow`` variants run the same properties thousands of times (``python -m pytest -m slow
-tests/integration/test_properties.py -s`` prints how many cases each ran). No example database is kept
+tests/integration/test_properties.py -s`` prints how many cases each ran). No example database
+is kept
 (``database=None``): the tests leave nothing in the working tree.
 """
 

@@ -14,7 +14,6 @@ from sbmlcrn.cli import main
 from sbmlcrn.errors import InputError
 from sbmlcrn.studies import robustness as rb
 from sbmlcrn.training.stochastic import compile_circuit
-
 from tests.helpers import linear_data
 
 

@@ -17,7 +17,6 @@ from sbmlcrn.circuits.linear import LinearConfig, compile_linear, rails
 from sbmlcrn.core.network import Parameter, Role, Species
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
-
 from tests.helpers import linear_data, mass_action_rhs
 
 

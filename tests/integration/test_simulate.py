@@ -12,7 +12,6 @@ from sbmlcrn.core.network import Network, Parameter, Reaction, Species
 from sbmlcrn.errors import SimulationError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances, simulate, simulate_batch
-
 from tests.helpers import linear_data
 
 

@@ -25,7 +25,6 @@ from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate_phases
 from sbmlcrn.training import stochastic as st
 from sbmlcrn.validation import validate_string
-
 from tests.helpers import linear_data
 
 

@@ -22,7 +22,6 @@ from sbmlcrn.studies.sweep import (
     run_sweep,
 )
 from sbmlcrn.training.pipeline import train
-
 from tests.helpers import linear_data
 
 

@@ -8,7 +8,6 @@ import pytest
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.io.sbml import to_antimony
 from sbmlcrn.training.pipeline import reference_run
-
 from tests.helpers import linear_data
 
 

@@ -14,7 +14,6 @@ from sbmlcrn.core.network import Event, Network, Parameter, Reaction, Role, Spec
 from sbmlcrn.errors import NetworkError
 from sbmlcrn.io.sbml import to_antimony, to_sbml
 from sbmlcrn.simulate import simulate
-
 from tests.helpers import linear_data
 
 
