@@ -22,9 +22,9 @@ import numpy as np
 import tellurium as te
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
+from sbmlcrn.circuits.registry import reference_run
 from sbmlcrn.core.data import authors_linear_regression
 from sbmlcrn.io.sbml import to_antimony
-from sbmlcrn.training.pipeline import reference_run
 
 
 def main() -> None:

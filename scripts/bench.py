@@ -66,13 +66,13 @@ import numpy as np
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear
+from sbmlcrn.circuits.registry import reference_run
 from sbmlcrn.core.data import Dataset, authors_linear_regression, make_task
 from sbmlcrn.core.expr import Const, Expr, Sym
 from sbmlcrn.core.network import Network
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances
-from sbmlcrn.studies.reproduce import AUTHORS_REGRESSION
-from sbmlcrn.training.pipeline import reference_run
+from sbmlcrn.studies.catalogue import AUTHORS_REGRESSION
 
 RTOL = 1e-10
 ATOL = 1e-12
@@ -207,7 +207,7 @@ def uncached(sbml: str) -> str:
 
 def rr_load(sbml: str):
     """Load and compile ``sbml`` with sbmlcrn's loader, never from a cache."""
-    from sbmlcrn.simulate import _load
+    from sbmlcrn.simulate._runner import load as _load
 
     _roadrunner()
     return _load(uncached(sbml))
@@ -415,7 +415,7 @@ def run_scipy(circuit: Circuit) -> dict[str, Any]:
 def run_phases(circuit: Circuit) -> dict[str, Any]:
     """E: ``train --engine phases`` (load of the event-free network included in ``run``)."""
     from sbmlcrn.simulate import runner_cache_size
-    from sbmlcrn.training.stochastic import drive
+    from sbmlcrn.training.driver import drive
 
     _roadrunner()
     runner_cache_size(0)  # compile every round, as A does

@@ -37,6 +37,8 @@ from sbmlcrn import validation as v
 from sbmlcrn.core.expr import Const, Op, Sym
 from sbmlcrn.core.network import Event, Network, Parameter, Reaction, Role, Species
 from sbmlcrn.io.sbml import to_sbml
+from sbmlcrn.validation import libsbml_checks as checks
+from sbmlcrn.validation import rules
 
 
 def build_network(n_reactions: int, n_species: int, seed: int = 0) -> Network:
@@ -66,10 +68,10 @@ def sequential_validate(path: Path, units: bool = True) -> v.ValidationReport:
     text = path.read_text(encoding="utf-8")
     doc = libsbml.readSBMLFromString(text)
     model = doc.getModel()
-    read = [v._sbml_finding(doc.getError(i)) for i in range(doc.getNumErrors())]
-    malformed = v._malformed_math(model)
-    checked = [] if malformed else v._consistency(doc, [], units=units)
-    crn, max_seen = v._crn_findings(model, doc.getLevel(), 2)
+    read = [checks._sbml_finding(doc.getError(i)) for i in range(doc.getNumErrors())]
+    malformed = checks._malformed_math(model)
+    checked = [] if malformed else checks._consistency(doc, [], units=units)
+    crn, max_seen = rules._crn_findings(model, doc.getLevel(), 2)
     findings = (*dict.fromkeys([*read, *malformed, *checked]), *crn)
     return v.ValidationReport(str(path), findings, {"max_molecularity": max_seen})
 
@@ -77,7 +79,7 @@ def sequential_validate(path: Path, units: bool = True) -> v.ValidationReport:
 def validator_alone(text: str, category: int) -> Callable[[], object]:
     """checkConsistency() of a fresh copy of the document with one validator on."""
     doc = libsbml.readSBMLFromString(text)
-    for c in v._VALIDATORS:
+    for c in checks._VALIDATORS:
         doc.setConsistencyChecks(c, c == category)
     return doc.checkConsistency
 
@@ -120,11 +122,11 @@ def main(argv: list[str] | None = None) -> int:
             model = doc.getModel()
             parts: dict[str, Callable[[], Callable[[], object]]] = {
                 "read the SBML": lambda: lambda: libsbml.readSBMLFromString(text),
-                "malformed-math guard": lambda: lambda: v._malformed_math(model),
-                "Neural-CRN rules": lambda: lambda: v._crn_findings(model, 3, 2),
+                "malformed-math guard": lambda: lambda: checks._malformed_math(model),
+                "Neural-CRN rules": lambda: lambda: rules._crn_findings(model, 3, 2),
             }
-            for category in v._VALIDATORS:
-                name = f"libSBML {v._SBML_CATEGORIES[category]} checks alone"
+            for category in checks._VALIDATORS:
+                name = f"libSBML {checks._SBML_CATEGORIES[category]} checks alone"
                 parts[name] = lambda c=category: validator_alone(text, c)
             cpu: dict[str, float] = {}
             for what, make in parts.items():

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sbmlcrn.io.sbml import write_atomic
+from sbmlcrn.io.atomic import write_atomic
 from sbmlcrn.studies.examples import example_models
 
 MODELS = Path(__file__).resolve().parent.parent / "models"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
+from sbmlcrn.circuits.linear import LinearConfig
+from sbmlcrn.circuits.nonlinear import NonlinearConfig
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
 
@@ -20,6 +23,74 @@ def linear_data(
     b = float(rng.uniform(-1.0, 1.0))
     y = x @ w + b + noise * rng.normal(size=n)
     return Dataset(tuple(f"x{i + 1}" for i in range(d)), x, y, "y"), w, b
+
+
+def regression_data(n: int, *, seed: int = 0) -> Dataset:
+    """Two inputs in [0.5, 2] and a smooth nonlinear target y = x1 x2 + x2² (no noise)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.5, 2.0, size=(n, 2))
+    y = x[:, 0] * x[:, 1] + x[:, 1] ** 2
+    return Dataset(("x1", "x2"), x, y, "y", name=f"poly-{n}")
+
+
+def xor_data(n: int, *, seed: int = 0) -> Dataset:
+    """``n`` points near the four corners of the unit square labelled by XOR (balanced)."""
+    rng = np.random.default_rng(seed)
+    corners = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    x = corners[np.arange(n) % 4] + rng.uniform(-0.2, 0.2, size=(n, 2))
+    y = (np.arange(n) % 4 >= 2).astype(float)
+    return Dataset(("x1", "x2"), x, y, "y", name=f"xor-{n}")
+
+
+def separable_data(n: int, *, seed: int = 0) -> Dataset:
+    """Two Gaussian blobs (labels 0 and 1, alternating) on either side of x1 + x2 = 0."""
+    rng = np.random.default_rng(seed)
+    y = (np.arange(n) % 2).astype(float)
+    x = rng.normal(0.0, 0.5, size=(n, 2)) + np.where(y[:, None] > 0, 1.0, -1.0)
+    return Dataset(("x1", "x2"), x, y, "y", name=f"blobs-{n}")
+
+
+#: Fisher's iris as shipped with the package (4 features, species 0/1/2 in the last column).
+IRIS_CSV = Path(__file__).resolve().parents[1] / "sbmlcrn" / "datasets" / "iris.csv"
+
+
+def iris_subset(per_class: int) -> Dataset:
+    """The first ``per_class`` samples of each iris species, interleaved (0, 1, 2, 0, …)."""
+    with IRIS_CSV.open(encoding="utf-8") as fh:
+        header = fh.readline().strip().split(",")
+        table = np.loadtxt(fh, delimiter=",", ndmin=2)
+    rows = [np.flatnonzero(table[:, -1] == c)[:per_class] for c in range(3)]
+    order = np.stack(rows, axis=1).ravel()
+    sub = table[order]
+    return Dataset(tuple(header[:-1]), sub[:, :-1], sub[:, -1], header[-1], name="iris-subset")
+
+
+#: Every circuit, as :func:`tiny_training` and the ``tiny_run`` fixture know them.
+CIRCUITS = (
+    "linear-regression",
+    "linear-classification",
+    "nonlinear-regression",
+    "nonlinear-classification",
+    "nonlinear-multiclass",
+)
+
+
+def tiny_training(circuit: str) -> tuple[Dataset, LinearConfig | NonlinearConfig]:
+    """Data and config of a tiny run of ``circuit`` (a few samples × 2 epochs, < 1 s)."""
+    if circuit == "linear-regression":
+        return linear_data(8, 2, seed=1, noise=0.1)[0], LinearConfig(epochs=2)
+    if circuit == "linear-classification":
+        return separable_data(8, seed=2), LinearConfig(epochs=2)
+    if circuit == "nonlinear-regression":
+        return regression_data(6, seed=3), NonlinearConfig(epochs=2)
+    if circuit == "nonlinear-classification":
+        return xor_data(8, seed=4), NonlinearConfig(epochs=2)
+    if circuit == "nonlinear-multiclass":
+        return iris_subset(3), NonlinearConfig(epochs=2, backward=0.25)
+    raise ValueError(
+        f"The circuit parameter of tiny_training must be one of {', '.join(CIRCUITS)}. "
+        f"Got {circuit!r} instead."
+    )
 
 
 def mass_action_rhs(network: Network, gates: dict[str, float]):

@@ -55,9 +55,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
+from sbmlcrn.circuits.common import TrainingReadouts
 from sbmlcrn.core.expr import Const, Op, Sym
 from sbmlcrn.core.network import Event, Network, Parameter, Reaction, Role, Species
 from sbmlcrn.errors import InputError
@@ -71,6 +73,8 @@ __all__ = [
 ]
 
 _CONC = "mole_per_litre"
+#: A compiled circuit (a frozen dataclass with ``network`` and ``clock``).
+_CircuitT = TypeVar("_CircuitT", bound=TrainingReadouts)
 
 
 @dataclass(frozen=True)
@@ -275,6 +279,50 @@ def chemical_clock_network(
     for (_name, duration, gates), s in zip(phases, clock.phase_species, strict=True):
         for g in gates:
             gate_of[g] = (ids[s], duration, clock.integrals[s])
+    reactions, new_rates = _clocked_reactions(network, gate_of)
+    n = len(ids)
+    for i in range(n):
+        prey, pred = ids[i], ids[(i + 1) % n]
+        reactions.append(Reaction(f"clk_{i + 1}", (prey, pred), (pred, pred), "k_clk"))
+    gates = set(gate_of)
+    phase_times = {f"t_{name}" for name, _, _ in phases[1:]}
+    used_rates = {r.rate for r in network.reactions if r.gates}
+    still_used = {r.rate for r in network.reactions if not r.gates}
+    parameters = [
+        p
+        for p in network.parameters
+        if p.id not in gates
+        and p.id not in phase_times
+        and not (p.id in used_rates and p.id not in still_used)
+    ]
+    parameters += [Parameter(k, v) for k, v in new_rates.items()]
+    parameters.append(Parameter("k_clk", clock.rate))
+    species = list(network.species)
+    species += [
+        Species(sid, float(v), Role.TRANSIENT) for sid, v in zip(ids, clock.start, strict=True)
+    ]
+    notes = (
+        network.notes
+        + "\nChemical clock: phases gated by the clock species of a "
+        + f"{n}-species rock-paper-scissors ring (clk_i + clk_i+1 -> 2 clk_i+1); "
+        + ("the load event re-arms the clock." if clock.config.rearm else "free-running.")
+    )
+    return Network(
+        id=f"{network.id}_chemclock",
+        species=tuple(species),
+        parameters=tuple(parameters),
+        reactions=tuple(reactions),
+        events=_clock_events(network, f"ev_{phases[0][0]}", gates, clock),
+        readouts=network.readouts,
+        notes=notes,
+    )
+
+
+def _clocked_reactions(
+    network: Network, gate_of: dict[str, tuple[str, float, float]]
+) -> tuple[list[Reaction], dict[str, float]]:
+    """Every reaction of ``network``, a gated one catalysed by its phase's clock species at
+    the rescaled rate ``k · D_j / I_j``; and those new rates (``<rate>_clk``)."""
     params = {p.id: p for p in network.parameters}
     new_rates: dict[str, float] = {}
     reactions = []
@@ -303,31 +351,18 @@ def chemical_clock_network(
                 rate_id,
             )
         )
-    n = len(ids)
-    for i in range(n):
-        prey, pred = ids[i], ids[(i + 1) % n]
-        reactions.append(Reaction(f"clk_{i + 1}", (prey, pred), (pred, pred), "k_clk"))
-    gates = set(gate_of)
-    phase_times = {f"t_{name}" for name, _, _ in phases[1:]}
-    used_rates = {r.rate for r in network.reactions if r.gates}
-    still_used = {r.rate for r in network.reactions if not r.gates}
-    parameters = [
-        p
-        for p in network.parameters
-        if p.id not in gates
-        and p.id not in phase_times
-        and not (p.id in used_rates and p.id not in still_used)
-    ]
-    parameters += [Parameter(k, v) for k, v in new_rates.items()]
-    parameters.append(Parameter("k_clk", clock.rate))
-    species = list(network.species)
-    species += [
-        Species(sid, float(v), Role.TRANSIENT) for sid, v in zip(ids, clock.start, strict=True)
-    ]
-    first_name = f"ev_{phases[0][0]}"
+    return reactions, new_rates
+
+
+def _clock_events(
+    network: Network, first: str, gates: set[str], clock: ChemicalClock
+) -> tuple[Event, ...]:
+    """The load event ``first`` without its gate assignments (re-arming the clock if asked),
+    and ``ev_stop`` setting the clock species to 0; the other phases' events are dropped."""
+    ids = clock.ids
     events = []
     for ev in network.events:
-        if ev.id == first_name:
+        if ev.id == first:
             keep = tuple((t, v) for t, v in ev.assignments if t not in gates)
             if clock.config.rearm:
                 keep += tuple(
@@ -338,24 +373,12 @@ def chemical_clock_network(
             stop = Op(">=", (Sym("time"), Sym("t_end")))
             zero = tuple((sid, Const(0.0, _CONC)) for sid in ids)
             events.append(Event("ev_stop", stop, zero))
-    notes = (
-        network.notes
-        + "\nChemical clock: phases gated by the clock species of a "
-        + f"{n}-species rock-paper-scissors ring (clk_i + clk_i+1 -> 2 clk_i+1); "
-        + ("the load event re-arms the clock." if clock.config.rearm else "free-running.")
-    )
-    return Network(
-        id=f"{network.id}_chemclock",
-        species=tuple(species),
-        parameters=tuple(parameters),
-        reactions=tuple(reactions),
-        events=tuple(events),
-        readouts=network.readouts,
-        notes=notes,
-    )
+    return tuple(events)
 
 
-def with_chemical_clock(circuit, config: ChemicalClockConfig | None = None):
+def with_chemical_clock(
+    circuit: _CircuitT, config: ChemicalClockConfig | None = None
+) -> tuple[_CircuitT, ChemicalClock]:
     """``(circuit', clock)``: a compiled circuit whose network is gated by a calibrated chemical
     clock (:func:`chemical_clock_network`); everything else (data, schedule, readouts) is the
     circuit's own, so the run reads and saves like an event-gated one."""
@@ -363,4 +386,4 @@ def with_chemical_clock(circuit, config: ChemicalClockConfig | None = None):
     phases = tuple((p.name, p.duration, p.gates) for p in circuit.clock.phases)
     clock = calibrate(cfg, circuit.clock.period, len(phases))
     network = chemical_clock_network(circuit.network, phases, clock)
-    return dataclasses.replace(circuit, network=network), clock
+    return dataclasses.replace(circuit, network=network), clock  # type: ignore[type-var]

@@ -64,40 +64,46 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from sbmlcrn.circuits.clock import Phase, PhaseClock
+from sbmlcrn.circuits.clock import PhaseClock
+from sbmlcrn.circuits.common import (
+    MAX_CYCLES,
+    SIGNS,
+    TrainingReadouts,
+    channel_ids,
+    check_finite,
+    check_schedule,
+    check_seed,
+    check_training_data,
+    default_learning_rate,
+    finite_init,
+    inference_parameters,
+    initial_parameters,
+    load_rails,
+    parameter_readouts,
+    rail_pair,
+    rails,
+    two_phase_clock,
+    unique_name,
+)
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network, Parameter, Reaction, Readout, Role, Species
 from sbmlcrn.errors import DataError, InputError
 
+# MAX_CYCLES and rails live in sbmlcrn.circuits.common; they are re-exported here, where the
+# layers above have always imported them.
 __all__ = [
+    "MAX_CYCLES",
     "FeatureMap",
     "LinearCircuit",
     "LinearConfig",
     "compile_linear",
+    "encode_targets",
     "inference_network",
+    "parameter_names",
     "rails",
 ]
 
 TASKS = ("regression", "classification")
-#: Most SGD steps (samples × epochs) one training model may hold; the output grid and the
-#: simulator's event handling grow with it (10⁶ steps is about an hour of simulation).
-MAX_CYCLES = 1_000_000
-_SIGNS = ("p", "m")
-
-
-def rails(value: float) -> tuple[float, float]:
-    """Dual-rail encoding ``(max(v, 0), max(−v, 0))`` of a signed value."""
-    v = float(value)
-    return (v, 0.0) if v >= 0 else (0.0, -v)
-
-
-def _positive(name: str, option: str, value: float | int | None, *, integer: bool = False) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if integer:
-        ok = ok and float(value).is_integer()
-    if not ok or value <= 0:
-        kind = "a positive integer" if integer else "a positive finite number"
-        raise InputError(f"The {name} ({option}) must be {kind}. Got {value!r} instead.")
 
 
 @dataclass(frozen=True)
@@ -143,23 +149,11 @@ class LinearConfig:
     class_values: tuple[float, float] = (-1.0, 1.0)
 
     def __post_init__(self) -> None:
-        _positive("horizon", "--horizon", self.horizon)
-        if self.lr is not None:
-            _positive("learning rate", "--lr", self.lr)
-        _positive("number of epochs", "--epochs", self.epochs, integer=True)
-        if self.backward is not None:
-            _positive("backward duration", "--backward", self.backward)
-        _positive("annihilation rate", "--annihilation", self.annihilation)
-        for name, value in (("augmentation", self.augmentation), ("bias", self.bias)):
-            if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
-                raise InputError(f"The {name} must be a finite number. Got {value!r} instead.")
-        if self.init is not None:
-            init = tuple(float(v) for v in self.init)
-            if not all(math.isfinite(v) for v in init):
-                raise InputError(f"The initial parameters must be finite. Got {self.init!r}.")
-            object.__setattr__(self, "init", init)
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            raise InputError(f"The seed (--seed) must be an integer >= 0. Got {self.seed!r}.")
+        check_schedule(self)
+        check_finite("augmentation", self.augmentation)
+        check_finite("bias", self.bias)
+        object.__setattr__(self, "init", finite_init(self.init))
+        check_seed(self.seed)
         lo, hi = self.class_values
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise InputError(f"The class values must be finite and increasing. Got {(lo, hi)}.")
@@ -255,44 +249,6 @@ class FeatureMap:
         )
 
 
-class TrainingReadouts:
-    """What every compiled circuit offers for reading its training network: the species of
-    the parameters and errors, the initial parameters and the times at which to read them.
-    Needs ``network``, ``clock`` and ``config`` (with ``init`` and ``epochs``)."""
-
-    network: Network
-    clock: PhaseClock
-
-    @property
-    def theta0(self) -> np.ndarray:
-        """Initial parameters."""
-        return np.array(self.config.init, dtype=float)  # type: ignore[attr-defined]
-
-    @property
-    def parameter_species(self) -> dict[str, tuple[str, str]]:
-        """Parameter name → (plus species id, minus species id)."""
-        return {
-            ro.name: (ro.plus, ro.minus)
-            for ro in self.network.readouts
-            if ro.role is Role.PARAMETER
-        }
-
-    @property
-    def error_species(self) -> list[tuple[str, str]]:
-        """Rails of every output's error, in output order."""
-        return [(ro.plus, ro.minus) for ro in self.network.readouts if ro.role is Role.ERROR]
-
-    def forward_error_times(self) -> list[float]:
-        """Times in every cycle's backward phase, where the error species hold ``ŷ − t``."""
-        return self.clock.phase_times(1, 0.5)
-
-    def epoch_start_times(self) -> list[float]:
-        """Mid-forward times of each epoch's first cycle (parameters are then unchanged)."""
-        mids = self.clock.phase_times(0, 0.5)
-        epochs = self.config.epochs  # type: ignore[attr-defined]
-        return [mids[e * self.clock.n_samples] for e in range(epochs)]
-
-
 @dataclass(frozen=True)
 class LinearCircuit(TrainingReadouts):
     """A compiled linear circuit: the training network and what is needed to read it.
@@ -333,57 +289,73 @@ def parameter_names(features: Sequence[str], augmentation: float | None) -> tupl
     """One name per channel: the feature names, then ``offset`` for the constant input."""
     names = list(features)
     if augmentation is not None:
-        names.append(_unique("offset", names))
+        names.append(unique_name("offset", names))
     return tuple(names)
 
 
-def _pair(base: str, value: float, role: Role) -> list[Species]:
-    """The dual-rail species ``base_p``, ``base_m`` holding the signed ``value``."""
-    plus, minus = rails(value)
-    return [Species(f"{base}_p", plus, role), Species(f"{base}_m", minus, role)]
-
-
-def _unique(name: str, taken: Sequence[str]) -> str:
-    while name in taken:
-        name += "_"
-    return name
-
-
-def _channel_ids(n: int, augmented: bool) -> list[str]:
-    ids = [str(i + 1) for i in range(n - int(augmented))]
-    if augmented:
-        ids.append("b")
-    return ids
-
-
 def _forward_reactions(
-    channels: list[str], out: str, horizon: float, bias: float
+    channels: Sequence[str], out: str, horizon: float, bias: float
 ) -> list[Reaction]:
     """Forward-phase reactions producing ``Σ x̃ + T Σ (θ x̃ + h)`` into rails ``out_p/out_m``."""
     reactions = []
     for c in channels:
-        for s in _SIGNS:
+        for s in SIGNS:
             reactions.append(
                 Reaction(
                     f"fx{c}_{s}", (f"x{c}_{s}",), (f"x{c}_{s}", f"{out}_{s}"), "k_fx", ("g_fwd",)
                 )
             )
-        for a in _SIGNS:
-            for b in _SIGNS:
-                prod = "p" if a == b else "m"
-                reactions.append(
-                    Reaction(
-                        f"fw{c}_{a}{b}",
-                        (f"p{c}_{a}", f"x{c}_{b}"),
-                        (f"p{c}_{a}", f"x{c}_{b}", f"{out}_{prod}"),
-                        "k_fw",
-                        ("g_fwd",),
-                    )
-                )
+        reactions += _catalysis(f"fw{c}", f"p{c}", f"x{c}", out, +1, "k_fw", "g_fwd")
     if bias != 0.0:
         reactions.append(
             Reaction("fh", (), (f"{out}_{'p' if bias > 0 else 'm'}",), "k_fh", ("g_fwd",))
         )
+    return reactions
+
+
+def _input_species(channels: Sequence[str], augmentation: float | None) -> list[Species]:
+    """The input pairs ``x<c>``: 0 until loaded, the constant ``a`` for channel ``b``."""
+    species: list[Species] = []
+    for c in channels:
+        constant = float(augmentation) if c == "b" else 0.0  # type: ignore[arg-type]
+        species += rail_pair(f"x{c}", constant, Role.INPUT)
+    return species
+
+
+def _parameter_species(channels: Sequence[str], theta: Sequence[float]) -> list[Species]:
+    """The parameter pairs ``p<c>`` holding ``θ``."""
+    species: list[Species] = []
+    for c, t in zip(channels, theta, strict=True):
+        species += rail_pair(f"p{c}", t, Role.PARAMETER)
+    return species
+
+
+def _backward_reactions(channels: Sequence[str]) -> list[Reaction]:
+    """Backward-phase reactions moving every ``θ_c`` by ``−η T e x̃_c`` (rate ``k_bw``)."""
+    reactions = []
+    for c in channels:
+        reactions += _catalysis(f"bw{c}", "e", f"x{c}", f"p{c}", -1, "k_bw", "g_bwd")
+    return reactions
+
+
+def _catalysis(
+    rid: str, u: str, v: str, target: str, sign: int, rate: str, gate: str
+) -> list[Reaction]:
+    """``u_a + v_b → u_a + v_b + target_s`` for the four rail pairs ``(a, b)``: together they
+    add ``sign · u · v`` to ``target`` (``s`` is ``p`` where ``sign · a · b`` is positive)."""
+    reactions = []
+    for a in SIGNS:
+        for b in SIGNS:
+            prod = "p" if (a == b) == (sign > 0) else "m"
+            reactions.append(
+                Reaction(
+                    f"{rid}_{a}{b}",
+                    (f"{u}_{a}", f"{v}_{b}"),
+                    (f"{u}_{a}", f"{v}_{b}", f"{target}_{prod}"),
+                    rate,
+                    (gate,),
+                )
+            )
     return reactions
 
 
@@ -397,36 +369,10 @@ def _forward_parameters(n: int, horizon: float, bias: float) -> list[Parameter]:
 def _resolve(config: LinearConfig, x_tilde: np.ndarray) -> LinearConfig:
     lr = config.lr
     if lr is None:
-        mean_sq = float(np.mean(np.sum(x_tilde**2, axis=1)))
-        with np.errstate(all="ignore"):
-            lr = float(0.1 / (np.float64(config.horizon) ** 2 * max(mean_sq, 1e-12)))
-        if not (math.isfinite(lr) and lr > 0):
-            raise InputError(
-                f"The horizon (--horizon) {config.horizon!r} is too extreme to choose a learning "
-                "rate from the data; use a horizon between 1e-6 and 1e6 or give --lr."
-            )
-    init = config.init
-    n = x_tilde.shape[1]
-    if init is None:
-        init = tuple(float(v) for v in np.random.default_rng(config.seed).normal(0.0, 0.1, n))
-    elif len(init) != n:
-        raise InputError(f"The initial parameters must have {n} values. Got {len(init)} instead.")
+        lr = default_learning_rate(config.horizon, x_tilde)
+    init = initial_parameters(config.init, x_tilde.shape[1], config.seed, 0.1)
     backward = config.backward if config.backward is not None else config.horizon
     return replace(config, lr=float(lr), init=init, backward=float(backward))
-
-
-def check_training_data(data: Dataset, epochs: int) -> None:
-    """Refuse training data without a target, with fewer than 2 rows, or whose
-    ``samples × epochs`` exceed :data:`MAX_CYCLES` (shared by every circuit compiler)."""
-    if data.y is None:
-        raise DataError(f"{data.name}: training data needs a target column.")
-    if len(data) < 2:
-        raise DataError(f"{data.name}: has {len(data)} rows; training needs at least 2.")
-    if len(data) * epochs > MAX_CYCLES:
-        raise InputError(
-            f"{len(data)} samples x {epochs} epochs = {len(data) * epochs} "
-            f"training steps; at most {MAX_CYCLES} fit in one model (lower --epochs)."
-        )
 
 
 def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None) -> LinearCircuit:
@@ -460,62 +406,34 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
     x_tilde = fmap(data.x)
     config = _resolve(config, x_tilde)
     n_ch = x_tilde.shape[1]
-    channels = _channel_ids(n_ch, config.augmentation is not None)
+    channels = channel_ids(n_ch, config.augmentation is not None)
     names = parameter_names(data.features, config.augmentation)
     assert config.lr is not None and config.backward is not None and config.init is not None
 
-    species: list[Species] = []
+    species = _input_species(channels, config.augmentation)
+    species += _parameter_species(channels, config.init)
+    species += rail_pair("e", 0.0, Role.ERROR)
     loads: dict[str, list[float]] = {}
     for j, c in enumerate(channels):
-        column = [rails(v) for v in x_tilde[:, j]]
-        constant = float(config.augmentation) if c == "b" else 0.0  # type: ignore[arg-type]
-        species += _pair(f"x{c}", constant, Role.INPUT)
         if c != "b":
-            loads[f"x{c}_p"] = [p for p, _ in column]
-            loads[f"x{c}_m"] = [m for _, m in column]
-    for c, theta in zip(channels, config.init, strict=True):
-        species += _pair(f"p{c}", theta, Role.PARAMETER)
-    species += _pair("e", 0.0, Role.ERROR)
-    # the error starts at −t: rails (max(−t, 0), max(t, 0))
-    err = [rails(-t) for t in targets]
-    loads["e_p"] = [p for p, _ in err]
-    loads["e_m"] = [m for _, m in err]
+            load_rails(loads, f"x{c}", x_tilde[:, j])
+    load_rails(loads, "e", -targets)  # the error starts at −t
 
     reactions = _forward_reactions(channels, "e", config.horizon, config.bias)
-    k_bw = config.lr * config.horizon / config.backward
-    for c in channels:
-        for a in _SIGNS:
-            for b in _SIGNS:
-                prod = "m" if a == b else "p"  # −e·x: like signs lower θ
-                reactions.append(
-                    Reaction(
-                        f"bw{c}_{a}{b}",
-                        (f"e_{a}", f"x{c}_{b}"),
-                        (f"e_{a}", f"x{c}_{b}", f"p{c}_{prod}"),
-                        "k_bw",
-                        ("g_bwd",),
-                    )
-                )
+    reactions += _backward_reactions(channels)
     reactions.append(Reaction("ann_e", ("e_p", "e_m"), (), "k_ann"))
     for c in channels:
         reactions.append(Reaction(f"ann_p{c}", (f"p{c}_p", f"p{c}_m"), (), "k_ann"))
 
-    clock = PhaseClock(
-        (Phase("fwd", config.horizon, ("g_fwd",)), Phase("bwd", config.backward, ("g_bwd",))),
-        n_samples=len(data),
-        epochs=config.epochs,
-    )
+    clock = two_phase_clock(config.horizon, config.backward, len(data), config.epochs)
     params = [
         *_forward_parameters(n_ch, config.horizon, config.bias),
-        Parameter("k_bw", k_bw),
+        Parameter("k_bw", config.lr * config.horizon / config.backward),
         Parameter("k_ann", config.annihilation),
         *clock.parameters(),
     ]
-    readouts = [
-        Readout(name, f"p{c}_p", f"p{c}_m", Role.PARAMETER)
-        for name, c in zip(names, channels, strict=True)
-    ]
-    readouts.append(Readout(_unique("error", names), "e_p", "e_m", Role.ERROR))
+    readouts = parameter_readouts(names, channels)
+    readouts.append(Readout(unique_name("error", names), "e_p", "e_m", Role.ERROR))
     notes = (
         f"sbmlcrn linear-{task} training network: {len(data)} samples x {config.epochs} epochs, "
         f"T = {config.horizon!r}, T_b = {config.backward!r}, eta = {config.lr!r}.\n"
@@ -553,20 +471,15 @@ def inference_network(
     a constant 1.
     """
     augmented = config.augmentation is not None
-    channels = _channel_ids(n_features + int(augmented), augmented)
+    channels = channel_ids(n_features + int(augmented), augmented)
     if len(theta) != len(channels):
         raise InputError(f"Expected {len(channels)} parameters. Got {len(theta)} instead.")
-    species = []
-    for c in channels:
-        constant = float(config.augmentation) if c == "b" else 0.0  # type: ignore[arg-type]
-        species += _pair(f"x{c}", constant, Role.INPUT)
-    for c, t in zip(channels, theta, strict=True):
-        species += _pair(f"p{c}", t, Role.PARAMETER)
-    species += _pair("yhat", 0.0, Role.OUTPUT)
+    species = _input_species(channels, config.augmentation)
+    species += _parameter_species(channels, theta)
+    species += rail_pair("yhat", 0.0, Role.OUTPUT)
     params = [
         *_forward_parameters(len(channels), config.horizon, config.bias),
-        Parameter("g_fwd", 1.0, Role.GATE),
-        Parameter("t_end", config.horizon, Role.CLOCK, units="second"),
+        *inference_parameters(config.horizon),
     ]
     return Network(
         id=f"linear_{task}_inference",

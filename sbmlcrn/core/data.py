@@ -27,6 +27,7 @@ __all__ = [
     "TASKS",
     "Dataset",
     "Task",
+    "as_dataset",
     "authors_linear_classification",
     "authors_linear_regression",
     "iris",
@@ -219,6 +220,67 @@ def read_csv(
             "name it with --target."
         )
     return Dataset(tuple(names), table, None, None, name=p.name)
+
+
+def as_dataset(
+    source: Dataset | str | os.PathLike[str] | object,
+    *,
+    target: str | None = "y",
+    require_target: bool = True,
+    name: str | None = None,
+    parameter: str = "data",
+    caller: str = "train",
+) -> Dataset:
+    """A :class:`Dataset` from a Dataset, a CSV path or a pandas DataFrame.
+
+    Parameters
+    ----------
+    source
+        A :class:`Dataset` (returned as it is), a path to a CSV file (read with
+        :func:`read_csv`), or a DataFrame-like object (``columns`` and ``to_numpy()``) whose
+        columns are all numeric: ``target`` is the target, every other column an input.
+    target
+        Name of the target column.
+    require_target
+        If false, a table without the target column is read as inputs only.
+    name
+        Label used in error messages (default: the path, or ``"DataFrame"``).
+    parameter, caller
+        Named in the error message for an unusable ``source``.
+
+    Raises
+    ------
+    DataError
+        For an unusable table (see :func:`read_csv`) or an object of another type.
+    """
+    if isinstance(source, Dataset):
+        return source
+    if isinstance(source, str | os.PathLike):
+        return read_csv(source, target=target, require_target=require_target)
+    columns = getattr(source, "columns", None)
+    if columns is None or not callable(getattr(source, "to_numpy", None)):
+        raise DataError(
+            f"The {parameter} parameter of {caller} must be a Dataset, a CSV path or a pandas "
+            f"DataFrame. Got {type(source).__name__} instead."
+        )
+    label = name or "DataFrame"
+    names = [str(c) for c in columns]
+    _check_header(label, names)
+    try:
+        values = np.asarray(source.to_numpy(dtype=float), dtype=float)  # type: ignore[attr-defined]
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{label}: every column must be numeric ({exc}).") from None
+    if values.ndim != 2 or values.shape[0] == 0:
+        raise DataError(f"{label}: the table has no rows.")
+    if target is not None and target in names:
+        j = names.index(target)
+        inputs = [k for k in range(len(names)) if k != j]
+        return Dataset(
+            tuple(names[k] for k in inputs), values[:, inputs], values[:, j], target, name=label
+        )
+    if require_target:
+        raise DataError(f"{label}: no target column {target!r} (columns: {_names(names)}).")
+    return Dataset(tuple(names), values, None, None, name=label)
 
 
 def _names(names: list[str], limit: int = 12) -> str:

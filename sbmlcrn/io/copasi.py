@@ -28,7 +28,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from sbmlcrn.errors import CopasiError, InputError
+from sbmlcrn.io.atomic import atomic_file
+from sbmlcrn.io.record import RECORD_FILE, read_record
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -225,35 +226,37 @@ class _Run:
     parameter_species: dict[str, tuple[str, str]]
     roadrunner: dict[str, float]
     reference: dict[str, float]
-    period: float | None
+    period: float
 
 
 def _read_run(run_dir: str | os.PathLike[str]) -> _Run:
+    """The model and what the check needs from the record (:func:`read_record`)."""
     path = Path(run_dir)
     if not path.is_dir():
         raise InputError(f"{run_dir}: no such run directory.")
-    result_path = path / "result.json"
+    result_path = path / RECORD_FILE
     model = path / "model.xml"
     if not result_path.is_file():
-        raise InputError(f"{run_dir}: not a training run directory (no result.json).")
+        raise InputError(f"{run_dir}: not a training run directory (no {RECORD_FILE}).")
     if not model.is_file():
         raise InputError(f"{run_dir}: the run directory has no model.xml.")
-    try:
-        data = json.loads(result_path.read_text(encoding="utf-8"))
-        pairs = {str(k): (str(v[0]), str(v[1])) for k, v in data["parameter_species"].items()}
-        roadrunner = {k: float(data["parameters"][k]) for k in pairs}
-        reference = {k: float(data["reference_parameters"][k]) for k in pairs}
-        end_time = float(data["training_end_time"])
-        circuit = str(data["circuit"])
-        raw_period = (data.get("schedule") or {}).get("period")
-        period = float(raw_period) if raw_period is not None else None
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise InputError(f"{result_path}: is not a valid sbmlcrn result ({exc}).") from exc
+    record = read_record(path)
+    pairs = dict(record.parameter_species)
+    end_time = float(record.training_end_time)
     if not pairs:
         raise InputError(f"{result_path}: names no parameter species.")
     if not math.isfinite(end_time) or end_time <= 0:
         raise InputError(f"{result_path}: training_end_time must be positive. Got {end_time}.")
-    return _Run(path, model.resolve(), circuit, end_time, pairs, roadrunner, reference, period)
+    return _Run(
+        path,
+        model.resolve(),
+        record.circuit,
+        end_time,
+        pairs,
+        {k: float(record.parameters[k]) for k in pairs},
+        {k: float(record.reference_parameters[k]) for k in pairs},
+        float(record.schedule["period"]),
+    )
 
 
 def _sbml_counts(model: Path) -> dict[str, Any]:
@@ -516,15 +519,11 @@ def export_copasi(
         raise InputError(f"{out_path}: is a directory; give a file name.")
     if not (rtol > 0 and atol > 0):
         raise InputError("rtol and atol must be positive.")
-    if run.period is not None and run.period > 0:
+    if run.period > 0:
         intervals = min(10_000, max(100, round(2 * run.end_time / run.period)))
     else:
         intervals = 1_000
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".cps", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_file(target, suffix=".cps") as tmp:
         _run_worker(
             {
                 "op": "export",
@@ -540,11 +539,4 @@ def export_copasi(
             timeout=timeout,
             action=f"exporting {run.model}",
         )
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600 files
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return target

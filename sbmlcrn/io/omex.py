@@ -1,19 +1,24 @@
 """COMBINE archive (OMEX) export of a training run: the SBML model plus a SED-ML description.
 
-:func:`write_omex` packs a run directory written by :func:`sbmlcrn.training.pipeline.save_run` into
-one
-``.omex`` file that any SED-ML tool (Tellurium, BioSimulators, …) can execute to replay the
-whole training run:
+:func:`write_omex` packs a run directory written by :func:`sbmlcrn.training.store.save_run`
+into one ``.omex`` file that any SED-ML tool (Tellurium, BioSimulators, …) can execute to
+replay the whole training run:
 
 - ``model/model.xml`` — the SBML training model, copied byte for byte (see below for the
   directory);
 - ``simulation.sedml`` — SED-ML Level 1 Version 4: one uniform time course from 0 to the
   training end time with CVODE (KISAO:0000019) at sbmlcrn's tolerances, data generators for
   each parameter's plus and minus species, the signed parameter ``[plus] − [minus]`` and the
-  per-sample loss ``½([e_p] − [e_m])²``, a report of all of them and a plot of the parameters;
-- ``result.json`` — the run's record (learned parameters, to compare a replay against);
-- ``manifest.xml`` and ``metadata.rdf`` (creator ``sbmlcrn``; the creation date is the run's
-  ``created`` entry if ``result.json`` has one, else a fixed date).
+  per-sample loss ``½ Σ_k ([e_k⁺] − [e_k⁻])²`` over the outputs' error species (one output,
+  ``½([e_p] − [e_m])²``, for all but multiclass circuits), a report of all of them and a plot
+  of the parameters;
+- ``result.json`` — the run's record (learned parameters, to compare a replay against), copied
+  byte for byte;
+- ``manifest.xml`` and ``metadata.rdf`` (creator ``sbmlcrn``; the creation date is the
+  record's ``created`` entry if it has one, else a fixed date).
+
+The run's record is read through :func:`sbmlcrn.io.record.read_record_bytes` (the one reader
+of ``result.json``); the error species come from :meth:`~sbmlcrn.io.record.RunRecord.loss_species`.
 
 Decisions:
 
@@ -33,18 +38,15 @@ Decisions:
   one point lies strictly inside every backward phase): the signed error is constant during a
   backward phase, so the ``loss`` column there is the loss of that cycle's sample; at the other
   points it is the error being accumulated (forward phase) or sits on a phase switch.
-- The archive is written to a temporary file in the target directory and renamed into place,
-  so a reader never sees a half-written archive.
+- The archive is written atomically (:func:`sbmlcrn.io.atomic.write_atomic`), so a reader
+  never sees a half-written archive.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import math
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
@@ -54,6 +56,8 @@ from typing import Any
 from sbmlcrn._version import __version__
 from sbmlcrn.core.expr import format_number
 from sbmlcrn.errors import InputError
+from sbmlcrn.io.atomic import write_atomic
+from sbmlcrn.io.record import RECORD_FILE, read_record_bytes
 from sbmlcrn.simulate import Tolerances
 
 __all__ = [
@@ -96,7 +100,7 @@ class _Run:
     sbml_level: int
     sbml_version: int
     parameter_species: tuple[tuple[str, str, str], ...]  # (name, plus, minus)
-    error_species: tuple[str, str] | None
+    error_species: tuple[tuple[str, str], ...]  # each output's (plus, minus); empty: no loss
     end_time: float
     cycles: int
     points_per_cycle: int
@@ -108,23 +112,8 @@ def _fail(run_dir: Path, why: str) -> InputError:
     return InputError(f"{run_dir}: not a usable sbmlcrn run directory ({why}).")
 
 
-def _read_run(run_dir: Path) -> _Run:
-    """Read and check ``result.json`` and ``model.xml`` of a run directory."""
-    if not run_dir.is_dir():
-        what = "does not exist" if not run_dir.exists() else "is not a directory"
-        raise InputError(f"{run_dir}: {what}; give a run directory written by `sbmlcrn train`.")
-    result_path, model_path = run_dir / "result.json", run_dir / "model.xml"
-    for path in (result_path, model_path):
-        if not path.is_file():
-            raise _fail(run_dir, f"no {path.name}")
-    result_bytes = result_path.read_bytes()
-    try:
-        result = json.loads(result_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(run_dir, f"result.json is not valid JSON: {exc}") from exc
-    if not isinstance(result, dict):
-        raise _fail(run_dir, "result.json does not hold an object")
-    sbml = model_path.read_bytes()
+def _read_sbml(run_dir: Path, sbml: bytes) -> tuple[str, int, int, set[str]]:
+    """The SBML namespace, level, version and species ids of ``model.xml``."""
     try:
         root = ET.fromstring(sbml)
     except ET.ParseError as exc:
@@ -139,35 +128,40 @@ def _read_run(run_dir: Path) -> _Run:
         level, version = int(root.get("level", "")), int(root.get("version", ""))
     except ValueError as exc:
         raise _fail(run_dir, "model.xml has no SBML level and version") from exc
-    species = {el.get("id") for el in root.iter(f"{{{namespace}}}species")}
+    species = {str(el.get("id")) for el in root.iter(f"{{{namespace}}}species")}
+    return namespace, level, version, species
 
+
+def _read_run(run_dir: Path) -> _Run:
+    """Read and check ``result.json`` (through :func:`read_record_bytes`) and ``model.xml``."""
+    if not run_dir.is_dir():
+        what = "does not exist" if not run_dir.exists() else "is not a directory"
+        raise InputError(f"{run_dir}: {what}; give a run directory written by `sbmlcrn train`.")
+    for name in (RECORD_FILE, "model.xml"):
+        if not (run_dir / name).is_file():
+            raise _fail(run_dir, f"no {name}")
     try:
-        pairs = result["parameter_species"]
-        names = list(result["parameters"])
-        end_time = float(result["training_end_time"])
-        schedule = result["schedule"]
-        period = float(schedule["period"])
-        phases = [(str(p["name"]), float(p["duration"])) for p in schedule["phases"]]
-        created = result.get("created", DEFAULT_CREATED)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _fail(run_dir, f"result.json lacks or garbles {exc}") from exc
-    if not isinstance(pairs, dict) or not pairs or set(pairs) != set(names):
-        raise _fail(run_dir, "result.json's parameter_species do not match its parameters")
+        record, result_bytes = read_record_bytes(run_dir)
+    except InputError as exc:
+        raise _fail(run_dir, str(exc).rstrip(".")) from exc
+    sbml = (run_dir / "model.xml").read_bytes()
+    namespace, level, version, species = _read_sbml(run_dir, sbml)
+
     triples = []
-    for name, pair in pairs.items():
-        if not (
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(s, str) for s in pair)
-        ):
-            raise _fail(run_dir, f"parameter_species[{name!r}] is not a pair of species ids")
-        missing = [s for s in pair if s not in species]
+    for name, (plus, minus) in record.parameter_species.items():
+        missing = [s for s in (plus, minus) if s not in species]
         if missing:
             raise _fail(run_dir, f"model.xml has no species {', '.join(missing)}")
-        triples.append((str(name), pair[0], pair[1]))
-    error = result.get("error_species", ["e_p", "e_m"])
-    error_pair = None  # no loss data generator for a model without the error pair
-    if isinstance(error, list) and len(error) == 2 and all(str(s) in species for s in error):
-        error_pair = (str(error[0]), str(error[1]))
+        triples.append((name, plus, minus))
+    if not triples:
+        raise _fail(run_dir, "result.json names no parameter species")
+    errors = record.loss_species()
+    if not all(s in species for pair in errors for s in pair):
+        errors = ()  # no loss data generator for a model without the error species
 
+    end_time = float(record.training_end_time)
+    period = float(record.schedule["period"])
+    phases = [(str(p["name"]), float(p["duration"])) for p in record.schedule["phases"]]
     finite = all(math.isfinite(v) and v > 0 for v in (end_time, period, *(d for _, d in phases)))
     if not finite or not phases or not math.isclose(sum(d for _, d in phases), period):
         raise _fail(run_dir, "result.json's schedule or training_end_time is invalid")
@@ -177,21 +171,19 @@ def _read_run(run_dir: Path) -> _Run:
     backward = next((d for n, d in phases if n in ("bwd", "backward")), phases[-1][1])
     # a grid step of at most half the backward phase puts a point strictly inside each one
     points = max(4, math.ceil(2 * period / backward - 1e-9))
-    if not isinstance(created, str) or not created:
-        raise _fail(run_dir, "result.json's created entry is not a date text")
     return _Run(
-        circuit=str(result.get("circuit", "")),
+        circuit=record.circuit,
         sbml=sbml,
         sbml_namespace=namespace,
         sbml_level=level,
         sbml_version=version,
         parameter_species=tuple(triples),
-        error_species=error_pair,
+        error_species=errors,
         end_time=end_time,
         cycles=cycles,
         points_per_cycle=points,
         result_json=result_bytes,
-        created=created,
+        created=record.created or DEFAULT_CREATED,
     )
 
 
@@ -223,26 +215,45 @@ def _label(name: str) -> str:
     return f"theta[{name}]"
 
 
-def _sedml(run: _Run) -> str:
+def _loss_text(errors: tuple[tuple[str, str], ...]) -> str:
+    """The loss formula of the notes: ``0.5 ([e_p] - [e_m])^2``, summed over outputs."""
+    if len(errors) <= 1:
+        e_p, e_m = errors[0] if errors else ("e_p", "e_m")
+        return f"0.5 ([{e_p}] - [{e_m}])^2"
+    terms = " + ".join(f"([{p}] - [{m}])^2" for p, m in errors)
+    return f"0.5 ({terms}), summed over the {len(errors)} outputs,"
+
+
+def _loss_math(errors: tuple[tuple[str, str], ...]) -> tuple[list[tuple[str, str]], Any]:
+    """The variables and expression of the loss ``½ Σ_k ([e_k⁺] − [e_k⁻])²``.
+
+    Products, not ``<power/>``: Tellurium 2.2.13 renders power as Python's ``^``. One output
+    keeps the variable ids ``v_loss_p``/``v_loss_m``; several get ``v_loss_<k>_p`` ….
+    """
+    if len(errors) == 1:
+        names = [("v_loss_p", "v_loss_m")]
+    else:
+        names = [(f"v_loss_{k}_p", f"v_loss_{k}_m") for k in range(1, len(errors) + 1)]
+    variables = []
+    for (v_p, v_m), (s_p, s_m) in zip(names, errors, strict=True):
+        variables += [(v_p, s_p), (v_m, s_m)]
+    diffs = [("minus", v_p, v_m) for v_p, v_m in names]
+    if len(diffs) == 1:
+        return variables, ("times", 0.5, diffs[0], diffs[0])
+    return variables, ("times", 0.5, ("plus", *(("times", d, d) for d in diffs)))
+
+
+def _simulation(root: ET.Element, run: _Run) -> None:
+    """The notes, the model, the time course of the whole training run and its task."""
     tol = Tolerances()
-    sbml_prefix = "sbml"
-    root = ET.Element(
-        "sedML",
-        {
-            "xmlns": _SEDML_NS,
-            f"xmlns:{sbml_prefix}": run.sbml_namespace,
-            "level": "1",
-            "version": "4",
-        },
-    )
     notes = _el(_el(root, "notes"), "body", xmlns=_XHTML_NS)
     for text in (
         f"Generated by sbmlcrn {__version__}: simulating {MODEL_LOCATION} from 0 to "
         f"{format_number(run.end_time)} trains the Neural CRN ({run.circuit or 'circuit'}).",
         "theta_k = [plus] - [minus] is the k-th learned parameter; its value at the end time "
         "is the trained one (result.json, 'parameters').",
-        "loss = 0.5 ([e_p] - [e_m])^2 is the loss of the cycle's sample at output times "
-        "inside a backward phase; elsewhere it shows the error being accumulated.",
+        f"loss = {_loss_text(run.error_species)} is the loss of the cycle's sample at output "
+        "times inside a backward phase; elsewhere it shows the error being accumulated.",
     ):
         _el(notes, "p").text = text
 
@@ -278,6 +289,20 @@ def _sedml(run: _Run) -> str:
 
     tasks = _el(root, "listOfTasks")
     _el(tasks, "task", id="task", modelReference="model", simulationReference="training")
+
+
+def _sedml(run: _Run) -> str:
+    sbml_prefix = "sbml"
+    root = ET.Element(
+        "sedML",
+        {
+            "xmlns": _SEDML_NS,
+            f"xmlns:{sbml_prefix}": run.sbml_namespace,
+            "level": "1",
+            "version": "4",
+        },
+    )
+    _simulation(root, run)
 
     generators = _el(root, "listOfDataGenerators")
     report_rows: list[tuple[str, str]] = []  # (data generator id, label)
@@ -324,15 +349,8 @@ def _sedml(run: _Run) -> str:
     for _name, plus, minus in run.parameter_species:
         for species in (plus, minus):
             generator(f"dg_{species}", f"[{species}]", [(f"v_{species}", species)], f"v_{species}")
-    if run.error_species is not None:
-        e_p, e_m = run.error_species
-        generator(
-            "dg_loss",
-            "loss",
-            [("v_loss_p", e_p), ("v_loss_m", e_m)],
-            # a product, not <power/>: Tellurium 2.2.13 renders power as Python's ``^``
-            ("times", 0.5, ("minus", "v_loss_p", "v_loss_m"), ("minus", "v_loss_p", "v_loss_m")),
-        )
+    if run.error_species:
+        generator("dg_loss", "loss", *_loss_math(run.error_species))
 
     outputs = _el(root, "listOfOutputs")
     report = _el(outputs, "report", id="report_training", name="parameters and loss")
@@ -441,16 +459,4 @@ def write_omex(run_dir: Path | str, out: Path | str) -> Path:
     target = Path(out)
     if target.is_dir():
         raise InputError(f"{out}: is a directory; give a file name such as run.omex.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600 files
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, data)

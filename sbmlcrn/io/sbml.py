@@ -13,12 +13,10 @@ compartment ``C`` of one litre; each rate constant gets the unit its reaction or
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 import libsbml
+import numpy as np
 
 from sbmlcrn.core.expr import format_number as _num
 from sbmlcrn.core.expr import to_infix
@@ -27,9 +25,9 @@ from sbmlcrn.errors import InputError, WriterError
 
 __all__ = [
     "kinetic_law",
+    "sbml_to_antimony",
     "to_antimony",
     "to_sbml",
-    "write_atomic",
 ]
 
 # SBO terms of the kinetic law, by the reactants' pattern (continuous, irreversible mass action).
@@ -195,23 +193,46 @@ def _math(text: str, what: str) -> libsbml.ASTNode:
     return ast
 
 
-def to_sbml(network: Network) -> str:
-    """Render ``network`` as an SBML Level 3 Version 2 document (UTF-8 XML text)."""
+def to_sbml(network: Network, *, molecules: int | None = None) -> str:
+    """Render ``network`` as an SBML Level 3 Version 2 document (UTF-8 XML text).
+
+    Parameters
+    ----------
+    network
+        The network to write.
+    molecules
+        None (default): concentrations in mol/l in the compartment ``C`` of one litre. An
+        integer ``N``: the model at volume ``N`` in which one unit of concentration is ``N``
+        molecules (for stochastic simulation): substances are counted in ``item`` s, ``C``
+        has size ``N``, each species' initial *amount* is its initial concentration times
+        ``N`` rounded to a whole molecule, the mole-based unit definitions become item-based
+        (``mole_per_litre`` → ``item_per_litre``, …) with every reference to them (parameter
+        units, units of numbers in event assignments), and the notes say so. Rate constants
+        and kinetic laws are unchanged, so in concentrations the model is the same.
+
+    Returns
+    -------
+    str
+        The document; the same network (and ``molecules``) always gives the same text.
+
+    Raises
+    ------
+    InputError
+        ``molecules`` is not a positive integer.
+    WriterError
+        libSBML rejects an element.
+    """
+    n = _check_molecules(molecules)
+    rename = _item_units() if n is not None else {}
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
     _check(model.setId(network.id), "the model id")
-    if network.notes:
-        notes = "".join(
-            f"<p>{_xml_escape(line)}</p>" for line in network.notes.splitlines() if line
-        )
-        _check(
-            model.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml">{notes}</body>'),
-            "the model notes",
-        )
+    _write_notes(model, network, n)
+    substance = "mole" if n is None else "item"
     for attr, unit in (
         ("setTimeUnits", "second"),
-        ("setSubstanceUnits", "mole"),
-        ("setExtentUnits", "mole"),
+        ("setSubstanceUnits", substance),
+        ("setExtentUnits", substance),
         ("setVolumeUnits", "litre"),
         ("setLengthUnits", "metre"),
         ("setAreaUnits", "square_metre"),
@@ -219,16 +240,16 @@ def to_sbml(network: Network) -> str:
         _check(getattr(model, attr)(unit), attr)
     for uid, parts in sorted(_UNITS.items()):
         ud = model.createUnitDefinition()
-        ud.setId(uid)
+        ud.setId(rename.get(uid, uid))
         for kind, exponent in parts:
             unit = ud.createUnit()
-            unit.setKind(kind)
+            unit.setKind(libsbml.UNIT_KIND_ITEM if kind == _MOLE and rename else kind)
             unit.setExponent(exponent)
             unit.setScale(0)
             unit.setMultiplier(1.0)
     comp = model.createCompartment()
     comp.setId(COMPARTMENT)
-    comp.setSize(1.0)
+    comp.setSize(1.0 if n is None else float(n))
     comp.setConstant(True)
     comp.setSpatialDimensions(3)
     comp.setUnits("litre")
@@ -236,20 +257,74 @@ def to_sbml(network: Network) -> str:
         sp = model.createSpecies()
         sp.setId(s.id)
         sp.setCompartment(COMPARTMENT)
-        sp.setInitialConcentration(float(s.initial))
+        if n is None:
+            sp.setInitialConcentration(float(s.initial))
+        else:
+            sp.setInitialAmount(float(round(float(s.initial) * n)))
         sp.setHasOnlySubstanceUnits(False)
         sp.setBoundaryCondition(False)
         sp.setConstant(False)
-        sp.setSubstanceUnits("mole")
+        sp.setSubstanceUnits(substance)
     units = _param_units(network)
     for p in network.parameters:
         par = model.createParameter()
         par.setId(p.id)
         par.setValue(float(p.value))
         par.setConstant(p.constant)
-        par.setUnits(units[p.id])
+        par.setUnits(rename.get(units[p.id], units[p.id]))
         if p.role in _SBO_ROLE:
             par.setSBOTerm(_SBO_ROLE[p.role])
+    _write_reactions(model, network)
+    _write_events(model, network, rename)
+    errors = doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR)
+    if errors:
+        raise WriterError(f"libSBML reported {errors} errors while writing {network.id!r}.")
+    text = libsbml.writeSBMLToString(doc)
+    if not text:
+        raise WriterError(f"libSBML could not serialise network {network.id!r}.")
+    return text
+
+
+_MOLE = libsbml.UNIT_KIND_MOLE
+
+
+def _check_molecules(molecules: int | None) -> int | None:
+    if molecules is None:
+        return None
+    if isinstance(molecules, bool) or not isinstance(molecules, int | np.integer) or molecules < 1:
+        raise InputError(
+            "The molecules parameter of to_sbml must be a positive integer or None. "
+            f"Got {molecules!r} instead."
+        )
+    return int(molecules)
+
+
+def _item_units() -> dict[str, str]:
+    """Old → new id of every unit definition counted in moles (``mole`` → ``item``)."""
+    return {
+        uid: uid.replace("mole", "item")
+        for uid, parts in _UNITS.items()
+        if any(kind == _MOLE for kind, _ in parts)
+    }
+
+
+def _write_notes(model: libsbml.Model, network: Network, molecules: int | None) -> None:
+    paragraphs = [_xml_escape(line) for line in network.notes.splitlines() if line]
+    if molecules is not None:
+        paragraphs.append(
+            f"Stochastic variant: one unit of concentration is {molecules} molecules (substance "
+            f"unit item, compartment C of size {molecules}); initial amounts and loaded data are "
+            "whole molecules."
+        )
+    if network.notes or molecules is not None:
+        notes = "".join(f"<p>{text}</p>" for text in paragraphs)
+        _check(
+            model.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml">{notes}</body>'),
+            "the model notes",
+        )
+
+
+def _write_reactions(model: libsbml.Model, network: Network) -> None:
     for r in network.reactions:
         rx = model.createReaction()
         rx.setId(r.id)
@@ -265,6 +340,9 @@ def to_sbml(network: Network) -> str:
         _check(law.setMath(_math(kinetic_law(r), f"kinetic law of {r.id}")), f"{r.id} law")
         pattern = tuple(sorted(Counter(r.reactants).values()))
         law.setSBOTerm(_SBO_BY_PATTERN.get(pattern, _SBO_MASS_ACTION_IRREVERSIBLE))
+
+
+def _write_events(model: libsbml.Model, network: Network, rename: dict[str, str]) -> None:
     for ev in network.events:
         e = model.createEvent()
         e.setId(ev.id)
@@ -279,36 +357,39 @@ def to_sbml(network: Network) -> str:
         for target, value in ev.assignments:
             ea = e.createEventAssignment()
             ea.setVariable(target)
-            _check(ea.setMath(_math(to_infix(value), f"assignment {ev.id}.{target}")), target)
-    errors = doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR)
-    if errors:
-        raise WriterError(f"libSBML reported {errors} errors while writing {network.id!r}.")
-    text = libsbml.writeSBMLToString(doc)
-    if not text:
-        raise WriterError(f"libSBML could not serialise network {network.id!r}.")
-    return text
+            math = _math(to_infix(value), f"assignment {ev.id}.{target}")
+            _rename_units(math, rename)
+            _check(ea.setMath(math), target)
+
+
+def _rename_units(node: libsbml.ASTNode | None, rename: dict[str, str]) -> None:
+    """Replace the units of the numbers in ``node`` (and below) by their ``rename`` value."""
+    if node is None or not rename:
+        return
+    if node.isSetUnits() and node.getUnits() in rename:
+        node.setUnits(rename[node.getUnits()])
+    for i in range(node.getNumChildren()):
+        _rename_units(node.getChild(i), rename)
 
 
 def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
-    target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{path}: is a directory; give a file name.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        # mkstemp creates 0600 files; give the result the permissions of an ordinary file
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+def sbml_to_antimony(sbml: str) -> str:
+    """Antimony text of an SBML document (as Antimony itself translates it), e.g. of a model
+    written with ``to_sbml(network, molecules=N)``, whose item units only SBML can say.
+
+    Raises
+    ------
+    WriterError
+        If Antimony cannot read the document.
+    """
+    import antimony
+
+    antimony.clearPreviousLoads()
+    if antimony.loadSBMLString(sbml) < 0:
+        raise WriterError(f"Antimony could not read the SBML model: {antimony.getLastError()}")
+    text = antimony.getAntimonyString(antimony.getMainModuleName())
+    antimony.clearPreviousLoads()
+    return text

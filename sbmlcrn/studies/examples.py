@@ -5,7 +5,7 @@ from __future__ import annotations
 from sbmlcrn.circuits.linear import compile_linear
 from sbmlcrn.core.data import authors_linear_classification, authors_linear_regression
 from sbmlcrn.io.sbml import to_antimony, to_sbml
-from sbmlcrn.studies.reproduce import AUTHORS_REGRESSION
+from sbmlcrn.studies.catalogue import AUTHORS_REGRESSION
 
 __all__ = ["example_models"]
 

@@ -27,15 +27,12 @@ import math
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sbmlcrn.circuits.linear import LinearConfig
-from sbmlcrn.circuits.nonlinear import NonlinearConfig
 from sbmlcrn.core.data import (
     Task,
     authors_linear_classification,
@@ -43,8 +40,24 @@ from sbmlcrn.core.data import (
     make_task,
 )
 from sbmlcrn.errors import InputError, SbmlcrnError
-from sbmlcrn.io.sbml import write_atomic
-from sbmlcrn.training.pipeline import TrainingRun, predict, save_run, train
+from sbmlcrn.io.atomic import write_atomic
+from sbmlcrn.studies.catalogue import (
+    AUTHORS_CLASSIFICATION,
+    AUTHORS_REGRESSION,
+    EXPERIMENTS,
+    GRID_ACCURACY,
+    HALF_MSE,
+    SLUGS,
+    Experiment,
+    experiment,
+)
+from sbmlcrn.studies.parallel import parallel_map
+from sbmlcrn.studies.robustness import REPRODUCE_DIRS, reproduce_sections
+from sbmlcrn.training.model import predict
+from sbmlcrn.training.pipeline import train
+from sbmlcrn.training.plots import _pyplot
+from sbmlcrn.training.run import TrainingRun
+from sbmlcrn.training.store import check_out_dir, save_run
 
 __all__ = [
     "AUTHORS_CLASSIFICATION",
@@ -57,336 +70,6 @@ __all__ = [
     "format_table",
     "run_reproduce",
 ]
-
-Config = LinearConfig | NonlinearConfig
-
-#: The authors' linear-regression run: raw inputs, no offset, their fixed bias and θ₀.
-AUTHORS_REGRESSION = LinearConfig(
-    horizon=0.5,
-    lr=0.1,
-    epochs=5,
-    augmentation=None,
-    bias=0.1,
-    standardize=False,
-    init=(0.3321, 0.3455),
-)
-#: The authors' linear-classification settings: raw inputs, no offset, targets 0/4.
-AUTHORS_CLASSIFICATION = LinearConfig(
-    horizon=0.8,
-    lr=0.01,
-    epochs=10,
-    augmentation=None,
-    standardize=False,
-    class_values=(0.0, 4.0),
-)
-
-
-@dataclass(frozen=True)
-class Experiment:
-    """One row of the table: a circuit, a task, settings and the authors' value."""
-
-    slug: str
-    label: str
-    settings: str
-    circuit: str
-    task: str
-    metric: str
-    authors: float | None
-    higher_is_better: bool
-    config: Config
-    seeded: bool = True
-
-    def config_for(self, seed: int, quick: bool) -> Config:
-        cfg = replace(self.config, seed=seed)
-        if quick:
-            cfg = replace(cfg, epochs=min(cfg.epochs, 8))
-        return cfg
-
-
-def _nl(**kw: Any) -> NonlinearConfig:
-    return NonlinearConfig(**kw)
-
-
-# The authors' settings of the nonlinear rows (notes §4): raw inputs, their T, η, c, epochs.
-_A_POLY_EXACT = _nl(horizon=0.5, lr=0.6, epochs=80, standardize=False, gradient="exact")
-_A_POLY_FO = _nl(horizon=1.0, lr=0.6, epochs=50, standardize=False, gradient="first-order")
-_A_SIN_FO = _nl(horizon=0.6, lr=0.6, epochs=50, standardize=False, gradient="first-order")
-_A_CUBIC = _nl(
-    horizon=0.9, lr=0.5, epochs=30, standardize=False, augmentation=0.2, nonlinearity="cubic"
-)
-_A_QUAD = _nl(
-    horizon=0.4,
-    backward=2.0,
-    lr=0.5,
-    epochs=30,
-    standardize=False,
-    augmentation=0.2,
-    degradation=0.3,
-)
-_A_QUAD_RINGS = replace(_A_QUAD, augmentation=1.0)
-
-# sbmlcrn's settings, found with the reference alone (scripts/explore_nonlinear.py, 5 seeds;
-# docs/design.md "Nonlinear settings" explains what made the difference).
-_S_POLY = replace(_A_POLY_EXACT, standardize_target=True)
-_S_POLY_FO = replace(_A_POLY_FO, horizon=0.5, lr=0.3, standardize_target=True)
-_S_SIN_FO = _A_SIN_FO
-_S_QUAD = _nl(horizon=0.4, lr=0.05, epochs=30, degradation=0.3, class_values=(-1.0, 1.0))
-_S_QUAD_XOR = replace(_S_QUAD, degradation=0.5, epochs=60)
-_S_QUAD_RINGS = replace(_S_QUAD, class_values=(1.0, -1.0))
-_S_CUBIC = _nl(nonlinearity="cubic", epochs=30)
-_S_CUBIC_XOR = replace(_S_CUBIC, horizon=1.0, degradation=1.0, lr=0.3, class_values=(-1.0, 1.0))
-_S_CUBIC_RINGS = replace(_A_CUBIC, class_values=(1.0, 0.0))
-_S_IRIS = _nl(horizon=0.4, lr=0.1, epochs=30, degradation=0.3)
-
-_REG = "val ½MSE"
-_GRID = "grid accuracy"
-
-EXPERIMENTS: tuple[Experiment, ...] = (
-    Experiment(
-        "linreg-authors",
-        "linear regression (their 41 samples)",
-        "authors'",
-        "linear-regression",
-        "authors-linreg",
-        "val MSE",
-        0.238,
-        False,
-        AUTHORS_REGRESSION,
-        seeded=False,
-    ),
-    Experiment(
-        "linreg",
-        "linear regression (their 41 samples)",
-        "sbmlcrn",
-        "linear-regression",
-        "authors-linreg",
-        "val MSE",
-        0.238,
-        False,
-        LinearConfig(),
-    ),
-    Experiment(
-        "lincls-authors",
-        "linear classification",
-        "authors'",
-        "linear-classification",
-        "authors-lincls",
-        _GRID,
-        0.944,
-        True,
-        AUTHORS_CLASSIFICATION,
-    ),
-    Experiment(
-        "lincls",
-        "linear classification",
-        "sbmlcrn",
-        "linear-classification",
-        "authors-lincls",
-        _GRID,
-        0.944,
-        True,
-        LinearConfig(),
-    ),
-    Experiment(
-        "poly-exact-authors",
-        "x1·x2 + x2², exact adjoint",
-        "authors'",
-        "nonlinear-regression",
-        "poly",
-        _REG,
-        0.119,
-        False,
-        _A_POLY_EXACT,
-    ),
-    Experiment(
-        "poly-exact",
-        "x1·x2 + x2², exact adjoint",
-        "sbmlcrn",
-        "nonlinear-regression",
-        "poly",
-        _REG,
-        0.119,
-        False,
-        _S_POLY,
-    ),
-    Experiment(
-        "poly-fo-authors",
-        "x1·x2 + x2², first-order",
-        "authors'",
-        "nonlinear-regression",
-        "poly",
-        _REG,
-        0.070,
-        False,
-        _A_POLY_FO,
-    ),
-    Experiment(
-        "poly-fo",
-        "x1·x2 + x2², first-order",
-        "sbmlcrn",
-        "nonlinear-regression",
-        "poly",
-        _REG,
-        0.070,
-        False,
-        _S_POLY_FO,
-    ),
-    Experiment(
-        "sin-fo-authors",
-        "sin(x1) + x2², first-order",
-        "authors'",
-        "nonlinear-regression",
-        "sin",
-        _REG,
-        0.075,
-        False,
-        _A_SIN_FO,
-    ),
-    Experiment(
-        "sin-fo",
-        "sin(x1) + x2², first-order",
-        "sbmlcrn",
-        "nonlinear-regression",
-        "sin",
-        _REG,
-        0.075,
-        False,
-        _S_SIN_FO,
-    ),
-    Experiment(
-        "xor-cubic-authors",
-        "XOR, cubic",
-        "authors'",
-        "nonlinear-classification",
-        "xor",
-        _GRID,
-        0.847,
-        True,
-        _A_CUBIC,
-    ),
-    Experiment(
-        "xor-cubic",
-        "XOR, cubic",
-        "sbmlcrn",
-        "nonlinear-classification",
-        "xor",
-        _GRID,
-        0.847,
-        True,
-        _S_CUBIC_XOR,
-    ),
-    Experiment(
-        "rings-cubic-authors",
-        "rings, cubic",
-        "authors'",
-        "nonlinear-classification",
-        "rings",
-        _GRID,
-        0.726,
-        True,
-        _A_CUBIC,
-    ),
-    Experiment(
-        "rings-cubic",
-        "rings, cubic",
-        "sbmlcrn",
-        "nonlinear-classification",
-        "rings",
-        _GRID,
-        0.726,
-        True,
-        _S_CUBIC_RINGS,
-    ),
-    Experiment(
-        "xor-quad-authors",
-        "XOR, quadratic (bimolecular)",
-        "authors'",
-        "nonlinear-classification",
-        "xor",
-        _GRID,
-        0.788,
-        True,
-        _A_QUAD,
-    ),
-    Experiment(
-        "xor-quad",
-        "XOR, quadratic (bimolecular)",
-        "sbmlcrn",
-        "nonlinear-classification",
-        "xor",
-        _GRID,
-        0.788,
-        True,
-        _S_QUAD_XOR,
-    ),
-    Experiment(
-        "rings-quad-authors",
-        "rings around (1,1), quadratic",
-        "authors'",
-        "nonlinear-classification",
-        "rings-offset",
-        _GRID,
-        0.822,
-        True,
-        _A_QUAD_RINGS,
-    ),
-    Experiment(
-        "rings-quad",
-        "rings around (1,1), quadratic",
-        "sbmlcrn",
-        "nonlinear-classification",
-        "rings-offset",
-        _GRID,
-        0.822,
-        True,
-        _S_QUAD_RINGS,
-    ),
-    Experiment(
-        "rings0-quad",
-        "rings around 0, quadratic",
-        "sbmlcrn",
-        "nonlinear-classification",
-        "rings",
-        _GRID,
-        None,
-        True,
-        _S_QUAD_RINGS,
-    ),
-    Experiment(
-        "and-quad",
-        "AND, quadratic",
-        "sbmlcrn",
-        "nonlinear-classification",
-        "and",
-        _GRID,
-        None,
-        True,
-        _S_QUAD,
-    ),
-    Experiment(
-        "or-quad",
-        "OR, quadratic",
-        "sbmlcrn",
-        "nonlinear-classification",
-        "or",
-        _GRID,
-        None,
-        True,
-        _S_QUAD,
-    ),
-    Experiment(
-        "iris",
-        "Iris, 3 classes (one output each)",
-        "sbmlcrn",
-        "nonlinear-multiclass",
-        "iris",
-        "val accuracy",
-        None,
-        True,
-        _S_IRIS,
-    ),
-)
-SLUGS = tuple(e.slug for e in EXPERIMENTS)
 
 
 @dataclass(frozen=True)
@@ -457,11 +140,11 @@ def _grid_accuracy(run: TrainingRun, task: Task, resolution: int) -> float:
 
 
 def _metric(exp: Experiment, run: TrainingRun, task: Task, quick: bool) -> float:
-    if exp.metric == _GRID:
+    if exp.metric == GRID_ACCURACY:
         res = 60 if exp.task == "authors-lincls" else 40
         return _grid_accuracy(run, task, 20 if quick else res)
     assert run.test is not None
-    if exp.metric == _REG:
+    if exp.metric == HALF_MSE:
         return 0.5 * float(run.test["mse"])
     if exp.metric == "val MSE":
         return float(run.test["mse"])
@@ -470,10 +153,10 @@ def _metric(exp: Experiment, run: TrainingRun, task: Task, quick: bool) -> float
 
 def _job(slug: str, seed: int, quick: bool, save: str | None) -> dict[str, Any]:
     """Train one experiment for one seed (runs in a worker process)."""
-    exp = next(e for e in EXPERIMENTS if e.slug == slug)
+    exp = experiment(slug)
     task = _task(exp, seed)
     cfg = exp.config_for(seed, quick)
-    test = None if exp.metric == _GRID else task.test
+    test = None if exp.metric == GRID_ACCURACY else task.test
     t0 = time.perf_counter()
     try:
         run = train(exp.circuit, task.train, test=test, config=cfg)
@@ -521,9 +204,8 @@ def run_reproduce(
         Worker processes (default: the CPUs available, at most 8).
     studies
         Also run the chemistry studies (stochastic noise, rate perturbation, chemical clock;
-        :func:`sbmlcrn.studies.robustness.reproduce_sections`) into ``out``; default: when ``out``
-        is
-        given and every row is run.
+        :func:`sbmlcrn.studies.robustness.reproduce_sections`) into ``out``; default: when
+        ``out`` is given and every row is run.
     """
     say = progress or (lambda _m: None)
     target = check_reproduce_out(out) if out is not None else None
@@ -544,22 +226,14 @@ def run_reproduce(
             save = str(staging / exp.slug) if staging is not None and seed == 0 else None
             jobs.append((exp.slug, seed, quick, save))
     n_workers = workers or min(8, len(os.sched_getaffinity(0)))
-    results: list[dict[str, Any]] = []
     started = time.perf_counter()
     if getattr(say, "advance", None) is not None:
         say.start(len(jobs), "run")  # type: ignore[attr-defined]  # a live bar of runs
-    if n_workers <= 1:
-        for job in jobs:
-            results.append(_job(*job))
-            _report(say, results[-1], len(results), len(jobs), started)
-    else:
-        import multiprocessing as mp
 
-        with ProcessPoolExecutor(n_workers, mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(_job, *job) for job in jobs]
-            for fut in futures:
-                results.append(fut.result())
-                _report(say, results[-1], len(results), len(jobs), started)
+    def report(i: int, result: dict[str, Any]) -> None:
+        _report(say, result, i + 1, len(jobs), started)
+
+    results = parallel_map(_job, jobs, n_workers, on_result=report)
     rows = []
     for exp in exps:
         mine = [r for r in results if r["slug"] == exp.slug]
@@ -585,8 +259,6 @@ def run_reproduce(
         )
     extra: list[str] = []
     if target is not None and (studies if studies is not None else only is None):
-        from sbmlcrn.studies.robustness import reproduce_sections
-
         say("chemistry studies: stochastic noise, rate perturbation, chemical clock")
         extra = reproduce_sections(target, quick=quick, workers=n_workers, progress=say)
     if target is not None:
@@ -604,15 +276,11 @@ def _report(say: Callable[[str], None], r: dict[str, Any], done: int, total: int
 
 def check_reproduce_out(out: str | Path) -> Path:
     """Refuse an ``--out`` that is not empty, new, or a previous reproduce report."""
-    from sbmlcrn.training.pipeline import check_out_dir
-
     target = Path(out).resolve()
     if target.exists():
         if not target.is_dir():
             raise InputError(f"--out {out}: exists and is not a directory.")
         names = {p.name for p in target.iterdir()}
-        from sbmlcrn.studies.robustness import REPRODUCE_DIRS
-
         if names - {"report.md", "results.json", "summary.png", *SLUGS, *REPRODUCE_DIRS}:
             raise InputError(
                 f"--out {out}: exists and is not a previous 'sbmlcrn reproduce' report; "
@@ -673,8 +341,6 @@ def format_table(rows: list[ReproRow]) -> str:
 
 
 def _summary_plot(rows: list[ReproRow], path: Path) -> None:
-    from sbmlcrn.training.plots import _pyplot
-
     plt = _pyplot()
     acc = [r for r in rows if _is_accuracy(r.metric) and r.values]
     reg = [r for r in rows if not _is_accuracy(r.metric) and r.values]

@@ -37,9 +37,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import difflib
 import io
-import itertools
 import json
 import math
 import os
@@ -48,15 +46,26 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sbmlcrn.circuits.linear import LinearConfig
-from sbmlcrn.circuits.nonlinear import NonlinearConfig
+from sbmlcrn._version import __version__
+from sbmlcrn.circuits.registry import CIRCUITS
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError, SbmlcrnError
 from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
+from sbmlcrn.simulate import roadrunner_version
+from sbmlcrn.studies.grid import (
+    combination_label,
+    combinations,
+    config_class,
+    parse_grid,
+    value_text,
+)
+from sbmlcrn.studies.parallel import parallel_map
+from sbmlcrn.training.pipeline import train
 
 __all__ = [
     "SWEEP_FILES",
@@ -83,133 +92,6 @@ class ClusterError(SweepError):
     """The Dask scheduler could not be reached, or a worker died during a sweep."""
 
 
-# --------------------------------------------------------------------------- the grid
-
-
-def config_class(circuit: str) -> type[LinearConfig] | type[NonlinearConfig]:
-    """The config dataclass of ``circuit`` (unknown names raise :class:`InputError`)."""
-    from sbmlcrn.training.pipeline import circuit_kind
-
-    return LinearConfig if circuit_kind(circuit) == "linear" else NonlinearConfig
-
-
-def _field_kind(annotation: Any) -> tuple[str, bool]:
-    """``(kind, optional)`` of a config field: kind is int, float, bool, str or tuple."""
-    text = str(annotation)
-    optional = "None" in text
-    for kind in ("tuple", "bool", "int", "float", "str"):
-        if kind in text:
-            return kind, optional
-    return "str", optional  # pragma: no cover — every config field has one of the above
-
-
-def _parse_value(key: str, kind: str, optional: bool, text: str) -> list[Any]:
-    """The values one comma-separated piece stands for (a range gives several)."""
-    token = text.strip()
-    if not token:
-        raise InputError(f"--grid {key}: empty value (write {key}=v1,v2,…).")
-    if token.lower() == "none":
-        if not optional:
-            raise InputError(f"--grid {key}: cannot be none.")
-        return [None]
-    if ".." in token:
-        if kind != "int":
-            raise InputError(
-                f"--grid {key}={token}: ranges a..b are for integer parameters "
-                "(such as seed or epochs); list the values instead."
-            )
-        lo_text, _, hi_text = token.partition("..")
-        try:
-            lo, hi = int(lo_text), int(hi_text)
-        except ValueError:
-            raise InputError(f"--grid {key}={token}: a range is two integers, a..b.") from None
-        if lo > hi:
-            raise InputError(f"--grid {key}={token}: the range is empty ({lo} > {hi}).")
-        return list(range(lo, hi + 1))
-    if kind == "bool":
-        lowered = token.lower()
-        if lowered in {"true", "yes", "on", "1"}:
-            return [True]
-        if lowered in {"false", "no", "off", "0"}:
-            return [False]
-        raise InputError(f"--grid {key}={token}: must be true or false.")
-    if kind == "int":
-        try:
-            number = float(token)
-        except ValueError:
-            raise InputError(f"--grid {key}={token}: must be an integer.") from None
-        if not number.is_integer():
-            raise InputError(f"--grid {key}={token}: must be an integer.")
-        return [int(number)]
-    if kind == "float":
-        try:
-            number = float(token)
-        except ValueError:
-            raise InputError(f"--grid {key}={token}: must be a number.") from None
-        if not math.isfinite(number):
-            raise InputError(f"--grid {key}={token}: must be finite.")
-        return [number]
-    return [token]
-
-
-def parse_grid(circuit: str, items: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-    """Parse ``key=v1,v2`` items into ``{key: values}`` for ``circuit``'s config.
-
-    Keys must be fields of the circuit's config dataclass (an unknown one raises
-    :class:`~sbmlcrn.errors.InputError` naming it, with the valid keys); values are parsed
-    by the field's type; ``a..b`` is an inclusive integer range; ``none`` resets an optional
-    field. Tuple-valued fields (``init``, ``class_values``) cannot be swept.
-    """
-    cls = config_class(circuit)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    grid: dict[str, tuple[Any, ...]] = {}
-    for item in items:
-        key, sep, rest = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise InputError(f"--grid {item!r}: write KEY=VALUES, e.g. lr=0.01,0.05 or seed=0..9.")
-        if key not in fields:
-            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.5)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise InputError(
-                f"--grid: unknown parameter {key!r} for {circuit} (a {cls.__name__} has: "
-                f"{', '.join(fields)}).{hint}"
-            )
-        if key in grid:
-            raise InputError(f"--grid: parameter {key!r} is given twice.")
-        kind, optional = _field_kind(fields[key].type)
-        if kind == "tuple":
-            raise InputError(
-                f"--grid: parameter {key!r} takes several numbers and cannot be swept."
-            )
-        values: list[Any] = []
-        for piece in rest.split(","):
-            for value in _parse_value(key, kind, optional, piece):
-                if value in values:
-                    raise InputError(f"--grid {key}: the value {value!r} is listed twice.")
-                values.append(value)
-        grid[key] = tuple(values)
-    return grid
-
-
-def combinations(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """Every combination of the grid's values (the last key varies fastest)."""
-    keys = list(grid)
-    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
-
-
-def _label(combo: Mapping[str, Any]) -> str:
-    return " ".join(f"{k}={_text(v)}" for k, v in combo.items())
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 # --------------------------------------------------------------------------- one run
 
 _RUN_LOCK = threading.Lock()
@@ -219,8 +101,6 @@ def _run_one(
     circuit: str, data: Dataset, test: Dataset | None, settings: dict[str, Any]
 ) -> dict[str, Any]:
     """Train one combination; a failure of sbmlcrn's own (bad setting, divergence) is a row."""
-    from sbmlcrn.training.pipeline import CIRCUITS, train
-
     t0 = time.perf_counter()
     c0 = time.process_time()
     with _RUN_LOCK, warnings.catch_warnings():
@@ -312,7 +192,7 @@ class SweepResult:
 
     def label(self, row: Mapping[str, Any]) -> str:
         """The grid values of ``row`` as ``key=value …``."""
-        return _label({k: row[k] for k in self.grid})
+        return combination_label({k: row[k] for k in self.grid})
 
     @property
     def utilisation(self) -> float:
@@ -361,18 +241,14 @@ def _connect(address: str, timeout: float):
 
 
 def _metric_of(circuit: str, test: Dataset | None) -> str:
-    from sbmlcrn.training.pipeline import CIRCUITS
-
     if test is None or test.y is None:
         return "train_loss"
     return "test_mse" if CIRCUITS[circuit] == "regression" else "test_accuracy"
 
 
 def _warm_up() -> None:
-    """Import the simulation stack in a new worker process, before its first run."""
-    import roadrunner  # noqa: F401
-
-    from sbmlcrn.training import pipeline  # noqa: F401
+    """Load the simulation stack (RoadRunner) in a new worker process, before its first run."""
+    roadrunner_version()
 
 
 def _local(
@@ -383,32 +259,14 @@ def _local(
     workers: int,
     done: Callable[[int, dict[str, Any]], None],
 ) -> None:
-    if workers == 1:
-        for i, combo in enumerate(combos):
-            done(i, _run_one(circuit, data, test, combo))
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
+    jobs = [(circuit, data, test, combo) for combo in combos]
     try:
-        futures = {
-            pool.submit(_run_one, circuit, data, test, combo): i for i, combo in enumerate(combos)
-        }
-        for future in as_completed(futures):
-            done(futures[future], future.result())
+        parallel_map(_run_one, jobs, workers, on_result=done, ordered=False, initializer=_warm_up)
     except BrokenProcessPool:
-        pool.shutdown(wait=False, cancel_futures=True)
         raise ClusterError(
             "a worker process died (a crash in the simulator?) during the sweep; "
             "nothing was written."
         ) from None
-    except BaseException:  # an interrupt: do not start the runs still waiting
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
 
 
 def _dask(
@@ -507,7 +365,7 @@ def run_sweep(
         try:
             cls(**combo)
         except InputError as exc:
-            raise InputError(f"grid combination {_label(combo)}: {exc}") from None
+            raise InputError(f"grid combination {combination_label(combo)}: {exc}") from None
     if workers is not None and (workers < 1 or isinstance(workers, bool)):
         raise InputError(f"--workers must be a positive integer. Got {workers!r}.")
     client = _connect(dask, dask_timeout) if dask is not None else None
@@ -524,7 +382,7 @@ def run_sweep(
         else:
             what = f"failed: {result['error'][:120]}"
         say(
-            f"run {finished[0]}/{len(combos)} ({_label(combos[i])}): {what}, "
+            f"run {finished[0]}/{len(combos)} ({combination_label(combos[i])}): {what}, "
             f"{result['seconds']:.1f} s"
         )
         if advance is not None:
@@ -611,7 +469,7 @@ def results_csv(result: SweepResult) -> str:
 def results_markdown(result: SweepResult) -> str:
     """``results.md``: the settings, the best combination and the table."""
     base, _ = _columns(result)
-    grid = ", ".join(f"{k} = {', '.join(map(_text, v))}" for k, v in result.grid.items())
+    grid = ", ".join(f"{k} = {', '.join(map(value_text, v))}" for k, v in result.grid.items())
     failed = len(result.rows) - len(result.ok_rows)
     lines = [
         f"# sbmlcrn sweep: {result.circuit} on {result.data_name}",
@@ -636,7 +494,7 @@ def results_markdown(result: SweepResult) -> str:
             if isinstance(v, float) and k not in result.grid:
                 v = f"{v:.4g}" if k != "max_abs_deviation" else f"{v:.2g}"
             elif k in result.grid:
-                v = _text(v)
+                v = value_text(v)
             cells.append(str(v))
         lines.append("| " + " | ".join(cells) + " |")
     errors = [(i, r["error"]) for i, r in enumerate(result.rows, 1) if r["status"] != "ok"]
@@ -674,7 +532,7 @@ def plot_sweep(result: SweepResult, path: Path) -> None:
         if numeric and min(values) > 0 and max(values) / min(values) >= 20:
             ax.set_xscale("log")
         if not numeric:
-            ax.set_xticks(list(position.values()), [_text(v) for v in values])
+            ax.set_xticks(list(position.values()), [value_text(v) for v in values])
         elif all(isinstance(v, int) for v in values):
             from matplotlib.ticker import MaxNLocator
 
@@ -701,8 +559,6 @@ def _json_ready(value: Any) -> Any:
 
 def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, plot: bool = True) -> Path:
     """Write the sweep's files into ``out`` atomically (a temporary directory renamed)."""
-    from sbmlcrn._version import __version__
-
     target = check_sweep_out(out)
     with atomic_output_dir(target, files=SWEEP_FILES, marker="results.csv") as tmp:
         (tmp / "results.csv").write_text(results_csv(result), encoding="utf-8")

@@ -1,14 +1,15 @@
 """Checkpoints of a training simulation, so that an interrupted run can be resumed.
 
-:func:`simulate_checkpointed` runs exactly the RoadRunner calls of
-:func:`sbmlcrn.simulate.simulate` (same loader, tolerances, output grid, segments split at the
-epoch breakpoints and Adams-then-BDF fallback) and, after every segment, stores the model's
-complete state in a checkpoint directory: the time, every floating species' amount, every
-global parameter's value (the gates, ``step``, ``idx`` and the ``t_<phase>`` trigger times the
-clock's events changed), the sampled rows and which integrator was used. A later call with the
-same model continues from the last stored segment on a fresh RoadRunner instance with that state
-restored; RoadRunner restarts CVODE at every segment anyway, so the resumed trajectory is the
-uninterrupted one (measured: bit-identical parameters).
+:func:`simulate_checkpointed` runs :func:`sbmlcrn.simulate.simulate_segments` (the RoadRunner
+calls of :func:`sbmlcrn.simulate.simulate`: same loader, tolerances, output grid, segments split
+at the epoch breakpoints and Adams-then-BDF fallback) and, after every segment, stores the
+model's complete state (:class:`~sbmlcrn.simulate.SegmentState`, plain values) in a checkpoint
+directory: the time, every floating species' amount, every global parameter's value (the gates,
+``step``, ``idx`` and the ``t_<phase>`` trigger times the clock's events changed), the sampled
+rows and which integrator was used. A later call with the same model hands the last stored
+state back to ``simulate_segments``, which continues on a fresh RoadRunner instance with that
+state restored; RoadRunner restarts CVODE at every segment anyway, so the resumed trajectory is
+the uninterrupted one (measured: bit-identical parameters).
 
 Files (all written to a temporary name and renamed, so a checkpoint is never half-written):
 
@@ -25,28 +26,25 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
-import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 
-from sbmlcrn.errors import InputError, SimulationError
+from sbmlcrn.errors import InputError
+from sbmlcrn.io.atomic import write_atomic
 from sbmlcrn.simulate import (
     SegmentProgress,
+    SegmentState,
     SimulationResult,
     Tolerances,
-    _runner,
-    _segment_bounds,
-    collect_result,
-    configure_cvode,
-    integrate_segments,
+    model_ids,
+    segment_bounds,
+    simulate_segments,
 )
 
 __all__ = [
@@ -63,17 +61,6 @@ def checkpoint_dir(out: str | os.PathLike[str]) -> Path:
     ``.<name>.checkpoint`` (never inside ``out``, which is written only when the run ends)."""
     target = Path(out).resolve()
     return target.parent / f".{target.name}.checkpoint"
-
-
-@dataclass(frozen=True)
-class _State:
-    segment: int
-    time: float
-    stiff: bool
-    species: tuple[str, ...]
-    amounts: np.ndarray
-    parameters: tuple[str, ...]
-    values: np.ndarray
 
 
 class CheckpointStore:
@@ -101,22 +88,9 @@ class CheckpointStore:
 
     # ---------------------------------------------------------------- files
 
-    def _write_atomic(self, name: str, write: Callable[[Path], None]) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", dir=self.path)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            write(tmp)
-            os.replace(tmp, self.path / name)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-
     def write_json(self, name: str, data: object) -> None:
         """Write ``data`` as JSON file ``name`` in the directory, atomically."""
-        text = json.dumps(data, indent=2) + "\n"
-        self._write_atomic(name, lambda p: p.write_text(text, encoding="utf-8"))
+        write_atomic(self.path / name, json.dumps(data, indent=2) + "\n")
 
     def read_json(self, name: str) -> object:
         """The JSON file ``name`` of the directory; InputError if missing or corrupt."""
@@ -136,38 +110,32 @@ class CheckpointStore:
         """Whether a simulation state is stored."""
         return (self.path / "state.npz").is_file()
 
-    def _save(self, key: str, state: _State, rows: np.ndarray) -> None:
-        def rows_writer(p: Path) -> None:
-            with p.open("wb") as fh:
-                np.save(fh, rows, allow_pickle=False)
-
-        def state_writer(p: Path) -> None:
-            meta = {
-                "format": _FORMAT,
-                "key": key,
-                "segment": state.segment,
-                "total": self.total,
-                "time": state.time,
-                "stiff": state.stiff,
-                "species": list(state.species),
-                "parameters": list(state.parameters),
-            }
-            with p.open("wb") as fh:
-                np.savez(
-                    fh,
-                    meta=np.array(json.dumps(meta)),
-                    amounts=state.amounts,
-                    values=state.values,
-                )
-
+    def _save(self, key: str, state: SegmentState, rows: np.ndarray) -> None:
+        meta = {
+            "format": _FORMAT,
+            "key": key,
+            "segment": state.segment,
+            "total": self.total,
+            "time": state.time,
+            "stiff": state.stiff,
+            "species": list(state.species),
+            "parameters": list(state.parameters),
+        }
+        rows_buf = io.BytesIO()
+        np.save(rows_buf, rows, allow_pickle=False)
+        state_buf = io.BytesIO()
+        np.savez(
+            state_buf, meta=np.array(json.dumps(meta)), amounts=state.amounts, values=state.values
+        )
         if self.command is not None and not self._command_written:
             self.write_json("command.json", self.command)
             self._command_written = True
-        self._write_atomic(f"rows-{state.segment:05d}.npy", rows_writer)
-        self._write_atomic("state.npz", state_writer)  # last: it makes the segment count
+        write_atomic(self.path / f"rows-{state.segment:05d}.npy", rows_buf.getvalue())
+        # last: it makes the segment count
+        write_atomic(self.path / "state.npz", state_buf.getvalue())
         self.completed = state.segment + 1
 
-    def _load_state(self, key: str) -> tuple[_State, list[np.ndarray]]:
+    def _load_state(self, key: str) -> tuple[SegmentState, list[np.ndarray]]:
         path = self.path / "state.npz"
         if not path.is_file():
             raise InputError(
@@ -181,7 +149,7 @@ class CheckpointStore:
                 values = np.array(npz["values"], dtype=float)
             if meta.get("format") != _FORMAT:
                 raise ValueError(f"format {meta.get('format')!r}, expected {_FORMAT}")
-            state = _State(
+            state = SegmentState(
                 segment=int(meta["segment"]),
                 time=float(meta["time"]),
                 stiff=bool(meta["stiff"]),
@@ -246,80 +214,65 @@ def simulate_checkpointed(
     store holds no checkpoint or one of another model). A failed checkpoint write (a full
     disk) does not stop the simulation: it is recorded in ``store.failed_write`` and no
     further checkpoint is attempted.
+
+    Parameters
+    ----------
+    sbml, times, species, tolerances, breakpoints, progress
+        As for :func:`sbmlcrn.simulate.simulate`.
+    store
+        The checkpoint directory (and whether to resume from it).
+
+    Returns
+    -------
+    SimulationResult
+        The result of the uninterrupted run.
+
+    Raises
+    ------
+    InputError
+        ``store.resume`` and the store holds no checkpoint, a damaged one or one of another
+        model.
+    SimulationError
+        If the model cannot be loaded or integrated.
     """
     tol = tolerances or Tolerances()
-    grid, bounds = _segment_bounds(times, breakpoints)
+    grid, bounds = segment_bounds(times, breakpoints)
     store.total = len(bounds) - 1
-    messages: list[str] = []
-    resumed: tuple[_State, list[np.ndarray]] | None = None
+    keys: dict[tuple[str, ...], str] = {}
 
-    def run(stiff: bool) -> SimulationResult:
-        with _runner(sbml) as rr:
-            configure_cvode(rr, tol, stiff)
-            model = rr.model
-            ids = list(species) if species is not None else list(model.getFloatingSpeciesIds())
-            selections = ["time", *(f"[{s}]" for s in ids)]
-            key = _key(sbml, grid, selections, tol, bounds)
-            done: list[np.ndarray] = []
-            first = 0
-            if resumed is not None:
-                state, done = resumed
-                if (
-                    tuple(model.getFloatingSpeciesIds()) != state.species
-                    or tuple(model.getGlobalParameterIds()) != state.parameters
-                ):
-                    raise InputError(f"{store.path}: the checkpoint does not match the model.")
-                model.setTime(state.time)
-                model.setFloatingSpeciesAmounts(state.amounts)
-                model.setGlobalParameterValues(state.values)
-                first = state.segment + 1
+    def key_of(ids: Sequence[str]) -> str:
+        if tuple(ids) not in keys:
+            keys[tuple(ids)] = _key(sbml, grid, ["time", *(f"[{s}]" for s in ids)], tol, bounds)
+        return keys[tuple(ids)]
 
-            def after(k: int, rr: Any, piece: np.ndarray) -> None:
-                if store.failed_write is None:
-                    model = rr.model
-                    state = _State(
-                        segment=k,
-                        time=float(model.getTime()),
-                        stiff=stiff,
-                        species=tuple(model.getFloatingSpeciesIds()),
-                        amounts=np.array(model.getFloatingSpeciesAmounts(), dtype=float),
-                        parameters=tuple(model.getGlobalParameterIds()),
-                        values=np.array(model.getGlobalParameterValues(), dtype=float),
-                    )
-                    rows = piece if k == 0 else piece[1:]
-                    try:
-                        store._save(key, state, np.asarray(rows, dtype=float))
-                    except OSError as exc:
-                        store.failed_write = f"{exc.strerror or exc}: {exc.filename or store.path}"
-                if progress is not None:
-                    cols = {"time": piece[:, 0], **{s: piece[:, j] for j, s in enumerate(ids, 1)}}
-                    progress(float(piece[-1, 0]), float(grid[-1]), MappingProxyType(cols))
+    def save(state: SegmentState, rows: np.ndarray) -> None:
+        if store.failed_write is None:
+            try:  # species None samples every floating species: those of the state
+                key = key_of(species if species is not None else state.species)
+                store._save(key, state, np.asarray(rows, dtype=float))
+            except OSError as exc:
+                store.failed_write = f"{exc.strerror or exc}: {exc.filename or store.path}"
 
-            pieces = integrate_segments(
-                rr, grid, bounds, selections, messages, first=first, after=after
-            )
-            return collect_result(rr, ids, grid, [*done, *pieces], messages)
-
+    start: SegmentState | None = None
+    done: list[np.ndarray] = []
     if store.resume:
-        if species is not None:
-            ids = list(species)
-        else:
-            with _runner(sbml) as rr:
-                ids = list(rr.model.getFloatingSpeciesIds())
-        key = _key(sbml, grid, ["time", *(f"[{s}]" for s in ids)], tol, bounds)
-        resumed = store._load_state(key)
-        store.completed = resumed[0].segment + 1
-        stiff_first = resumed[0].stiff
+        ids = model_ids(sbml) if species is None else None
+        start, done = store._load_state(key_of(species if ids is None else ids[0]))
+        if (start.species, start.parameters) != (ids or model_ids(sbml)):
+            raise InputError(f"{store.path}: the checkpoint does not match the model.")
+        store.completed = start.segment + 1
     else:
         with contextlib.suppress(OSError):
             for old in (*store.path.glob("rows-*.npy"), store.path / "state.npz"):
                 old.unlink(missing_ok=True)
-        stiff_first = bool(tol.stiff) if tol.stiff is not None else False
-    if tol.stiff is None and not stiff_first:
-        try:
-            return run(False)
-        except SimulationError:
-            messages.clear()
-            resumed = None  # as the uninterrupted run: BDF from t = 0
-            return run(True)
-    return run(stiff_first)
+    return simulate_segments(
+        sbml,
+        times,
+        species=species,
+        tolerances=tol,
+        breakpoints=breakpoints,
+        progress=progress,
+        start=start,
+        rows=done,
+        after_segment=save,
+    )

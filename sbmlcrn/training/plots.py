@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sbmlcrn.training.model import predict
+
 if TYPE_CHECKING:
-    from sbmlcrn.training.pipeline import TrainingRun
+    from sbmlcrn.training.run import TrainingRun
 
 __all__ = ["plot_decision", "plot_loss"]
 
@@ -52,8 +54,6 @@ def plot_loss(run: TrainingRun, path: str | Path) -> Path:
 
 def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -> Path:
     """Decision regions of a 2-input classifier (CRN inference network) with the data."""
-    from sbmlcrn.training.pipeline import predict
-
     plt = _pyplot()
     data = run.train_data
     assert data is not None

@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from sbmlcrn.circuits.linear import LinearConfig, compile_linear
-from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear
+from sbmlcrn.circuits.registry import circuit_spec
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError
-from sbmlcrn.training.pipeline import circuit_kind, circuit_task
+from sbmlcrn.io.sbml import to_sbml
 
 __all__ = ["circuit_stats", "format_stats"]
 
@@ -34,7 +33,7 @@ def circuit_stats(
     Parameters
     ----------
     circuit
-        One of :data:`sbmlcrn.training.pipeline.CIRCUITS`.
+        One of :data:`sbmlcrn.circuits.registry.CIRCUITS`.
     inputs
         Number of input features ``D`` (the constant input comes on top).
     gradient, nonlinearity
@@ -42,7 +41,7 @@ def circuit_stats(
     classes
         Number of classes of ``nonlinear-multiclass``.
     """
-    task = circuit_task(circuit)
+    task = circuit_spec(circuit).task
     if not isinstance(inputs, int) or isinstance(inputs, bool) or inputs < 1:
         raise InputError(f"The inputs parameter (--inputs) must be >= 1. Got {inputs!r}.")
     if task == "multiclass" and (not isinstance(classes, int) or classes < 2):
@@ -52,15 +51,12 @@ def circuit_stats(
     x = rng.normal(size=(n, inputs))
     y = np.arange(n, dtype=float) % (classes if task == "multiclass" else 2)
     data = Dataset(tuple(f"x{i + 1}" for i in range(inputs)), x, y, "y", name="stats")
-    if circuit_kind(circuit) == "linear":
-        compiled = compile_linear(task, data, LinearConfig(epochs=1))
-        options: dict[str, Any] = {}
-    else:
-        cfg = NonlinearConfig(epochs=1, gradient=gradient, nonlinearity=nonlinearity)
-        compiled = compile_nonlinear(task, data, cfg)  # type: ignore[assignment]
+    spec = circuit_spec(circuit)
+    options: dict[str, Any] = {}
+    if spec.family.name == "nonlinear":
         options = {"gradient": gradient, "nonlinearity": nonlinearity}
+    compiled = spec.compile(data, spec.family.config_class(epochs=1, **options))
     stats = compiled.network.stats()
-    from sbmlcrn.io.sbml import to_sbml
 
     return {
         "circuit": circuit,

@@ -16,13 +16,13 @@ from sbmlcrn.circuits.chemclock import (
 )
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear
+from sbmlcrn.circuits.registry import reference_run
 from sbmlcrn.cli import main
 from sbmlcrn.core.network import Network, Parameter, Reaction, Role, Species
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
-from sbmlcrn.studies.robustness import _clock_run, default_study_data
-from sbmlcrn.training.pipeline import reference_run
+from sbmlcrn.studies.clock import _clock_run
 from sbmlcrn.validation import validate_string
 from tests.helpers import linear_data
 
@@ -34,9 +34,8 @@ def circuit():
 
 
 def _deviation(circuit, cfg: ChemicalClockConfig) -> float:
-    compiled, clock = with_chemical_clock(circuit, cfg)
-    sd = default_study_data("linear-regression")
-    theta = _clock_run(sd, compiled, clock)["theta"]
+    _, res = _clock_run(circuit, cfg)
+    theta = res["theta"]
     ref = reference_run(circuit).theta
     return float(np.max(np.abs(theta - ref)) / max(1.0, float(np.max(np.abs(ref)))))
 

@@ -20,7 +20,9 @@ from sbmlcrn.core.data import read_csv
 from sbmlcrn.errors import CopasiError, InputError
 from sbmlcrn.io import copasi as copasi_mod
 from sbmlcrn.io.copasi import CrosscheckReport, crosscheck, default_tolerance, export_copasi
-from sbmlcrn.training.pipeline import save_run, train
+from sbmlcrn.io.record import RunRecord, write_record
+from sbmlcrn.training.pipeline import train
+from sbmlcrn.training.store import save_run
 from tests.helpers import linear_data
 
 pytest.importorskip("basico")
@@ -71,14 +73,28 @@ def fake_run(tmp: Path, antimony_text: str, parameter: float, species: tuple[str
     assert antimony.loadAntimonyString(antimony_text) >= 0, antimony.getLastError()
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "model.xml").write_text(antimony.getSBMLString(antimony.getMainModuleName()))
-    result = {
-        "circuit": "linear-regression",
-        "training_end_time": 2.0,
-        "parameter_species": {"w": list(species)},
-        "parameters": {"w": parameter},
-        "reference_parameters": {"w": parameter},
-    }
-    (tmp / "result.json").write_text(json.dumps(result))
+    record = RunRecord(
+        circuit="linear-regression",
+        task="regression",
+        inputs=("x1",),
+        target="y",
+        parameters={"w": parameter},
+        parameter_species={"w": species},
+        training_end_time=2.0,
+        reference_parameters={"w": parameter},
+        max_abs_deviation=0.0,
+        train_loss=(0.0,),
+        reference_train_loss=(0.0,),
+        test=None,
+        effective_model=None,
+        config={},
+        feature_map={},
+        network={},
+        schedule={"samples": 1, "epochs": 1, "period": 2.0, "phases": []},
+        timings={},
+        software={},
+    )
+    write_record(record, tmp)
     return tmp
 
 
@@ -144,7 +160,7 @@ def test_crosscheck_1000_samples_20_epochs(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("circuit", ["nonlinear-regression", "nonlinear-classification"])
 def test_crosscheck_nonlinear(circuit: str, tmp_path: Path) -> None:
-    from sbmlcrn.training.pipeline import CIRCUITS
+    from sbmlcrn.circuits.registry import CIRCUITS
 
     if circuit not in CIRCUITS:
         pytest.skip(f"{circuit} is not available")

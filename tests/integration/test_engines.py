@@ -12,7 +12,8 @@ from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
 from sbmlcrn.core.data import Dataset, make_task
 from sbmlcrn.errors import InputError
-from sbmlcrn.training.pipeline import save_run, train
+from sbmlcrn.training.pipeline import train
+from sbmlcrn.training.store import save_run
 from tests.helpers import linear_data
 
 

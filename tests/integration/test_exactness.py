@@ -13,7 +13,8 @@ from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate
-from sbmlcrn.training.pipeline import effective_model, train
+from sbmlcrn.training.model import effective_model
+from sbmlcrn.training.pipeline import train
 from tests.helpers import linear_data
 
 

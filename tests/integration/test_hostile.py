@@ -30,7 +30,9 @@ from sbmlcrn.core.data import MAX_ABS_VALUE, Dataset, read_csv
 from sbmlcrn.errors import DataError, InputError, SimulationError
 from sbmlcrn.simulate import Tolerances
 from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
-from sbmlcrn.training.pipeline import MAX_DATA_VALUES, save_run, train
+from sbmlcrn.training.limits import MAX_DATA_VALUES
+from sbmlcrn.training.pipeline import train
+from sbmlcrn.training.store import save_run
 from sbmlcrn.validation import safexml
 from sbmlcrn.validation.safexml import check_simulatable, check_xml_bytes, check_xml_file
 from tests.integration.test_cli import (
@@ -506,7 +508,7 @@ def test_largest_accepted_file_is_checked_quickly(tmp_path: Path) -> None:
 
 def test_our_models_and_the_sbml_test_suite_pass() -> None:
     files = sorted((ROOT / "models").glob("*.xml"))
-    files += sorted((ROOT / "tests" / "data" / "sbml-test-suite").glob("*.xml"))
+    files += sorted((ROOT / "tests" / "integration" / "data" / "sbml-test-suite").glob("*.xml"))
     assert len(files) > 30
     for path in files:
         summary = check_xml_file(path)
@@ -514,7 +516,7 @@ def test_our_models_and_the_sbml_test_suite_pass() -> None:
 
 
 def test_level_1_algebraic_rules_and_delays_are_reported() -> None:
-    suite = ROOT / "tests" / "data" / "sbml-test-suite"
+    suite = ROOT / "tests" / "integration" / "data" / "sbml-test-suite"
     level1 = check_xml_file(suite / "00001-sbml-l1v2.xml")
     assert (level1.level, level1.version) == (1, 2)
     assert any("Level 1" in note for note in level1.notes)
@@ -538,7 +540,7 @@ def test_level_1_algebraic_rules_and_delays_are_reported() -> None:
 def test_roadrunner_itself_fails_typed_on_algebraic_rules_and_delays() -> None:
     from sbmlcrn.simulate import simulate
 
-    suite = ROOT / "tests" / "data" / "sbml-test-suite"
+    suite = ROOT / "tests" / "integration" / "data" / "sbml-test-suite"
     for name, pattern in (("00039-sbml-l3v1.xml", "algebraic"), ("00938-sbml-l3v1.xml", "delay")):
         with pytest.raises(SimulationError, match=pattern):
             simulate((suite / name).read_text(encoding="utf-8"), [0.0, 1.0])
@@ -679,14 +681,14 @@ def test_solver_failure_is_a_typed_error_with_a_hint() -> None:
 def test_solver_failure_in_the_cli_leaves_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sbmlcrn.training.pipeline as train_module
+    import sbmlcrn.training.engines as engines_module
 
     def failing(*args, **kwargs):
         raise SimulationError(
             "RoadRunner failed to integrate the model: CVODE Error: CV_CONV_FAILURE"
         )
 
-    monkeypatch.setattr(train_module, "simulate_checkpointed", failing)
+    monkeypatch.setattr(engines_module, "simulate_checkpointed", failing)
     data = _data(tmp_path)
     before = snapshot(tmp_path)
     code, _, err = run_cli(capsys, *train_args(data, tmp_path / "run"))
@@ -902,12 +904,12 @@ def test_save_run_is_atomic_on_any_failure(tmp_path: Path, monkeypatch: pytest.M
     rows = regression_rows(8)
     run = train("linear-regression", Dataset(("x1", "x2"), rows[:, :2], rows[:, 2], "y"),
                 config=LinearConfig(epochs=1))  # fmt: skip
-    import sbmlcrn.training.pipeline as train_module
+    import sbmlcrn.training.store as store_module
 
-    def broken(*args, **kwargs):
+    def broken(*args, **kwargs):  # after model.xml and model.ant are written
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(train_module, "result_dict", broken)
+    monkeypatch.setattr(store_module, "write_record", broken)
     with pytest.raises(KeyboardInterrupt):
         save_run(run, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from sbmlcrn.circuits.nonlinear import NonlinearConfig, compile_nonlinear, topology
+from sbmlcrn.circuits.registry import reference_run
 from sbmlcrn.core.data import Dataset, make_task
 from sbmlcrn.errors import DataError, InputError
 from sbmlcrn.io.sbml import to_antimony, to_sbml
 from sbmlcrn.reference import NonlinearModel
 from sbmlcrn.simulate import simulate
-from sbmlcrn.training.pipeline import predict, reference_run, train
+from sbmlcrn.training.model import predict
+from sbmlcrn.training.pipeline import train
 from sbmlcrn.training.stats import circuit_stats
 from sbmlcrn.validation import validate_string
 

@@ -30,7 +30,8 @@ from sbmlcrn.io.omex import (
     sedml_document,
     write_omex,
 )
-from sbmlcrn.training.pipeline import save_run, train
+from sbmlcrn.training.pipeline import train
+from sbmlcrn.training.store import save_run
 from tests.helpers import linear_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +65,37 @@ def _python(code: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedP
 def _last_json(stdout: str) -> dict:
     """The last stdout line, which the subprocess prints as JSON (tools may print before)."""
     return json.loads(stdout.strip().splitlines()[-1])
+
+
+def _replay(archive: Path, cwd: Path, out_dir: Path) -> dict[str, list[float]]:
+    """Tellurium's archive runner on ``archive``: every data generator's values."""
+    out_dir.mkdir()
+    code = f"""
+        import json
+        import numpy as np
+        from tellurium.sedml.tesedml import executeCombineArchive
+
+        results = executeCombineArchive(
+            {str(archive)!r}, createOutputs=True, saveOutputs=True,
+            outputDir={str(out_dir)!r}, plottingEngine="matplotlib",
+        )
+        (result,) = results.values()
+        dgs = {{k: np.asarray(v, dtype=float).ravel().tolist()
+                for k, v in result["dataGenerators"].items()}}
+        print(json.dumps(dgs))
+    """
+    return _last_json(_python(code, cwd).stdout)
+
+
+def _epoch_losses(dgs: dict[str, list[float]], result: dict) -> np.ndarray:
+    """The mean of the ``loss`` column at mid-backward times, per epoch."""
+    schedule = result["schedule"]
+    period = schedule["period"]
+    fwd, bwd = (p["duration"] for p in schedule["phases"])
+    times = np.asarray(dgs["dg_time"])
+    mid_bwd = np.isclose(np.mod(times - fwd - bwd / 2, period), 0) & (times < times[-1])
+    loss = np.asarray(dgs["dg_loss"])[mid_bwd].reshape(schedule["epochs"], schedule["samples"])
+    return loss.mean(axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -194,35 +226,16 @@ def test_sedml_validates_with_libsedml(archive: Path, tmp_path: Path) -> None:
 def test_tellurium_replays_the_archive(run_dir: Path, archive: Path, tmp_path: Path) -> None:
     """Tellurium's archive runner trains the model: final θ and per-epoch loss as recorded."""
     out_dir = tmp_path / "outputs"
-    out_dir.mkdir()
-    code = f"""
-        import json
-        import numpy as np
-        from tellurium.sedml.tesedml import executeCombineArchive
-
-        results = executeCombineArchive(
-            {str(archive)!r}, createOutputs=True, saveOutputs=True,
-            outputDir={str(out_dir)!r}, plottingEngine="matplotlib",
-        )
-        (result,) = results.values()
-        dgs = {{k: np.asarray(v, dtype=float).ravel().tolist()
-                for k, v in result["dataGenerators"].items()}}
-        print(json.dumps(dgs))
-    """
-    dgs = _last_json(_python(code, tmp_path).stdout)
+    dgs = _replay(archive, tmp_path, out_dir)
     result = _result(run_dir)
     learned = np.array([dgs[f"dg_theta_{k}"][-1] for k in range(1, len(result["parameters"]) + 1)])
     expected = np.array(list(result["parameters"].values()))
     np.testing.assert_allclose(learned, expected, atol=1e-6, rtol=0)
     assert dgs["dg_time"][-1] == result["training_end_time"]
     # the loss column at mid-backward times is the per-sample loss the run recorded
-    schedule = result["schedule"]
-    period = schedule["period"]
-    fwd, bwd = (p["duration"] for p in schedule["phases"])
-    times = np.asarray(dgs["dg_time"])
-    mid_bwd = np.isclose(np.mod(times - fwd - bwd / 2, period), 0) & (times < times[-1])
-    loss = np.asarray(dgs["dg_loss"])[mid_bwd].reshape(schedule["epochs"], schedule["samples"])
-    np.testing.assert_allclose(loss.mean(axis=1), result["train_loss"], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(
+        _epoch_losses(dgs, result), result["train_loss"], rtol=1e-6, atol=1e-9
+    )
     theta_p = np.asarray(dgs["dg_" + result["parameter_species"]["x1"][0]])
     theta_m = np.asarray(dgs["dg_" + result["parameter_species"]["x1"][1]])
     np.testing.assert_allclose(theta_p - theta_m, dgs["dg_theta_1"], atol=1e-15)
@@ -243,6 +256,80 @@ def test_tellurium_inline_omex_path_accepts_the_archive(archive: Path, tmp_path:
     """
     out = _last_json(_python(code, tmp_path).stdout)
     assert out["models"] == [f'model = model "{MODEL_LOCATION}"']
+
+
+# ------------------------------------------------------------------------------ multiclass
+
+
+@pytest.fixture(scope="module")
+def multiclass_archive(
+    nonlinear_multiclass_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    return write_omex(nonlinear_multiclass_run, tmp_path_factory.mktemp("mc") / "run.omex")
+
+
+def test_multiclass_archive_has_its_loss_curve(
+    nonlinear_multiclass_run: Path, multiclass_archive: Path
+) -> None:
+    """The loss sums the errors of every output (it was missing: only ``e_p``/``e_m`` were
+    looked for, and a multiclass model has ``e1_p`` … ``eK_m``)."""
+    result = _result(nonlinear_multiclass_run)
+    root = ET.fromstring(sedml_document(nonlinear_multiclass_run))
+    (loss,) = (dg for dg in root.iter(f"{SED}dataGenerator") if dg.get("id") == "dg_loss")
+    species = [v.get("name") for v in loss.iter(f"{SED}variable")]
+    k = len(result["classes"])
+    assert k == 3
+    assert species == [f"e{i}_{side}" for i in range(1, k + 1) for side in "pm"]
+    with zipfile.ZipFile(multiclass_archive) as zf:
+        assert b'id="dg_loss"' in zf.read(SEDML_LOCATION)
+    notes = " ".join(p.text or "" for p in root.iter("{http://www.w3.org/1999/xhtml}p"))
+    assert "summed over the 3 outputs" in notes
+
+
+def test_recorded_error_species_are_used(nonlinear_multiclass_run: Path, tmp_path: Path) -> None:
+    """A record's ``error_species`` entry names the loss species (here only the first)."""
+    copy = Path(shutil.copytree(nonlinear_multiclass_run, tmp_path / "run"))
+    result = _result(copy) | {"error_species": [["e1_p", "e1_m"]]}
+    (copy / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    root = ET.fromstring(sedml_document(copy))
+    (loss,) = (dg for dg in root.iter(f"{SED}dataGenerator") if dg.get("id") == "dg_loss")
+    assert [v.get("name") for v in loss.iter(f"{SED}variable")] == ["e1_p", "e1_m"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tellurium") is None, reason="needs tellurium")
+def test_tellurium_replays_the_multiclass_loss(
+    nonlinear_multiclass_run: Path, multiclass_archive: Path, tmp_path: Path
+) -> None:
+    dgs = _replay(multiclass_archive, tmp_path, tmp_path / "outputs")
+    result = _result(nonlinear_multiclass_run)
+    losses = _epoch_losses(dgs, result)
+    np.testing.assert_allclose(losses, result["train_loss"], rtol=1e-5, atol=1e-9)
+
+
+# ------------------------------------------------------------------------------ the record
+
+
+def test_record_without_version_and_newer_version(run_dir: Path, tmp_path: Path) -> None:
+    old = Path(shutil.copytree(run_dir, tmp_path / "old"))
+    result = {k: v for k, v in _result(old).items() if k != "record_version"}
+    (old / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    assert sedml_document(old) == sedml_document(run_dir)  # read as version 1
+    new = Path(shutil.copytree(run_dir, tmp_path / "new"))
+    (new / "result.json").write_text(json.dumps({"record_version": 2} | result), "utf-8")
+    with pytest.raises(InputError, match="version 2, newer than this sbmlcrn reads"):
+        write_omex(new, tmp_path / "new.omex")
+
+
+def test_garbled_record_names_the_entry(run_dir: Path, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(run_dir, tmp_path / "run"))
+    result = _result(copy) | {"parameters": [1.0, 2.0]}
+    (copy / "result.json").write_text(json.dumps(result), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        write_omex(copy, tmp_path / "x.omex")
+    message = str(info.value)
+    assert "not a usable sbmlcrn run directory" in message
+    assert "The 'parameters' entry of " in message and str(copy / "result.json") in message
+    assert "must be a mapping of names to numbers. Got list instead" in message
 
 
 # ------------------------------------------------------------------------------ bad input

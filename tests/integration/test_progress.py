@@ -249,7 +249,7 @@ def test_phases_engine_progress_reaches_the_real_stderr(tmp_path: Path) -> None:
 
 
 def test_resume_alone_accepts_progress_options(tmp_path: Path) -> None:
-    from sbmlcrn.cli import _resume_argv
+    from sbmlcrn.cli.train import resume_argv
     from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
 
     out = tmp_path / "run"
@@ -258,11 +258,11 @@ def test_resume_alone_accepts_progress_options(tmp_path: Path) -> None:
     store.path.mkdir(parents=True)
     (store.path / "command.json").write_text(__import__("json").dumps(saved), "utf-8")
     for extra in (["--progress", "bar"], ["--progress=lines"], ["--quiet"], []):
-        got = _resume_argv(["train", "--resume", str(out), *extra])
+        got = resume_argv(["train", "--resume", str(out), *extra])
         assert got == [*saved, *extra, "--resume", str(out)]
     # anything else means the full command line was given
     other = ["train", "--resume", str(out), "--epochs", "3"]
-    assert _resume_argv(other) == other
+    assert resume_argv(other) == other
 
 
 def test_a_bar_of_jobs_only_on_a_terminal() -> None:

@@ -10,10 +10,11 @@ import pytest
 
 from sbmlcrn.circuits.chemclock import ChemicalClockConfig
 from sbmlcrn.circuits.linear import LinearConfig
+from sbmlcrn.circuits.registry import compile_circuit
 from sbmlcrn.cli import main
 from sbmlcrn.errors import InputError
+from sbmlcrn.studies import rates
 from sbmlcrn.studies import robustness as rb
-from sbmlcrn.training.stochastic import compile_circuit
 from tests.helpers import linear_data
 
 
@@ -28,7 +29,7 @@ def test_one_rate_constant_per_reaction_changes_nothing(sd) -> None:
     compiled = compile_circuit(sd.circuit, sd.train, sd.config)
     net = rb.per_reaction_network(compiled.network)
     assert len({r.rate for r in net.reactions}) == len(net.reactions)
-    a = rb._train_perturbed(sd, compiled, {})
+    a = rates._train_perturbed(sd, compiled, {})
     from sbmlcrn.training.stochastic import one_sbml_theta
 
     assert np.max(np.abs(a - one_sbml_theta(compiled))) < 1e-9
@@ -37,10 +38,10 @@ def test_one_rate_constant_per_reaction_changes_nothing(sd) -> None:
 
 
 def test_annihilation_rates_do_not_matter_rail_asymmetry_does(sd) -> None:
-    base = rb._rates_job(sd, "nominal", {})
-    ann = rb._rates_job(sd, "ann", {"ann_e": 2.0, "ann_p1": 0.5})
-    bw = rb._rates_job(sd, "bw", {"bw1_pp": 1.1})
-    same = rb._rates_job(sd, "group", dict.fromkeys(["fx1_p", "fx1_m", "fx2_p", "fx2_m"], 1.1))
+    base = rates._rates_job(sd, "nominal", {})
+    ann = rates._rates_job(sd, "ann", {"ann_e": 2.0, "ann_p1": 0.5})
+    bw = rates._rates_job(sd, "bw", {"bw1_pp": 1.1})
+    same = rates._rates_job(sd, "group", dict.fromkeys(["fx1_p", "fx1_m", "fx2_p", "fx2_m"], 1.1))
     assert np.max(np.abs(np.subtract(ann["theta"], base["theta"]))) < 1e-8
     assert np.max(np.abs(np.subtract(bw["theta"], base["theta"]))) > 1e-3
     # the z(0) reactions moved together: training adapts θ, inference uses the same chemistry
@@ -50,9 +51,9 @@ def test_annihilation_rates_do_not_matter_rail_asymmetry_does(sd) -> None:
 
 def test_rates_study_reports_a_distribution(sd, tmp_path) -> None:
     res = rb.rates_study(sd, [0.1], 3, sensitivity=False, workers=1)
-    (e,) = res["ensemble"]
+    (e,) = res.ensemble
     assert e["metric"]["n"] == 3 and len(e["metric_values"]) == 3
-    assert res["nominal"]["metric"] > 0 and res["ranking"] == []
+    assert res.nominal["metric"] > 0 and res.ranking == []
     out = rb.write_rates_report(res, tmp_path / "rates")
     assert (out / "rates.png").read_bytes()[:4] == b"\x89PNG"
     assert "σ" in (out / "report.md").read_text(encoding="utf-8")
@@ -61,9 +62,9 @@ def test_rates_study_reports_a_distribution(sd, tmp_path) -> None:
 
 def test_noise_study_and_report(sd, tmp_path) -> None:
     res = rb.noise_study(sd, [300], 2, naive_runs=1, workers=1)
-    methods = {r["method"]: r for r in res["rows"]}
+    methods = {r["method"]: r for r in res.rows}
     assert methods["driver"]["metric"]["n"] == 2 and methods["events"]["metric"]["n"] == 1
-    assert res["timing"][0]["phases"][0]["scheduled"] == 8
+    assert res.timing[0]["phases"][0]["scheduled"] == 8
     out = rb.write_noise_report(res, tmp_path / "noise")
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "Gillespie" in text and "fired / scheduled" in text
@@ -73,7 +74,7 @@ def test_noise_study_and_report(sd, tmp_path) -> None:
 
 def test_clock_study_and_report(sd, tmp_path) -> None:
     res = rb.clock_study(sd, shapes=[ChemicalClockConfig()], workers=1)
-    (row,) = res["rows"]
+    (row,) = res.rows
     assert row["max_rel_deviation"] < 1e-4
     assert row["info"]["extra_species"] == 4 and row["info"]["extra_reactions"] == 4
     out = rb.write_clock_report(res, tmp_path / "clock", sd)
@@ -108,7 +109,7 @@ def test_ten_thousand_molecules_learn_within_five_percent_of_deterministic() -> 
     # stream fails the 5 % margin (2.6 standard errors) with probability ≈ 1 %.
     sd_ = rb.default_study_data("linear-regression")
     res = rb.noise_study(sd_, [10_000], 4, timing=False, workers=2)
-    (row,) = res["rows"]
+    (row,) = res.rows
     assert abs(row["metric_ratio"] - 1.0) < 0.05
 
 
@@ -116,7 +117,7 @@ def test_ten_thousand_molecules_learn_within_five_percent_of_deterministic() -> 
 def test_sensitivity_ranking_on_the_authors_data() -> None:
     sd_ = rb.default_study_data("linear-regression")
     res = rb.rates_study(sd_, [0.05], 4, workers=2)
-    groups = {g["group"]: g for g in res["group_ranking"]}
+    groups = {g["group"]: g for g in res.group_ranking}
     # annihilation changes no signed value, and a common error of the z(0) reactions is
     # absorbed by θ exactly: no effect at all (measured ~1e-12); k_fw and k_bw set the
     # effective learning rate (measured +0.0087 each)
@@ -124,7 +125,7 @@ def test_sensitivity_ranking_on_the_authors_data() -> None:
     assert abs(groups["k_fx"]["d_metric_d_lnk"]) < 1e-6
     assert groups["k_bw"]["d_metric_d_lnk"] > 1e-3 and groups["k_fw"]["d_metric_d_lnk"] > 1e-3
     # the most influential single reactions are rail-asymmetric backward (update) reactions
-    assert res["ranking"][0]["rate_group"] == "k_bw"
+    assert res.ranking[0]["rate_group"] == "k_bw"
 
 
 @pytest.mark.slow

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import hashlib
 
+import antimony
 import numpy as np
 import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.core.network import Network, Parameter, Reaction, Species
 from sbmlcrn.errors import SimulationError
-from sbmlcrn.io.sbml import to_sbml
-from sbmlcrn.simulate import Tolerances, simulate, simulate_batch
+from sbmlcrn.io.sbml import to_antimony, to_sbml
+from sbmlcrn.simulate import (
+    SegmentState,
+    Tolerances,
+    load_roadrunner,
+    model_ids,
+    simulate,
+    simulate_batch,
+    simulate_segments,
+)
+from sbmlcrn.simulate._runner import adams_then_bdf
 from tests.helpers import linear_data
 
 
@@ -69,7 +79,7 @@ def test_batch_rejects_unknown_species(sbml_and_end: tuple[str, float]) -> None:
 
 
 def test_compiled_models_are_reused_by_sbml_text_and_results_do_not_change() -> None:
-    from sbmlcrn import simulate as sim_mod
+    from sbmlcrn.simulate import _runner as sim_mod
 
     data, _, _ = linear_data(8, 2, seed=11)
     c = compile_linear("regression", data, LinearConfig(epochs=3))
@@ -104,7 +114,7 @@ def test_compiled_models_are_reused_by_sbml_text_and_results_do_not_change() -> 
 
 
 def test_models_with_the_same_id_never_share_compiled_code() -> None:
-    from sbmlcrn import simulate as sim_mod
+    from sbmlcrn.simulate import _runner as sim_mod
 
     nets = [
         compile_linear("regression", linear_data(6, 1, seed=s)[0], LinearConfig(epochs=2))
@@ -196,3 +206,90 @@ def test_a_failing_progress_callback_is_its_own_error_not_an_integration_failure
     with pytest.raises(BrokenPipeError):
         simulate(to_sbml(c.network), grid, breakpoints=c.epoch_start_times()[1:], progress=broken)
     assert len(calls) == 1  # not retried with BDF as if CVODE had failed
+
+
+def test_antimony_text_loads_and_matches_sbml_trajectories() -> None:
+    data, _, _ = linear_data(12, 2, seed=3)
+    compiled = compile_linear("regression", data, LinearConfig(epochs=2))
+    ant = to_antimony(compiled.network)
+    antimony.clearPreviousLoads()
+    assert antimony.loadAntimonyString(ant) >= 0, antimony.getLastError()
+    from_ant = antimony.getSBMLString(compiled.network.id)
+    times = np.linspace(0.0, compiled.clock.end_time, 97)
+    a = simulate(from_ant, times)
+    b = simulate(to_sbml(compiled.network), times)
+    for sid in compiled.network.species_ids():
+        np.testing.assert_allclose(a[sid], b[sid], rtol=1e-9, atol=1e-10)
+
+
+# --------------------------------------------------------------------- segments and resuming
+
+
+def test_segments_hand_out_plain_states_and_resume_bit_identically() -> None:
+    data, _, _ = linear_data(8, 2, seed=5)
+    c = compile_linear("regression", data, LinearConfig(epochs=3))
+    sbml = to_sbml(c.network)
+    grid = np.unique([0.0, *c.epoch_start_times(), c.clock.end_time])
+    cut = list(c.epoch_start_times()[1:])
+    whole = simulate(sbml, grid, breakpoints=cut)
+    states: list[SegmentState] = []
+    rows: list[np.ndarray] = []
+
+    def keep(state: SegmentState, new_rows: np.ndarray) -> None:
+        states.append(state)
+        rows.append(np.array(new_rows))
+
+    again = simulate_segments(sbml, grid, breakpoints=cut, after_segment=keep)
+    assert dict(again.final) == dict(whole.final)
+    assert [s.segment for s in states] == [0, 1, 2] and not any(s.stiff for s in states)
+    species, parameters = model_ids(sbml)
+    for s in states:
+        assert (s.species, s.parameters) == (species, parameters)
+        assert isinstance(s.amounts, np.ndarray) and isinstance(s.values, np.ndarray)
+    assert sum(len(r) for r in rows) == grid.size
+    resumed = simulate_segments(sbml, grid, breakpoints=cut, start=states[0], rows=rows[:1])
+    assert dict(resumed.final) == dict(whole.final)  # bit-identical
+    for sid in whole.columns:
+        np.testing.assert_array_equal(resumed[sid], whole[sid])
+    with pytest.raises(SimulationError, match="The rows parameter of simulate_segments"):
+        simulate_segments(sbml, grid, breakpoints=cut, start=states[1], rows=rows[:1])
+    other = SegmentState(0, 1.0, False, ("X",), np.zeros(1), (), np.zeros(0))
+    with pytest.raises(SimulationError, match="The start parameter of simulate_segments"):
+        simulate_segments(sbml, grid, breakpoints=cut, start=other, rows=rows[:1])
+
+
+def test_adams_then_bdf_falls_back_once_and_only_on_simulation_errors() -> None:
+    calls: list[bool] = []
+    messages = ["old"]
+    restarted: list[bool] = []
+
+    def flaky(stiff: bool) -> str:
+        calls.append(stiff)
+        if not stiff:
+            raise SimulationError("CV_TOO_MUCH_WORK")
+        return "bdf"
+
+    assert adams_then_bdf(flaky, Tolerances(), messages, restart=lambda: restarted.append(True))
+    assert calls == [False, True] and messages == [] and restarted == [True]
+    calls.clear()
+    with pytest.raises(SimulationError):
+        adams_then_bdf(flaky, Tolerances(stiff=False), [])
+    assert calls == [False]
+
+    def broken(stiff: bool) -> str:
+        raise BrokenPipeError
+
+    with pytest.raises(BrokenPipeError):
+        adams_then_bdf(broken, Tolerances(), [])
+
+
+def test_load_roadrunner_gives_a_users_instance(sbml_and_end: tuple[str, float]) -> None:
+    sbml, end = sbml_and_end
+    rr = load_roadrunner(sbml, ["time", "p1_p"])
+    assert list(rr.timeCourseSelections) == ["time", "p1_p"]
+    out = rr.simulate(0.0, end, 3)
+    assert out.shape == (3, 2)
+    rr.reset()  # mutable initial conditions: reset restores the start
+    assert rr.getValue("p1_p") == out[0, 1]
+    with pytest.raises(SimulationError, match="could not load"):
+        load_roadrunner("<sbml/>")

@@ -23,7 +23,10 @@ from sbmlcrn.core.expr import Sym, balanced_lookup
 from sbmlcrn.errors import InputError, SimulationError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import simulate_phases
-from sbmlcrn.training import stochastic as st
+from sbmlcrn.training.driver import drive
+from sbmlcrn.training.schedule import evaluate_expr, schedule
+from sbmlcrn.training.stochastic import driver_deviation, event_timing
+from sbmlcrn.training.transforms import quantize_network
 from sbmlcrn.validation import validate_string
 from tests.helpers import linear_data
 
@@ -37,11 +40,11 @@ def small():
 def test_lookup_expressions_evaluate_to_their_values() -> None:
     values = [0.5, -1.0, 2.0, 2.0, 3.25, 0.0, 7.0]
     expr = balanced_lookup(Sym("idx"), values, "mole_per_litre")
-    assert [st.evaluate_expr(expr, {"idx": k}) for k in range(len(values))] == values
+    assert [evaluate_expr(expr, {"idx": k}) for k in range(len(values))] == values
 
 
 def test_schedule_loads_what_the_events_load(small) -> None:
-    sched = st.schedule(small)
+    sched = schedule(small)
     assert sched.cycles == 16 and sched.durations == (1.0, 1.0)
     assert sched.on == (frozenset({"g_fwd"}), frozenset({"g_bwd"}))
     x = np.array([rails(v) for v in small.inputs[:, 0]])
@@ -54,21 +57,21 @@ def test_schedule_loads_what_the_events_load(small) -> None:
 
 def test_deterministic_driver_reproduces_the_one_sbml_run(small) -> None:
     # the same mathematics, stopped at the exact event times: agreement to CVODE's tolerance
-    assert st.driver_deviation(small) <= 1e-9
+    assert driver_deviation(small) <= 1e-9
 
 
 def test_deterministic_driver_reproduces_a_nonlinear_exact_gradient_run() -> None:
     data, _, _ = linear_data(6, 2, seed=5)
     c = compile_nonlinear("regression", data, NonlinearConfig(epochs=2))
     # loads include the cleared transients q and the loaded adjoint carriers w
-    assert {"qb_p", "wb_p", "w1_p"} <= set(st.schedule(c).loads)
-    assert st.driver_deviation(c) <= 1e-7
+    assert {"qb_p", "wb_p", "w1_p"} <= set(schedule(c).loads)
+    assert driver_deviation(c) <= 1e-7
 
 
 def test_same_seed_same_run_other_seed_other_run(small) -> None:
-    a = st.drive(small, molecules=300, seed=11)
-    b = st.drive(small, molecules=300, seed=11)
-    c = st.drive(small, molecules=300, seed=12)
+    a = drive(small, molecules=300, seed=11)
+    b = drive(small, molecules=300, seed=11)
+    c = drive(small, molecules=300, seed=12)
     assert np.array_equal(a.theta, b.theta) and np.array_equal(a.errors, b.errors)
     assert not np.array_equal(a.theta, c.theta)
     # whole molecules: every parameter is a multiple of 1/N
@@ -77,7 +80,7 @@ def test_same_seed_same_run_other_seed_other_run(small) -> None:
 
 def test_scaled_model_counts_items_in_a_compartment_of_size_n(small) -> None:
     n = 250
-    text = st.scaled_sbml(st.quantize_network(small.network, n), n)
+    text = to_sbml(quantize_network(small.network, n), molecules=n)
     model = libsbml.readSBMLFromString(text).getModel()
     assert model.getCompartment("C").getSize() == n
     assert model.getSubstanceUnits() == "item"
@@ -88,14 +91,14 @@ def test_scaled_model_counts_items_in_a_compartment_of_size_n(small) -> None:
     assert report.ok
     assert not [f for f in report.findings if f.severity in ("error", "warning")]
     # loaded data are whole molecules too
-    sched = st.schedule(small)
+    sched = schedule(small)
     assert not np.allclose(sched.loads["x1_p"] * n, np.round(sched.loads["x1_p"] * n))
 
 
 def test_molecules_must_be_a_positive_integer(small) -> None:
     for bad in (0, -3, 2.5, True):
         with pytest.raises(InputError):
-            st.drive(small, molecules=bad)
+            drive(small, molecules=bad)
 
 
 def test_driver_rejects_bad_phases() -> None:
@@ -108,8 +111,8 @@ def test_driver_rejects_bad_phases() -> None:
 def test_gillespie_fires_time_events_late_and_skips_them_with_few_molecules(small) -> None:
     data, _, _ = linear_data(20, 2, seed=2)
     c = compile_linear("regression", data, LinearConfig(epochs=1))
-    few = st.event_timing(c, 10, seed=0)
-    many = st.event_timing(c, 2000, seed=0)
+    few = event_timing(c, 10, seed=0)
+    many = event_timing(c, 2000, seed=0)
     # with 10 molecules per unit whole phases pass without a reaction: when two triggers become
     # due at once, the one that reschedules into the past never fires again (which one is
     # not fixed by the seed: RoadRunner's order of simultaneous events, so only the total)
@@ -123,9 +126,9 @@ def test_gillespie_fires_time_events_late_and_skips_them_with_few_molecules(smal
 
 
 def test_stochastic_parameters_scatter_around_the_deterministic_ones(small) -> None:
-    det = st.drive(small).theta
+    det = drive(small).theta
     runs = {
-        n: np.array([st.drive(small, molecules=n, seed=s).theta for s in range(6)])
+        n: np.array([drive(small, molecules=n, seed=s).theta for s in range(6)])
         for n in (200, 2000)
     }
     for n, thetas in runs.items():
@@ -226,6 +229,6 @@ def test_dataset_with_one_input_loads_through_the_driver() -> None:
     x = np.array([[1.0], [1.0], [2.0], [0.0]])
     data = Dataset(("a",), x, np.zeros(4), "y")
     c = compile_linear("regression", data, LinearConfig(epochs=1))
-    res = st.drive(c, molecules=50, seed=0)
+    res = drive(c, molecules=50, seed=0)
     assert res.errors.shape == (1, 4, 1) and np.all(np.isfinite(res.theta))
     assert to_sbml(c.network)  # the ordinary model is untouched

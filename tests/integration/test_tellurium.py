@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
+from sbmlcrn.circuits.registry import reference_run
 from sbmlcrn.io.sbml import to_antimony
-from sbmlcrn.training.pipeline import reference_run
 from tests.helpers import linear_data
 
 

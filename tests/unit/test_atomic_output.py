@@ -1,4 +1,4 @@
-"""The shared atomic output directory of ``train`` runs and sweeps (``sbmlcrn.io.atomic``)."""
+"""The atomic writers of ``sbmlcrn.io.atomic``: single files and output directories."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sbmlcrn.errors import InputError
-from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
+from sbmlcrn.io.atomic import atomic_file, atomic_output_dir, check_output_dir, write_atomic
 
 FILES = frozenset({"a.txt", "b.txt", "marker.json"})
 
@@ -105,3 +105,67 @@ def test_check_refuses_what_it_must_not_replace(tmp_path: Path) -> None:
     (other / "notes.md").write_text("", encoding="utf-8")
     with pytest.raises(InputError, match=r"than a previous output \(notes.md\)"):
         _check(other)
+
+
+def test_write_atomic_writes_text_and_bytes(tmp_path: Path) -> None:
+    target = write_atomic(tmp_path / "sub" / "a.txt", "é\r\nx\n")
+    assert target == tmp_path / "sub" / "a.txt"
+    assert target.read_bytes() == "é\r\nx\n".encode()  # newlines as given
+    write_atomic(target, b"\x00\x01")
+    assert target.read_bytes() == b"\x00\x01"
+    write_atomic(target, "é", encoding="latin-1")
+    assert target.read_bytes() == b"\xe9"
+    assert [p.name for p in target.parent.iterdir()] == ["a.txt"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_write_atomic_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a directory"):
+        write_atomic(tmp_path, "x")
+
+
+def test_write_atomic_failure_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "a.txt"
+    target.write_text("old", encoding="utf-8")
+
+    def failing(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OSError, match="No space"):
+        write_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+def test_atomic_file_renames_on_success(tmp_path: Path) -> None:
+    target = tmp_path / "model.cps"
+    with atomic_file(target, suffix=".cps") as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".cps" and tmp.exists()
+        assert not target.exists()
+        tmp.write_text("new", encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.cps"]
+
+
+@pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt])
+def test_atomic_file_failure_removes_the_temporary_file(
+    tmp_path: Path, exc: type[BaseException]
+) -> None:
+    target = tmp_path / "model.cps"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(exc), atomic_file(target) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise exc
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.cps"]
+
+
+def test_atomic_file_without_a_file_fails_cleanly(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError), atomic_file(tmp_path / "x") as tmp:
+        tmp.unlink()
+    assert list(tmp_path.iterdir()) == []

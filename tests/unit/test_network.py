@@ -11,9 +11,8 @@ from sbmlcrn.circuits.clock import Phase, PhaseClock
 from sbmlcrn.circuits.linear import LinearConfig, compile_linear
 from sbmlcrn.core.expr import Const, Op, Sym, balanced_lookup, to_infix
 from sbmlcrn.core.network import Event, Network, Parameter, Reaction, Role, Species
-from sbmlcrn.errors import NetworkError
+from sbmlcrn.errors import InputError, NetworkError
 from sbmlcrn.io.sbml import to_antimony, to_sbml
-from sbmlcrn.simulate import simulate
 from tests.helpers import linear_data
 
 
@@ -161,19 +160,6 @@ def test_sbml_is_l3v2_consistent_with_units_and_sbo() -> None:
         assert e.isSetUseValuesFromTriggerTime()
 
 
-def test_antimony_text_loads_and_matches_sbml_trajectories() -> None:
-    compiled = _compiled()
-    ant = to_antimony(compiled.network)
-    antimony.clearPreviousLoads()
-    assert antimony.loadAntimonyString(ant) >= 0, antimony.getLastError()
-    from_ant = antimony.getSBMLString(compiled.network.id)
-    times = np.linspace(0.0, compiled.clock.end_time, 97)
-    a = simulate(from_ant, times)
-    b = simulate(to_sbml(compiled.network), times)
-    for sid in compiled.network.species_ids():
-        np.testing.assert_allclose(a[sid], b[sid], rtol=1e-9, atol=1e-10)
-
-
 def test_antimony_reactions_are_irreversible() -> None:
     ant = to_antimony(_compiled().network)
     assert " -> " not in ant and " => " in ant
@@ -189,3 +175,54 @@ def test_clock_has_fixed_event_count_whatever_the_data_size() -> None:
         events = clock.events({"X": [float(i) for i in range(n)]})
         assert [e.id for e in events] == ["ev_a", "ev_b", "ev_stop"]
         assert clock.end_time == pytest.approx(n * 4 * 1.5)
+
+
+@pytest.mark.parametrize("n", [1, 7, 1000])
+def test_sbml_at_a_molecule_count_is_in_items_at_volume_n(n: int) -> None:
+    net = _compiled().network
+    plain = libsbml.readSBMLFromString(to_sbml(net)).getModel()
+    doc = libsbml.readSBMLFromString(to_sbml(net, molecules=n))
+    assert doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) == 0
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
+    doc.checkConsistency()
+    assert [
+        doc.getError(i).getMessage()
+        for i in range(doc.getNumErrors())
+        if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR
+    ] == []
+    model = doc.getModel()
+    assert (model.getSubstanceUnits(), model.getExtentUnits()) == ("item", "item")
+    assert model.getCompartment("C").getSize() == float(n)
+    for sp, ref in zip(model.getListOfSpecies(), plain.getListOfSpecies(), strict=True):
+        assert not sp.isSetInitialConcentration() and sp.getSubstanceUnits() == "item"
+        assert sp.getInitialAmount() == round(ref.getInitialConcentration() * n)
+    ids = {ud.getId() for ud in model.getListOfUnitDefinitions()}
+    assert "item_per_litre" in ids and not any("mole" in uid for uid in ids)
+    for ud in model.getListOfUnitDefinitions():
+        assert all(u.getKind() != libsbml.UNIT_KIND_MOLE for u in ud.getListOfUnits())
+    for par, ref in zip(model.getListOfParameters(), plain.getListOfParameters(), strict=True):
+        assert par.getValue() == ref.getValue()  # rate constants, gates, clock unchanged
+        assert par.getUnits() == ref.getUnits().replace("mole", "item")
+    laws = [
+        libsbml.formulaToL3String(r.getKineticLaw().getMath()) for r in model.getListOfReactions()
+    ]
+    assert laws == [
+        libsbml.formulaToL3String(r.getKineticLaw().getMath()) for r in plain.getListOfReactions()
+    ]
+    units = set()
+    for ev in model.getListOfEvents():
+        for ea in ev.getListOfEventAssignments():
+            units |= set(libsbml.formulaToL3String(ea.getMath()).split())
+    assert not any("mole" in u for u in units)
+    assert f"one unit of concentration is {n} molecules" in model.getNotesString()
+
+
+def test_sbml_at_a_molecule_count_rounds_to_whole_molecules_and_checks_n() -> None:
+    net = tiny(species=(Species("A", 0.26), Species("B", 1.0 / 3.0)))
+    model = libsbml.readSBMLFromString(to_sbml(net, molecules=10)).getModel()
+    assert [s.getInitialAmount() for s in model.getListOfSpecies()] == [3.0, 3.0]
+    assert to_sbml(net, molecules=np.int64(10)) == to_sbml(net, molecules=10)
+    assert to_sbml(net, molecules=None) == to_sbml(net)
+    for bad in (0, -3, 2.5, True, "10"):
+        with pytest.raises(InputError, match="The molecules parameter of to_sbml"):
+            to_sbml(net, molecules=bad)  # type: ignore[arg-type]

@@ -1,0 +1,255 @@
+"""Building blocks shared by the circuit builders (linear and nonlinear).
+
+Dual-rail encoding, the checks of the hyper-parameters that every circuit has, the default
+learning rate and initial parameters, the two-phase schedule, and the readouts of a compiled
+training network. Each builder composes these; none of them knows a particular circuit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from sbmlcrn.circuits.clock import Phase, PhaseClock
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.network import Network, Parameter, Readout, Role, Species
+from sbmlcrn.errors import DataError, InputError
+
+__all__ = [
+    "MAX_CYCLES",
+    "SIGNS",
+    "TrainingReadouts",
+    "channel_ids",
+    "check_finite",
+    "check_positive",
+    "check_schedule",
+    "check_seed",
+    "check_training_data",
+    "default_learning_rate",
+    "finite_init",
+    "inference_parameters",
+    "initial_parameters",
+    "load_rails",
+    "parameter_readouts",
+    "rail_pair",
+    "rails",
+    "two_phase_clock",
+    "unique_name",
+]
+
+#: Most SGD steps (samples × epochs) one training model may hold; the output grid and the
+#: simulator's event handling grow with it (10⁶ steps is about an hour of simulation).
+MAX_CYCLES = 1_000_000
+#: The two rails of a signed value: ``v = v_p − v_m``.
+SIGNS = ("p", "m")
+
+
+def rails(value: float) -> tuple[float, float]:
+    """Dual-rail encoding ``(max(v, 0), max(−v, 0))`` of a signed value."""
+    v = float(value)
+    return (v, 0.0) if v >= 0 else (0.0, -v)
+
+
+def rail_pair(base: str, value: float, role: Role) -> list[Species]:
+    """The dual-rail species ``base_p``, ``base_m`` holding the signed ``value``."""
+    plus, minus = rails(value)
+    return [Species(f"{base}_p", plus, role), Species(f"{base}_m", minus, role)]
+
+
+def load_rails(
+    loads: dict[str, list[float]], base: str, values: np.ndarray | Sequence[float]
+) -> None:
+    """Record in ``loads`` the rails of one signed value per sample for the species ``base``."""
+    pairs = [rails(v) for v in values]
+    loads[f"{base}_p"] = [p for p, _ in pairs]
+    loads[f"{base}_m"] = [m for _, m in pairs]
+
+
+def unique_name(name: str, taken: Sequence[str]) -> str:
+    """``name``, with underscores appended until it is not in ``taken``."""
+    while name in taken:
+        name += "_"
+    return name
+
+
+def channel_ids(n: int, augmented: bool) -> tuple[str, ...]:
+    """Species suffixes of ``n`` loaded input channels: ``1 … d``, then ``b`` for the constant."""
+    ids = [str(i + 1) for i in range(n - int(augmented))]
+    if augmented:
+        ids.append("b")
+    return tuple(ids)
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def check_positive(
+    name: str, option: str, value: float | int | None, *, integer: bool = False
+) -> None:
+    """Refuse a ``value`` that is not a positive finite number (or integer)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if integer:
+        ok = ok and float(value).is_integer()
+    if not ok or value <= 0:
+        kind = "a positive integer" if integer else "a positive finite number"
+        raise InputError(f"The {name} ({option}) must be {kind}. Got {value!r} instead.")
+
+
+def check_finite(name: str, value: object) -> None:
+    """Refuse a ``value`` that is neither None nor a finite number."""
+    if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
+        raise InputError(f"The {name} must be a finite number. Got {value!r} instead.")
+
+
+class _Schedule(Protocol):
+    horizon: float
+    lr: float | None
+    epochs: int
+    backward: float | None
+    annihilation: float
+    init: tuple[float, ...] | None
+    seed: int
+
+
+def check_schedule(config: _Schedule) -> None:
+    """Check the horizon, learning rate, epochs, backward duration and annihilation rate."""
+    check_positive("horizon", "--horizon", config.horizon)
+    if config.lr is not None:
+        check_positive("learning rate", "--lr", config.lr)
+    check_positive("number of epochs", "--epochs", config.epochs, integer=True)
+    if config.backward is not None:
+        check_positive("backward duration", "--backward", config.backward)
+    check_positive("annihilation rate", "--annihilation", config.annihilation)
+
+
+def finite_init(init: Sequence[float] | None) -> tuple[float, ...] | None:
+    """The initial parameters as a tuple of floats; refused unless every value is finite."""
+    if init is None:
+        return None
+    values = tuple(float(v) for v in init)
+    if not all(math.isfinite(v) for v in values):
+        raise InputError(f"The initial parameters must be finite. Got {init!r}.")
+    return values
+
+
+def check_seed(seed: object) -> None:
+    """Refuse a seed that is not an integer >= 0."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"The seed (--seed) must be an integer >= 0. Got {seed!r}.")
+
+
+def check_training_data(data: Dataset, epochs: int) -> None:
+    """Refuse training data without a target, with fewer than 2 rows, or whose
+    ``samples × epochs`` exceed :data:`MAX_CYCLES` (shared by every circuit compiler)."""
+    if data.y is None:
+        raise DataError(f"{data.name}: training data needs a target column.")
+    if len(data) < 2:
+        raise DataError(f"{data.name}: has {len(data)} rows; training needs at least 2.")
+    if len(data) * epochs > MAX_CYCLES:
+        raise InputError(
+            f"{len(data)} samples x {epochs} epochs = {len(data) * epochs} "
+            f"training steps; at most {MAX_CYCLES} fit in one model (lower --epochs)."
+        )
+
+
+# ----------------------------------------------------------------------------- resolving
+
+
+def default_learning_rate(horizon: float, x_tilde: np.ndarray, per_output: int = 1) -> float:
+    """``η = 0.1 / (T² · n · mean‖x̃‖²)``, ``n`` the parameters per output along one input.
+
+    Raises
+    ------
+    InputError
+        If the horizon is so extreme that the rate is not a positive finite number.
+    """
+    mean_sq = float(np.mean(np.sum(x_tilde**2, axis=1)))
+    with np.errstate(all="ignore"):
+        lr = float(0.1 / (np.float64(horizon) ** 2 * per_output * max(mean_sq, 1e-12)))
+    if not (math.isfinite(lr) and lr > 0):
+        raise InputError(
+            f"The horizon (--horizon) {horizon!r} is too extreme to choose a learning "
+            "rate from the data; use a horizon between 1e-6 and 1e6 or give --lr."
+        )
+    return lr
+
+
+def initial_parameters(
+    init: tuple[float, ...] | None, n: int, seed: int, scale: float
+) -> tuple[float, ...]:
+    """``init`` if given (it must have ``n`` values), else ``n`` draws of ``N(0, scale²)``."""
+    if init is None:
+        rng = np.random.default_rng(seed)
+        return tuple(float(v) for v in rng.normal(0.0, scale, n))
+    if len(init) != n:
+        raise InputError(f"The initial parameters must have {n} values. Got {len(init)} instead.")
+    return init
+
+
+# ----------------------------------------------------------------------------- networks
+
+
+def two_phase_clock(horizon: float, backward: float, n_samples: int, epochs: int) -> PhaseClock:
+    """The forward (gate ``g_fwd``) then backward (gate ``g_bwd``) schedule of a training run."""
+    return PhaseClock(
+        (Phase("fwd", horizon, ("g_fwd",)), Phase("bwd", backward, ("g_bwd",))),
+        n_samples=n_samples,
+        epochs=epochs,
+    )
+
+
+def parameter_readouts(names: Sequence[str], ids: Sequence[str]) -> list[Readout]:
+    """The readout ``p<id>_p − p<id>_m`` of every learned parameter."""
+    return [
+        Readout(name, f"p{c}_p", f"p{c}_m", Role.PARAMETER)
+        for name, c in zip(names, ids, strict=True)
+    ]
+
+
+def inference_parameters(horizon: float) -> list[Parameter]:
+    """The constant forward gate and the end time of an inference network."""
+    return [
+        Parameter("g_fwd", 1.0, Role.GATE),
+        Parameter("t_end", horizon, Role.CLOCK, units="second"),
+    ]
+
+
+class TrainingReadouts:
+    """What every compiled circuit offers for reading its training network: the species of
+    the parameters and errors, the initial parameters and the times at which to read them.
+    Needs ``network``, ``clock`` and ``config`` (with ``init`` and ``epochs``)."""
+
+    network: Network
+    clock: PhaseClock
+
+    @property
+    def theta0(self) -> np.ndarray:
+        """Initial parameters."""
+        return np.array(self.config.init, dtype=float)  # type: ignore[attr-defined]
+
+    @property
+    def parameter_species(self) -> dict[str, tuple[str, str]]:
+        """Parameter name → (plus species id, minus species id)."""
+        return {
+            ro.name: (ro.plus, ro.minus)
+            for ro in self.network.readouts
+            if ro.role is Role.PARAMETER
+        }
+
+    @property
+    def error_species(self) -> list[tuple[str, str]]:
+        """Rails of every output's error, in output order."""
+        return [(ro.plus, ro.minus) for ro in self.network.readouts if ro.role is Role.ERROR]
+
+    def forward_error_times(self) -> list[float]:
+        """Times in every cycle's backward phase, where the error species hold ``ŷ − t``."""
+        return self.clock.phase_times(1, 0.5)
+
+    def epoch_start_times(self) -> list[float]:
+        """Mid-forward times of each epoch's first cycle (parameters are then unchanged)."""
+        mids = self.clock.phase_times(0, 0.5)
+        epochs = self.config.epochs  # type: ignore[attr-defined]
+        return [mids[e * self.clock.n_samples] for e in range(epochs)]

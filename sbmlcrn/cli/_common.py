@@ -1,0 +1,183 @@
+"""Shared pieces of the command line: the parser class, number options, the progress display,
+the upper bounds of numeric options and the command registry entry."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
+
+from sbmlcrn.errors import InputError
+
+if TYPE_CHECKING:
+    from sbmlcrn.training.progress import Progress
+
+__all__ = [
+    "Command",
+    "Interrupted",
+    "Parser",
+    "Subparsers",
+    "check_ranges",
+    "circuits",
+    "close_displays",
+    "number",
+    "progress",
+    "progress_option",
+]
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line ``error: …`` and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: the function adding its parser and the function running it.
+
+    Attributes
+    ----------
+    add_parser : callable
+        Adds the command's parser to the subparsers of ``sbmlcrn``.
+    run : callable
+        Runs the command on the parsed arguments; returns the exit status.
+    """
+
+    add_parser: Callable[[Subparsers], argparse.ArgumentParser]
+    run: Callable[[argparse.Namespace], int]
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during training, with what was kept (the message of ``error: …``)."""
+
+
+def number(option: str, *, integer: bool = False) -> Callable[[str], float | int]:
+    """The argparse ``type`` of a finite number (an integer with ``integer=True``).
+
+    Parameters
+    ----------
+    option : str
+        The option's name, used in the error messages.
+    integer : bool, optional
+        Require an integral value and return it as an ``int``.
+
+    Returns
+    -------
+    callable
+        Parses the option's text; raises :class:`argparse.ArgumentTypeError` on bad text.
+    """
+
+    def parse(text: str) -> float | int:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a number. Got {text!r}.") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{option} must be finite. Got {text!r}.")
+        if integer:
+            if not value.is_integer():
+                raise argparse.ArgumentTypeError(f"{option} must be an integer. Got {text!r}.")
+            return int(value)
+        return value
+
+    return parse
+
+
+def circuits() -> list[str]:
+    """The names of the registered circuits (the help text of a ``circuit`` argument)."""
+    from sbmlcrn.circuits.registry import CIRCUITS
+
+    return list(CIRCUITS)
+
+
+_DISPLAYS: list[Any] = []  # progress displays of this command, closed when it ends
+
+
+def progress(quiet: bool, mode: str = "auto") -> Progress | None:
+    """The command's progress display on stderr (:class:`sbmlcrn.training.progress.Progress`):
+    a live bar on a terminal, status lines only in a log; ``--quiet`` turns it off."""
+    from sbmlcrn.training.progress import Progress
+
+    if quiet or mode == "none":
+        return None
+    display = Progress(mode)
+    _DISPLAYS.append(display)
+    return display
+
+
+def close_displays() -> None:
+    """Close every progress display opened by :func:`progress` (the command has ended)."""
+    while _DISPLAYS:
+        _DISPLAYS.pop().close()
+
+
+def progress_option(p: argparse.ArgumentParser) -> None:
+    """Add ``--quiet`` and ``--progress`` to the parser ``p``."""
+    p.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    p.add_argument(
+        "--progress",
+        choices=["auto", "bar", "lines", "none"],
+        default="auto",
+        help="progress display: a live bar (default on a terminal), plain per-epoch lines, "
+        "or none; 'auto' writes only status lines when stderr is not a terminal",
+    )
+
+
+# Upper bounds of numeric options, checked before a command starts (the lower bounds and the
+# types are checked where the values are used). Each one keeps a command from running for
+# ever or overflowing a C integer: e.g. reproduce --seeds 1e308 never ended and reproduce
+# --workers 1e308, train --ssa-seed 1e308, stats --inputs 1e308 and crosscheck --timeout 1e308
+# ended in tracebacks before.
+_UPPER_BOUNDS = {
+    "seeds": (1_000, "seeds per experiment"),
+    "workers": (1_024, "worker processes"),
+    "seed": (2**63 - 1, "a 64-bit seed"),
+    "ssa_seed": (2**63 - 1, "a 64-bit seed"),
+    "molecules": (10**9, "molecules per unit (Gillespie simulates each one)"),
+    "timeout": (1e7, "seconds"),
+    "dask_timeout": (1e7, "seconds"),
+    "runs": (100_000, "runs per setting"),
+    "naive_runs": (100_000, "runs"),
+    "classes": (1_000, "classes"),
+    "clock_species": (8, "species in the clock's ring"),
+    "max_molecularity": (1_000, "reactants"),
+}
+
+
+def check_ranges(args: argparse.Namespace) -> None:
+    """Refuse numeric options beyond their upper bounds (:data:`_UPPER_BOUNDS`).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line of any command.
+
+    Raises
+    ------
+    InputError
+        An option is out of range.
+    """
+    for key, (limit, unit) in _UPPER_BOUNDS.items():
+        value = getattr(args, key, None)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > limit:
+            option = "--" + key.replace("_", "-")
+            raise InputError(
+                f"{option} {float(value):g} is too large; at most {float(limit):g} ({unit})."
+            )
+    molecularity = getattr(args, "max_molecularity", None)
+    if isinstance(molecularity, int) and molecularity < 0:
+        raise InputError(f"--max-molecularity must be >= 0. Got {molecularity}.")
+    epochs = getattr(args, "epochs", None)
+    if isinstance(epochs, int) and epochs > 1_000_000:
+        raise InputError(
+            f"--epochs {float(epochs):g} is too large; one model holds at most 1,000,000 "
+            "training steps (samples x epochs)."
+        )

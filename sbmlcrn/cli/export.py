@@ -1,0 +1,104 @@
+"""``sbmlcrn export`` and ``sbmlcrn stats``: a run in other formats, a circuit's size."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sbmlcrn.cli._common import Command, Subparsers, circuits, number
+from sbmlcrn.errors import InputError
+
+__all__ = ["COMMANDS", "add_export_parser", "add_stats_parser", "run_export", "run_stats"]
+
+
+def add_export_parser(sub: Subparsers) -> argparse.ArgumentParser:
+    """Add the parser of ``sbmlcrn export`` to ``sub`` and return it."""
+    x = sub.add_parser("export", help="write a run as a COPASI file or a COMBINE archive")
+    x.add_argument("run", type=Path, help="run directory written by 'sbmlcrn train'")
+    x.add_argument("--format", required=True, choices=["copasi", "omex"], help="file format")
+    x.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+    return x
+
+
+def add_stats_parser(sub: Subparsers) -> argparse.ArgumentParser:
+    """Add the parser of ``sbmlcrn stats`` to ``sub`` and return it."""
+    st = sub.add_parser("stats", help="size of a circuit's training network for D inputs")
+    st.add_argument("circuit", help=", ".join(circuits()))
+    st.add_argument(
+        "--inputs",
+        type=number("--inputs", integer=True),
+        nargs="+",
+        default=[2],
+        help="number(s) of input features D (default: 2)",
+    )
+    st.add_argument("--classes", type=number("--classes", integer=True), default=3)
+    st.add_argument("--gradient", choices=["exact", "first-order"], default="exact")
+    st.add_argument("--nonlinearity", choices=["quadratic", "cubic"], default="quadratic")
+    st.add_argument("--json", action="store_true", help="print JSON")
+    return st
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Run ``sbmlcrn export``: write the run as a COPASI file or an OMEX archive."""
+    if args.format == "copasi":
+        from sbmlcrn.io.copasi import export_copasi
+
+        out = export_copasi(args.run, args.output)
+        print(f"wrote {out}: open it in COPASI and run the Time-Course task")
+        return 0
+    try:
+        from sbmlcrn.io.omex import write_omex
+    except ModuleNotFoundError as exc:
+        if exc.name != "sbmlcrn.io.omex":
+            raise
+        raise InputError("--format omex is not available in this version of sbmlcrn.") from None
+    out = write_omex(args.run, args.output)
+    print(f"wrote {out}")
+    return 0
+
+
+def _check_stats_inputs(args: argparse.Namespace) -> None:
+    """Refuse input counts whose network would not fit in memory (and unknown circuits)."""
+    from sbmlcrn.circuits.nonlinear import NonlinearConfig
+    from sbmlcrn.circuits.registry import circuit_kind, default_config
+    from sbmlcrn.training.limits import estimated_reactions
+
+    circuit_kind(args.circuit)  # an unknown circuit: did-you-mean
+    config = default_config(args.circuit)
+    if isinstance(config, NonlinearConfig):
+        config = NonlinearConfig(gradient=args.gradient, nonlinearity=args.nonlinearity)
+    for d in args.inputs:
+        if d > 100_000:
+            raise InputError(f"--inputs {float(d):g} is too large; at most 100000.")
+        if d >= 1 and estimated_reactions(args.circuit, d, config, args.classes) > 200_000:
+            raise InputError(
+                f"--inputs {float(d):g} would make a {args.circuit} network of about "
+                f"{float(estimated_reactions(args.circuit, d, config, args.classes)):.3g} "
+                "reactions; stats builds networks of at most 200,000."
+            )
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Run ``sbmlcrn stats``: the network sizes as a table or JSON."""
+    _check_stats_inputs(args)
+    from sbmlcrn.training.stats import circuit_stats, format_stats
+
+    rows = [
+        circuit_stats(
+            args.circuit,
+            d,
+            gradient=args.gradient,
+            nonlinearity=args.nonlinearity,
+            classes=args.classes,
+        )
+        for d in args.inputs
+    ]
+    print(json.dumps(rows, indent=2) if args.json else format_stats(rows))
+    return 0
+
+
+COMMANDS = {
+    "export": Command(add_export_parser, run_export),
+    "stats": Command(add_stats_parser, run_stats),
+}

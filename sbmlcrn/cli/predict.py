@@ -1,0 +1,90 @@
+"""``sbmlcrn predict`` and ``sbmlcrn export-inference``: use a trained run."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+from sbmlcrn.cli._common import Command, Subparsers
+from sbmlcrn.errors import InputError
+
+__all__ = [
+    "COMMANDS",
+    "add_export_inference_parser",
+    "add_predict_parser",
+    "run_export_inference",
+    "run_predict",
+]
+
+
+def add_predict_parser(sub: Subparsers) -> argparse.ArgumentParser:
+    """Add the parser of ``sbmlcrn predict`` to ``sub`` and return it."""
+    p = sub.add_parser("predict", help="predict with a trained run's inference network")
+    p.add_argument("run", type=Path, help="run directory written by 'sbmlcrn train'")
+    p.add_argument("--data", required=True, type=Path, help="CSV with the run's input columns")
+    p.add_argument("--out", type=Path, help="CSV to write (default: stdout)")
+    return p
+
+
+def add_export_inference_parser(sub: Subparsers) -> argparse.ArgumentParser:
+    """Add the parser of ``sbmlcrn export-inference`` to ``sub`` and return it."""
+    e = sub.add_parser("export-inference", help="write a run's forward-only inference network")
+    e.add_argument("run", type=Path)
+    e.add_argument("-o", "--output", required=True, type=Path, help="SBML file (.xml) to write")
+    return e
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """Run ``sbmlcrn predict``: the predictions as CSV on stdout or in ``--out``."""
+    from sbmlcrn.core.data import read_csv
+    from sbmlcrn.training.model import predict
+    from sbmlcrn.training.store import load_model
+
+    model = load_model(args.run)
+    table = read_csv(args.data, target=None, require_target=False)
+    missing = [f for f in model.features if f not in table.features]
+    if missing:
+        raise InputError(
+            f"{args.data}: lacks the input columns {missing} the model was trained on."
+        )
+    cols = [table.features.index(f) for f in model.features]
+    preds = predict(model, table.x[:, cols])
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([*table.features, "prediction"])
+    integer = model.task == "classification"
+    for row, value in zip(table.x, preds, strict=True):
+        writer.writerow(
+            [*map(repr, map(float, row)), int(value) if integer else repr(float(value))]
+        )
+    if args.out is None:
+        sys.stdout.write(buf.getvalue())
+    else:
+        from sbmlcrn.io.atomic import write_atomic
+
+        write_atomic(args.out, buf.getvalue())
+        print(f"wrote {len(preds)} predictions to {args.out}")
+    return 0
+
+
+def run_export_inference(args: argparse.Namespace) -> int:
+    """Run ``sbmlcrn export-inference``: write the run's inference network as SBML."""
+    from sbmlcrn.io.atomic import write_atomic
+    from sbmlcrn.training.store import load_model
+
+    model = load_model(args.run)
+    write_atomic(args.output, model.inference_sbml())
+    print(
+        f"wrote {args.output}: set x<i>_p/x<i>_m to the loaded input's rails, simulate to "
+        f"t = {model.config.horizon:g}, read yhat_p - yhat_m"
+    )
+    return 0
+
+
+COMMANDS = {
+    "predict": Command(add_predict_parser, run_predict),
+    "export-inference": Command(add_export_inference_parser, run_export_inference),
+}

@@ -1,0 +1,33 @@
+"""What ``sbmlcrn train`` prints on stdout once a run is trained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["print_training_summary"]
+
+
+def print_training_summary(
+    circuit: str,
+    run: Any,
+    n_samples: int,
+    out: Path,
+    *,
+    how: str = "",
+    deviation: str = "max |CRN - reference|",
+) -> None:
+    """The lines ``train`` prints on stdout: parameters, deviation, loss, test metric."""
+    cfg = run.model.config
+    trained = f"trained {circuit} {how}" if how else f"trained {circuit}"
+    print(f"{trained} on {n_samples} samples x {cfg.epochs} epochs")
+    print(f"  learning rate {cfg.lr:.6g}, horizon {cfg.horizon:g}")
+    for name, value in run.parameters.items():
+        print(f"  theta[{name}] = {value:.10g}")
+    print(f"  {deviation} = {run.max_abs_deviation:.3g}")
+    print(f"  final epoch training loss = {run.train_loss[-1]:.6g}")
+    if run.test is not None:
+        for key, value in run.test.items():
+            if key != "n":
+                print(f"  test {key} = {value:.6g} (n = {int(run.test['n'])})")
+    print(f"wrote {out}/ (model.xml, model.ant, result.json, plots)")

@@ -1,0 +1,423 @@
+"""``sbmlcrn train``: its options, its handler, checkpoints and ``--resume``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sbmlcrn.cli._common import (
+    Command,
+    Interrupted,
+    Subparsers,
+    circuits,
+    number,
+    progress,
+    progress_option,
+)
+from sbmlcrn.cli.summary import print_training_summary
+from sbmlcrn.errors import InputError, SbmlcrnError
+
+__all__ = ["COMMANDS", "add_train_parser", "resume_argv", "run_train", "train_config"]
+
+
+def _add_nonlinear_options(t: argparse.ArgumentParser) -> None:
+    n = t.add_argument_group("nonlinear circuits")
+    n.add_argument(
+        "--gradient",
+        choices=["exact", "first-order"],
+        default="exact",
+        help="chemical adjoint (exact) or the paper's first-order approximation",
+    )
+    n.add_argument(
+        "--nonlinearity",
+        choices=["quadratic", "cubic"],
+        default="quadratic",
+        help="-c z^2 (bimolecular, default) or -c z^3 (needs trimolecular reactions)",
+    )
+    n.add_argument(
+        "--degradation",
+        type=number("--degradation"),
+        help="c of the nonlinear term (default: 1/2 quadratic, 1/6 cubic)",
+    )
+    n.add_argument(
+        "--square",
+        choices=["signed", "per-rail"],
+        default="signed",
+        help="exact signed square, or the authors' per-rail square (-c z|z|)",
+    )
+    n.add_argument(
+        "--init-scale",
+        type=number("--init-scale"),
+        default=0.1,
+        help="standard deviation of the random initial parameters",
+    )
+    n.add_argument(
+        "--class-values",
+        type=number("--class-values"),
+        nargs=2,
+        metavar=("LO", "HI"),
+        help="targets of labels 0 and 1 (default: -1 1 linear, 0 1 nonlinear)",
+    )
+
+
+def _add_variant_options(t: argparse.ArgumentParser) -> None:
+    sc = t.add_argument_group("stochastic training and the chemical clock")
+    sc.add_argument(
+        "--stochastic",
+        action="store_true",
+        help="Gillespie SSA with --molecules per unit, driven phase by phase to the event times",
+    )
+    sc.add_argument(
+        "--molecules",
+        type=number("--molecules", integer=True),
+        help="molecules per unit of concentration (with --stochastic; default 10000)",
+    )
+    sc.add_argument(
+        "--ssa-seed",
+        type=number("--ssa-seed", integer=True),
+        default=0,
+        help="seed of the Gillespie random stream (default 0)",
+    )
+    sc.add_argument(
+        "--clock",
+        choices=["events", "chemical"],
+        default="events",
+        help="phase gates switched by events (default) or by a chemical oscillator",
+    )
+    sc.add_argument(
+        "--clock-species",
+        type=number("--clock-species", integer=True),
+        default=4,
+        help="species in the chemical clock's ring (default 4)",
+    )
+    sc.add_argument(
+        "--clock-floor",
+        type=number("--clock-floor"),
+        default=1e-4,
+        help="chemical clock amplification floor delta/S (default 1e-4)",
+    )
+    sc.add_argument(
+        "--free-running",
+        action="store_true",
+        help="do not re-arm the chemical clock at each sample load",
+    )
+
+
+def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
+    """Add the parser of ``sbmlcrn train`` to ``sub`` and return it."""
+    t = sub.add_parser("train", help="compile a circuit for the data, train it by simulation")
+    t.add_argument("circuit", help=", ".join(circuits()))
+    t.add_argument("--data", required=True, type=Path, help="training CSV (header row)")
+    t.add_argument("--test", type=Path, help="test CSV with the same columns")
+    t.add_argument("--target", default="y", help="target column (default: y)")
+    t.add_argument(
+        "--epochs",
+        type=number("--epochs", integer=True),
+        help="passes over the data (default: 20 linear, 30 nonlinear)",
+    )
+    t.add_argument("--lr", type=number("--lr"), help="learning rate (default: from the data)")
+    t.add_argument(
+        "--horizon",
+        type=number("--horizon"),
+        help="forward time T (default: 1 linear, 0.5 nonlinear)",
+    )
+    t.add_argument("--backward", type=number("--backward"), help="backward time (default: T)")
+    t.add_argument("--seed", type=number("--seed", integer=True), default=0)
+    t.add_argument("--annihilation", type=number("--annihilation"), default=1.0)
+    t.add_argument(
+        "--no-standardize", action="store_true", help="load raw inputs (no standardisation)"
+    )
+    t.add_argument(
+        "--no-offset", action="store_true", help="no constant input, so no trainable offset"
+    )
+    t.add_argument(
+        "--standardize-target",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="standardise regression targets (default: as the inputs)",
+    )
+    t.add_argument(
+        "--augmentation",
+        type=number("--augmentation"),
+        default=1.0,
+        help="value of the constant input (default: 1)",
+    )
+    _add_nonlinear_options(t)
+    t.add_argument("--out", required=True, type=Path, help="run directory to write")
+    t.add_argument(
+        "--engine",
+        choices=["events", "phases"],
+        default="events",
+        help="simulate the one SBML model with its events (default), or drive its event-free "
+        "network phase by phase on one loaded model (same parameters; faster with many "
+        "samples; no --resume)",
+    )
+    progress_option(t)
+    t.add_argument(
+        "--resume",
+        type=Path,
+        metavar="DIR",
+        help="continue the interrupted run that was writing to DIR from its last simulated "
+        "epoch (alone: 'sbmlcrn train --resume DIR', or with the run's unchanged options)",
+    )
+    _add_variant_options(t)
+    return t
+
+
+def train_config(args: argparse.Namespace) -> Any:
+    """The circuit's config from the command line (unset options keep the circuit default)."""
+    from sbmlcrn.circuits.linear import LinearConfig
+    from sbmlcrn.circuits.nonlinear import NonlinearConfig
+    from sbmlcrn.circuits.registry import circuit_kind
+
+    common = {
+        "lr": args.lr,
+        "seed": args.seed,
+        "annihilation": args.annihilation,
+        "standardize": not args.no_standardize,
+        "augmentation": None if args.no_offset else args.augmentation,
+        "backward": args.backward,
+    }
+    for key in ("horizon", "epochs"):
+        if getattr(args, key) is not None:
+            common[key] = getattr(args, key)
+    if args.class_values is not None:
+        common["class_values"] = tuple(args.class_values)
+    if circuit_kind(args.circuit) == "linear":
+        given = [
+            opt
+            for opt, value, default in (
+                ("--gradient", args.gradient, "exact"),
+                ("--nonlinearity", args.nonlinearity, "quadratic"),
+                ("--square", args.square, "signed"),
+                ("--degradation", args.degradation, None),
+                ("--init-scale", args.init_scale, 0.1),
+                ("--standardize-target", args.standardize_target, None),
+            )
+            if value != default
+        ]
+        if given:
+            raise InputError(
+                f"{', '.join(given)} only apply to nonlinear circuits, not {args.circuit}."
+            )
+        return LinearConfig(**common)
+    return NonlinearConfig(
+        **common,
+        gradient=args.gradient,
+        nonlinearity=args.nonlinearity,
+        square=args.square,
+        degradation=args.degradation,
+        standardize_target=args.standardize_target,
+        init_scale=args.init_scale,
+    )
+
+
+def _is_variant(args: argparse.Namespace) -> bool:
+    """Whether the run is stochastic or uses the chemical clock (the other drivers)."""
+    return bool(args.stochastic or args.molecules is not None or args.clock != "events")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Run ``sbmlcrn train``: read the data, train, save the run, print its summary."""
+    from sbmlcrn.circuits.registry import circuit_task
+    from sbmlcrn.core.data import read_csv
+    from sbmlcrn.training.pipeline import train
+    from sbmlcrn.training.store import check_out_dir, save_run
+
+    wrapped = _checkpointing(args, read_csv, train, save_run)
+    options, how, deviation = _engine_options(args)
+    if not _is_variant(args):  # stochastic and chemical-clock runs keep no checkpoint
+        read_csv, train, save_run = wrapped
+    circuit_task(args.circuit)
+    check_out_dir(args.out)
+    config = train_config(args)
+    data = read_csv(args.data, target=args.target, min_rows=2)
+    test = read_csv(args.test, target=args.target) if args.test is not None else None
+    display = progress(args.quiet, args.progress)
+    run = train(args.circuit, data, test=test, config=config, progress=display, **options)
+    out = save_run(run, args.out)
+    if "clock" in run.sections:
+        info = run.sections["clock"]
+        how += f"; +{info['extra_species']} species, +{info['extra_reactions']} reactions)"
+    print_training_summary(args.circuit, run, len(data), out, how=how, deviation=deviation)
+    return 0
+
+
+def _engine_options(args: argparse.Namespace) -> tuple[dict[str, Any], str, str]:
+    """The pipeline options of ``--engine``, ``--stochastic`` and ``--clock``, and how the
+    summary describes them (``how`` and the deviation's label)."""
+    if not _is_variant(args):
+        return {"engine": args.engine}, "", "max |CRN - reference|"
+    if args.engine != "events":
+        raise InputError(
+            f"--engine {args.engine} drives the deterministic event-clock model; "
+            "--stochastic and --clock chemical have their own drivers: leave --engine out."
+        )
+    if args.molecules is not None and not args.stochastic:
+        raise InputError("--molecules applies to stochastic training; add --stochastic.")
+    if args.stochastic and args.clock != "events":
+        raise InputError(
+            "--stochastic drives the event schedule phase by phase; it cannot be combined "
+            "with --clock chemical."
+        )
+    if args.stochastic:
+        molecules = 10_000 if args.molecules is None else args.molecules
+        if args.ssa_seed < 0:
+            raise InputError(f"--ssa-seed must be >= 0. Got {args.ssa_seed}.")
+        options = {"engine": "gillespie", "molecules": molecules, "seed": args.ssa_seed}
+        how = f"stochastically ({molecules} molecules per unit, SSA seed {args.ssa_seed})"
+        return options, how, "max |CRN - deterministic reference| (noise)"
+    from sbmlcrn.circuits.chemclock import ChemicalClockConfig
+
+    cc = ChemicalClockConfig(
+        species=args.clock_species, floor=args.clock_floor, rearm=not args.free_running
+    )
+    how = (
+        f"with a chemical clock ({cc.species}-species ring, floor {cc.floor:g}, "
+        f"{'re-armed at each load' if cc.rearm else 'free-running'}"
+    )
+    return {"clock": "chemical", "clock_config": cc}, how, "max |CRN - reference|"
+
+
+def _checkpointing(
+    args: argparse.Namespace,
+    read_csv: Callable[..., Any],
+    train: Callable[..., Any],
+    save_run: Callable[..., Any],
+) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """``read_csv``, ``train`` and ``save_run`` of ``sbmlcrn train``, wrapped for checkpoints.
+
+    The training data are read with the row limit of one model; the simulation stores its
+    state after every epoch in ``.<out>.checkpoint`` beside ``--out`` (with the command line,
+    for ``--resume DIR`` alone); the checkpoint is removed once the run is saved or has failed
+    for good (a simulation or input error), and kept after Ctrl-C or an OS error (a full disk),
+    so that ``--resume`` continues the run.
+    """
+    from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
+    from sbmlcrn.training.limits import MAX_DATA_VALUES
+
+    if args.resume is not None:
+        if _is_variant(args):
+            raise InputError(
+                "--resume continues deterministic runs with the event clock; --stochastic, "
+                "--molecules and --clock chemical runs cannot be resumed."
+            )
+        if Path(args.resume).resolve() != Path(args.out).resolve():
+            raise InputError(
+                f"--resume {args.resume} and --out {args.out} differ; --resume takes the --out "
+                "of the interrupted run."
+            )
+    store = CheckpointStore(checkpoint_dir(args.out), resume=args.resume is not None)
+    raw = getattr(args, "raw_argv", None)
+    command = _absolute_train_argv(raw) if raw is not None else None
+
+    def read(path: Any, **kw: Any) -> Any:
+        if path == args.data:
+            kw.setdefault("max_rows", MAX_DATA_VALUES // 2)
+        return read_csv(path, **kw)
+
+    def run_training(*a: Any, **kw: Any) -> Any:
+        if command is not None:
+            store.command = command
+        if store.resume:
+            say = progress(args.quiet, args.progress)
+            if say is not None:
+                say(f"resuming from the checkpoint in {store.path}")
+        try:
+            return train(*a, checkpoint=store, **kw)
+        except KeyboardInterrupt:
+            if not store.exists():
+                store.clear()
+                raise Interrupted("interrupted; no output was written") from None
+            raise Interrupted(
+                f"interrupted after epoch {store.completed}/{store.total} was simulated; no "
+                f"output was written; continue with: sbmlcrn train --resume {args.out}"
+            ) from None
+        except SbmlcrnError as exc:
+            if not (store.resume and isinstance(exc, InputError)):
+                store.clear()  # the same run would fail the same way: nothing to resume
+            raise
+
+    def save(run: Any, out: Any, **kw: Any) -> Any:
+        target = save_run(run, out, **kw)
+        store.clear()
+        return target
+
+    return read, run_training, save
+
+
+_TRAIN_PATH_OPTIONS = ("--data", "--test", "--out", "--resume")
+
+
+def _absolute_train_argv(argv: Sequence[str]) -> list[str]:
+    """``argv`` with the path options made absolute and ``--resume`` dropped (the command
+    line ``--resume DIR`` alone replays)."""
+    out: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        a = items[i]
+        name, eq, value = a.partition("=")
+        if name in _TRAIN_PATH_OPTIONS and eq:
+            if name != "--resume":
+                out.append(f"{name}={Path(value).resolve()}")
+            i += 1
+            continue
+        if a in _TRAIN_PATH_OPTIONS and i + 1 < len(items):
+            if a != "--resume":
+                out += [a, str(Path(items[i + 1]).resolve())]
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def resume_argv(argv: list[str]) -> list[str]:
+    """``train --resume DIR`` (optionally with ``--quiet`` or ``--progress``) alone becomes the
+    interrupted run's own command line plus ``--resume DIR``; any other command line is
+    returned as is."""
+    if not argv or argv[0] != "train":
+        return argv
+    resume = None
+    rest: list[str] = []
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a == "--resume" and i + 1 < len(argv):
+            resume, i = argv[i + 1], i + 2
+            continue
+        if a.startswith("--resume="):
+            resume, i = a.partition("=")[2], i + 1
+            continue
+        if a == "--progress" and i + 1 < len(argv):
+            rest += [a, argv[i + 1]]
+            i += 2
+            continue
+        if a == "--quiet" or a.startswith("--progress="):
+            rest.append(a)
+            i += 1
+            continue
+        return argv  # any other option or argument: the full command line was given
+    if resume is None:
+        return argv
+    from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
+
+    store = CheckpointStore(checkpoint_dir(resume))
+    try:
+        saved = store.read_json("command.json")
+        if not (isinstance(saved, list) and saved and all(isinstance(a, str) for a in saved)):
+            raise InputError(f"{store.path / 'command.json'}: is not a saved command line.")
+    except InputError as exc:
+        sys.stderr.write(
+            f"error: --resume {resume}: no interrupted run to resume ({exc}); give the run's "
+            "full command line with --resume, or run it afresh.\n"
+        )
+        raise SystemExit(2) from None
+    return [*saved, *rest, "--resume", resume]
+
+
+COMMANDS = {"train": Command(add_train_parser, run_train)}

@@ -1,0 +1,84 @@
+"""``sbmlcrn validate`` and ``sbmlcrn crosscheck``: check models and runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from sbmlcrn.cli._common import Command, Subparsers, number
+from sbmlcrn.errors import InputError
+
+__all__ = [
+    "COMMANDS",
+    "add_crosscheck_parser",
+    "add_validate_parser",
+    "run_crosscheck",
+    "run_validate",
+]
+
+
+def add_validate_parser(sub: Subparsers) -> argparse.ArgumentParser:
+    """Add the parser of ``sbmlcrn validate`` to ``sub`` and return it."""
+    v = sub.add_parser("validate", help="check SBML files: libSBML and the Neural-CRN rules")
+    v.add_argument("model", type=Path, nargs="+", help="one or more SBML files")
+    v.add_argument("--json", action="store_true", help="print the report(s) as JSON")
+    v.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML for CI")
+    v.add_argument("--no-units", action="store_true", help="skip the unit-consistency checks")
+    v.add_argument("--max-molecularity", type=number("--max-molecularity", integer=True), default=2)
+    return v
+
+
+def add_crosscheck_parser(sub: Subparsers) -> argparse.ArgumentParser:
+    """Add the parser of ``sbmlcrn crosscheck`` to ``sub`` and return it."""
+    c = sub.add_parser("crosscheck", help="simulate a run in COPASI and compare the parameters")
+    c.add_argument("run", type=Path, help="run directory written by 'sbmlcrn train'")
+    c.add_argument("--json", action="store_true", help="print the report as JSON")
+    c.add_argument(
+        "--tolerance",
+        type=number("--tolerance"),
+        help="largest relative deviation (default: 1e-6 for linear circuits, else 1e-4)",
+    )
+    c.add_argument(
+        "--timeout", type=number("--timeout"), default=1200.0, help="seconds (default: 1200)"
+    )
+    return c
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Run ``sbmlcrn validate``: print the reports; 1 if a model fails."""
+    from sbmlcrn.validation import junit_xml, validate_file
+
+    reports = [
+        validate_file(path, max_molecularity=args.max_molecularity, units=not args.no_units)
+        for path in args.model
+    ]
+    if args.json:
+        docs = [r.to_dict() for r in reports]
+        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2))
+    else:
+        print("\n\n".join(r.format_text() for r in reports))
+    if args.junit is not None:
+        from sbmlcrn.io.atomic import write_atomic
+
+        write_atomic(args.junit, junit_xml(reports))
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def run_crosscheck(args: argparse.Namespace) -> int:
+    """Run ``sbmlcrn crosscheck``: print the COPASI comparison; 1 if it fails."""
+    from sbmlcrn.io.copasi import crosscheck
+
+    if args.tolerance is not None and args.tolerance <= 0:
+        raise InputError(f"--tolerance must be positive. Got {args.tolerance:g}.")
+    if args.timeout <= 0:
+        raise InputError(f"--timeout must be positive. Got {args.timeout:g}.")
+    report = crosscheck(args.run, tolerance=args.tolerance, timeout=args.timeout)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.format_text())
+    return 0 if report.ok else 1
+
+
+COMMANDS = {
+    "validate": Command(add_validate_parser, run_validate),
+    "crosscheck": Command(add_crosscheck_parser, run_crosscheck),
+}

@@ -1,0 +1,303 @@
+"""Guard rails: refuse, before compiling or simulating, inputs the chemistry cannot train.
+
+Size limits (data values, reactions) are checked on the data and the configuration before
+anything is compiled; numerical limits (concentrations, stiffness, explosion of the SGD) on the
+compiled circuit and on the numpy reference, which predicts every value the chemistry will
+hold. Every message names the option to change. The numbers were measured (see each constant).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sbmlcrn.circuits.linear import MAX_CYCLES, LinearConfig
+from sbmlcrn.circuits.nonlinear import NonlinearConfig
+from sbmlcrn.circuits.registry import Circuit, Config, circuit_spec
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.errors import InputError
+from sbmlcrn.reference import ReferenceRun
+
+__all__ = [
+    "EXPLOSION_FACTOR",
+    "MAX_ANNIHILATION",
+    "MAX_CONCENTRATION",
+    "MAX_DATA_VALUES",
+    "MAX_END_TIME",
+    "MAX_REACTIONS",
+    "MAX_STIFFNESS",
+    "check_forward_blowup",
+    "check_loaded",
+    "check_numerics",
+    "check_size",
+    "estimated_reactions",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Size guard rails: refuse, before compiling, inputs that would exhaust memory or take hours.
+# ---------------------------------------------------------------------------------------------
+
+#: Most data values (samples × (inputs + 1)) one training model may hold. The data sit in the
+#: model's event lookups: measured 10,000 samples × 3 values = a 50 MB SBML file, 5 s to build,
+#: 24 s to load in RoadRunner and 1.2 GB of peak memory, all growing linearly (so the largest
+#: model stays under :data:`sbmlcrn.validation.safexml.MAX_SBML_BYTES`).
+MAX_DATA_VALUES = 30_000
+
+#: Largest training network (reactions) compiled by default. RoadRunner's load time grows
+#: faster than the reaction count (BENCHMARKS.md: 4.7 s at 2,003 reactions, ×2.1–2.7 per
+#: doubling; measured here: minutes and over 1.3 GB for a 1,000-input linear circuit of
+#: 11,001 reactions).
+MAX_REACTIONS = 10_000
+
+# reactions per trainable parameter, rounded up from `sbmlcrn stats` (docs/design.md)
+_REACTIONS_PER_PARAMETER = {
+    ("linear", "exact"): 12,
+    ("linear", "first-order"): 12,
+    ("regression", "exact"): 30,
+    ("regression", "first-order"): 16,
+    ("classification", "exact"): 24,
+    ("classification", "first-order"): 12,
+    ("multiclass", "exact"): 24,
+    ("multiclass", "first-order"): 12,
+}
+
+
+def estimated_reactions(circuit: str, n_inputs: int, config: Config, n_classes: int = 2) -> int:
+    """About how many reactions the training network of ``circuit`` has for ``n_inputs``
+    inputs (an upper estimate from the per-parameter counts of ``sbmlcrn stats``)."""
+    spec = circuit_spec(circuit)
+    task = spec.task
+    channels = n_inputs + (config.augmentation is not None)
+    if spec.family.name == "linear":
+        params, key = channels, ("linear", "exact")
+    else:
+        gradient = getattr(config, "gradient", "exact")
+        if task == "regression":
+            params = channels
+        elif task == "classification":
+            params = channels * channels
+        else:
+            params = max(n_classes, 2) * channels
+        key = (task, gradient)
+    return _REACTIONS_PER_PARAMETER.get(key, 30) * params + 1
+
+
+def check_size(
+    circuit: str, data: Dataset, config: Config, *, max_reactions: int | None = None
+) -> None:
+    """Refuse training data too large for one model, before anything is compiled.
+
+    Raises
+    ------
+    InputError
+        If ``samples × (inputs + 1)`` exceeds :data:`MAX_DATA_VALUES`, the network would
+        exceed ``max_reactions`` (default :data:`MAX_REACTIONS`) reactions, or a value loaded
+        unscaled (the augmentation, inputs with ``standardize=False``) exceeds
+        :data:`MAX_CONCENTRATION`.
+    """
+    limit = MAX_REACTIONS if max_reactions is None else int(max_reactions)
+    n, d = len(data), data.n_inputs
+    aug = config.augmentation
+    if aug is not None and abs(aug) > MAX_CONCENTRATION:
+        raise InputError(
+            f"--augmentation {aug:g} would load a constant input above the "
+            f"{MAX_CONCENTRATION:g} the solver can integrate; use a value of order 1."
+        )
+    if not config.standardize and len(data):
+        big = float(np.max(np.abs(data.x)))
+        if big > MAX_CONCENTRATION:
+            j = int(np.argmax(np.max(np.abs(data.x), axis=0)))
+            raise InputError(
+                f"{data.name}: input {data.features[j]!r} reaches {big:.3g}, loaded unscaled "
+                f"(--no-standardize) above the {MAX_CONCENTRATION:g} the solver can integrate; "
+                "keep inputs standardised or rescale the column."
+            )
+    values = n * (d + 1)
+    if values > MAX_DATA_VALUES:
+        fit = MAX_DATA_VALUES // (d + 1)
+        raise InputError(
+            f"{data.name}: {n:,} samples x {d + 1} columns = {values:,} values; one training "
+            f"model holds at most {MAX_DATA_VALUES:,} (about 40 kB of memory each to compile "
+            f"and simulate): subsample the data to at most {fit:,} rows."
+        )
+    cycles = n * int(config.epochs)
+    if cycles > MAX_CYCLES:
+        raise InputError(
+            f"{n:,} samples x {float(config.epochs):g} epochs = {float(cycles):.3g} training "
+            f"steps; at most {MAX_CYCLES:,} fit in one model (lower --epochs)."
+        )
+    _check_rates(config, cycles)
+    classes = 2
+    if data.y is not None and circuit_spec(circuit).task == "multiclass":
+        classes = len(np.unique(data.y))
+    reactions = estimated_reactions(circuit, d, config, classes)
+    if reactions > limit:
+        raise InputError(
+            f"{data.name}: {d:,} input columns make a {circuit} training network of about "
+            f"{reactions:,} reactions; at most {limit:,} are compiled (RoadRunner's compile "
+            "time and memory grow faster than the network: seconds at 2,000 reactions, "
+            "minutes at 10,000); use fewer input columns."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Numerical guard rails: refuse, before simulating, settings the solver cannot integrate.
+# ---------------------------------------------------------------------------------------------
+
+#: Largest concentration (data value, target, parameter or error, as loaded) accepted. Measured
+#: with unstandardised linear-regression data: CVODE (rtol 1e-10) failed at a scale of 1e16 and
+#: trained exactly at 1e14; above ~1e15 a rail's last digits are below double precision.
+MAX_CONCENTRATION = 1e12
+
+#: Largest annihilation rate (--annihilation). Measured on standardised data: CVODE failed at
+#: 3,000 even with T = 0.1 (nonlinear classifier) and succeeded at 1,000 with T <= 0.3.
+MAX_ANNIHILATION = 1000.0
+
+#: Largest ``annihilation rate x longest phase`` (dimensionless). Measured on standardised
+#: data with every circuit: CVODE failed from 700 (a 700 s backward phase, nonlinear) and 1,000
+#: (linear: rate 1,000 with T = 1, or a 1,000 s backward phase) and succeeded up to 500.
+MAX_STIFFNESS = 500.0
+
+#: Latest training end time accepted: beyond it the event times (multiples of the period)
+#: lose the precision that separates the phases.
+MAX_END_TIME = 1e12
+
+#: Growth of the training loss over its first epoch's value that counts as a gradient
+#: explosion (a decreasing loss is the rule; 10,000x is divergence, not noise). Growth of
+#: more than 10x in each of two consecutive epochs counts too (found by the property tests:
+#: 4.3e3 → 1.6e5 → 6.1e6 over three epochs made CVODE fail).
+EXPLOSION_FACTOR = 1e4
+
+
+def _check_rates(config: Config, n_cycles: int) -> None:
+    """Stiffness and duration limits that depend on the configuration alone."""
+    k_ann = float(config.annihilation)
+    horizon = float(config.horizon)
+    backward = float(config.backward) if config.backward is not None else horizon
+    if k_ann > MAX_ANNIHILATION:
+        raise InputError(
+            f"--annihilation {k_ann:g} makes the training ODE too stiff for CVODE (rates above "
+            f"{MAX_ANNIHILATION:g} failed to integrate); lower --annihilation."
+        )
+    for option, duration in (("--horizon", horizon), ("--backward", backward)):
+        if k_ann * duration > MAX_STIFFNESS:
+            raise InputError(
+                f"--annihilation {k_ann:g} x {option} {duration:g} = {k_ann * duration:.4g} "
+                f"exceeds {MAX_STIFFNESS:g}: the annihilation reactions make the ODE too stiff "
+                f"for CVODE over so long a phase; lower --annihilation or {option}."
+            )
+    if isinstance(config, NonlinearConfig):
+        c = config.coefficient
+        if c * max(horizon, backward) > MAX_STIFFNESS:
+            raise InputError(
+                f"--degradation {c:g} x the longest phase {max(horizon, backward):g} = "
+                f"{c * max(horizon, backward):.3g} exceeds {MAX_STIFFNESS:g}: the nonlinear "
+                "term would blow up or be too stiff to integrate; lower --degradation, "
+                "--horizon or --backward."
+            )
+    end = n_cycles * (horizon + backward)
+    if not math.isfinite(end) or end > MAX_END_TIME:
+        raise InputError(
+            f"The training run would last t = {end:.3g} ({n_cycles:,} samples x epochs x "
+            f"(--horizon {horizon:g} + --backward {backward:g})); at most {MAX_END_TIME:g}, "
+            "beyond which event times lose precision; lower --horizon or --backward."
+        )
+
+
+def check_loaded(circuit: Circuit) -> None:
+    """Refuse a compiled circuit whose loaded values (inputs, targets, initial parameters) or
+    phases are beyond what the solver integrates; each message names the option to change."""
+    cfg = circuit.config
+    checks = (
+        (
+            "inputs",
+            np.asarray(circuit.inputs, dtype=float),
+            "keep inputs standardised (drop --no-standardize), or rescale the data columns",
+        ),
+        (
+            "targets",
+            np.asarray(circuit.targets, dtype=float),
+            "use class values of order 1 (--class-values)"
+            if circuit.task != "regression"
+            else "standardise the targets (drop --no-standardize, or --standardize-target), "
+            "or rescale the target column",
+        ),
+        (
+            "initial parameters",
+            np.asarray(circuit.theta0, dtype=float),
+            "lower --init-scale" if isinstance(cfg, NonlinearConfig) else "use smaller init",
+        ),
+    )
+    for what, values, advice in checks:
+        scale = float(np.max(np.abs(values))) if values.size else 0.0
+        if not math.isfinite(scale) or scale > MAX_CONCENTRATION:
+            raise InputError(
+                f"The training network's {what} would load concentrations of {scale:.3g}, above "
+                f"the {MAX_CONCENTRATION:g} the solver can integrate at its precision; {advice}."
+            )
+    for phase in circuit.clock.phases:
+        if cfg.annihilation * phase.duration > MAX_STIFFNESS:
+            raise InputError(
+                f"--annihilation {cfg.annihilation:g} x the {phase.name} phase "
+                f"({phase.duration:g} s) = {cfg.annihilation * phase.duration:.3g} exceeds "
+                f"{MAX_STIFFNESS:g}: too stiff for CVODE; lower --annihilation, --horizon or "
+                "--backward."
+            )
+
+
+def check_forward_blowup(circuit: Circuit, ref: ReferenceRun) -> None:
+    """Name the cause when the reference diverged because ``-c z^2`` blows up in the forward
+    phase: ``z' = -c z^2`` from ``z0 < 0`` reaches infinity at ``t = 1 / (c |z0|)``, so an
+    input with ``c |x| T >= 1`` cannot be simulated whatever the learning rate."""
+    cfg = circuit.config
+    if not isinstance(cfg, NonlinearConfig) or cfg.nonlinearity != "quadratic":
+        return
+    if np.all(np.isfinite(ref.theta)) and float(np.max(np.abs(ref.theta))) <= 1e12:
+        return
+    low = float(np.min(circuit.inputs))
+    reach = cfg.coefficient * max(-low, 0.0) * cfg.horizon
+    if reach >= 1.0:
+        raise InputError(
+            f"The forward phase blows up: the term -c z^2 (c = {cfg.coefficient:g}) takes the "
+            f"loaded input {low:.3g} to infinity at t = {1 / (cfg.coefficient * -low):.3g}, "
+            f"before the horizon T = {cfg.horizon:g} ends (c |x| T = {reach:.3g} >= 1); keep "
+            "inputs standardised (no --no-standardize), or lower --horizon or --degradation."
+        )
+
+
+def check_numerics(circuit: Circuit, ref: ReferenceRun) -> None:
+    """Refuse a run whose parameters or errors would overflow the solver's precision, or whose
+    SGD explodes, as the numpy reference (which predicts every parameter and error the
+    chemistry will hold) shows; each message names the option to change."""
+    cfg = circuit.config
+    lr = float(cfg.lr) if cfg.lr is not None else float("nan")
+    for what, values, advice in (
+        ("parameters", np.asarray(ref.theta_per_epoch, dtype=float), f"lower --lr (now {lr:.3g})"),
+        ("errors", np.asarray(ref.errors, dtype=float), "lower --lr or --horizon"),
+    ):
+        scale = float(np.max(np.abs(values))) if values.size else 0.0
+        if not math.isfinite(scale) or scale > MAX_CONCENTRATION:
+            raise InputError(
+                f"The training network's {what} would reach concentrations of {scale:.3g} "
+                f"during training, above the {MAX_CONCENTRATION:g} the solver can integrate; "
+                f"{advice}."
+            )
+    loss = np.asarray(ref.train_loss, dtype=float)
+    if loss.size:
+        base = max(float(loss[0]), 1e-6)
+        exploded = ~np.isfinite(loss) | (loss > EXPLOSION_FACTOR * base)
+        # or a loss that grows more than 10x in each of two consecutive epochs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = loss[1:] / np.maximum(loss[:-1], 1e-300)
+        twice = np.flatnonzero((ratio[1:] > 10.0) & (ratio[:-1] > 10.0)) + 2
+        exploded[twice] = True
+        grown = np.flatnonzero(exploded)
+        if grown.size:
+            k = int(grown[0])
+            raise InputError(
+                f"Gradient explosion: the training loss grows from {loss[0]:.3g} (epoch 1) to "
+                f"{loss[k]:.3g} (epoch {k + 1}) in the reference SGD on this data; lower --lr "
+                f"(now {lr:.3g})" + ("." if isinstance(cfg, LinearConfig) else " or --horizon.")
+            )

@@ -1,0 +1,159 @@
+"""The result of a training run, fresh from :func:`sbmlcrn.train` or read back from disk.
+
+A :class:`TrainingRun` holds everything ``result.json`` records plus the model's SBML and
+Antimony text, so a run loaded from its directory (:func:`sbmlcrn.load_run`) predicts,
+reports and re-saves exactly like the run that wrote it. A fresh run also keeps what only
+exists in memory: the compiled circuit, the reference run, the parameter trajectory, the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sbmlcrn.circuits.registry import Circuit, circuit_spec
+from sbmlcrn.core.data import Dataset
+from sbmlcrn.core.network import Network
+from sbmlcrn.errors import DataError
+from sbmlcrn.reference import ReferenceRun
+from sbmlcrn.simulate import Tolerances, load_roadrunner
+from sbmlcrn.training.model import TrainedModel, effective_model, predict
+
+__all__ = ["TrainingRun"]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """Everything a training run produced.
+
+    Attributes
+    ----------
+    circuit_name
+        The circuit (``linear-regression``, …).
+    model
+        The trained model (features, resolved config, loading step, learned θ, classes).
+    sbml, antimony
+        The training model (``model.xml``, ``model.ant``).
+    parameters
+        Learned parameters, read from the simulated parameter species (``θ = p⁺ − p⁻``).
+    parameter_species
+        Parameter name → its two rail species in the training model.
+    error_species
+        Each output's two error rail species (None for runs recorded before they were).
+    training_end_time
+        The time at which the training model has finished learning.
+    train_loss
+        Mean ``½‖ŷ − t‖²`` per epoch, read from the error species.
+    reference_parameters, reference_train_loss
+        The numpy reference SGD's parameters and loss per epoch.
+    max_abs_deviation
+        ``max |θ_CRN − θ_reference|``.
+    test
+        Test metrics (``mse`` or ``accuracy`` and ``n``) computed by the inference network,
+        or None.
+    engine
+        How the training was simulated (``events``, ``phases``; ``phases`` for stochastic runs).
+    timings
+        Seconds per stage.
+    sections
+        Extra sections of ``result.json`` (``stochastic``, ``clock``).
+    target
+        The name of the target column, if known.
+    network_stats, schedule
+        Size of the training network; the phase schedule (samples, epochs, period, phases).
+    software
+        Versions of the software that trained the run (filled when the run is saved).
+    circuit, reference, parameter_trajectory, test_predictions, train_data, test_data
+        In memory only (None for a run loaded from disk): the compiled circuit, the reference
+        run, the parameters at each epoch start and the end, the test predictions, the data.
+    """
+
+    circuit_name: str
+    model: TrainedModel
+    sbml: str
+    antimony: str
+    parameters: Mapping[str, float]
+    parameter_species: Mapping[str, tuple[str, str]]
+    error_species: tuple[tuple[str, str], ...] | None
+    training_end_time: float
+    train_loss: np.ndarray
+    reference_parameters: Mapping[str, float]
+    reference_train_loss: np.ndarray
+    max_abs_deviation: float
+    test: Mapping[str, float] | None
+    engine: str = "events"
+    timings: Mapping[str, float] = field(default_factory=dict)
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    target: str | None = None
+    network_stats: Mapping[str, Any] = field(default_factory=dict)
+    schedule: Mapping[str, Any] = field(default_factory=dict)
+    software: Mapping[str, str] | None = field(default=None, repr=False)
+    circuit: Circuit | None = field(default=None, repr=False)
+    reference: ReferenceRun | None = field(default=None, repr=False)
+    parameter_trajectory: np.ndarray | None = field(default=None, repr=False)
+    test_predictions: np.ndarray | None = field(default=None, repr=False)
+    train_data: Dataset | None = field(default=None, repr=False)
+    test_data: Dataset | None = field(default=None, repr=False)
+
+    @property
+    def task(self) -> str:
+        """``regression``, ``classification`` or ``multiclass``."""
+        return circuit_spec(self.circuit_name).task
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        """The input columns, in the order the model reads them."""
+        return self.model.features
+
+    @property
+    def effective_model(self) -> dict[str, Any] | None:
+        """The learned linear predictor in the data's raw units (None for nonlinear circuits):
+        ``coef`` per input, ``intercept`` and, for classifiers, ``threshold``."""
+        return effective_model(self.model)
+
+    @property
+    def network(self) -> Network:
+        """The forward-only inference network with the learned parameters (what predicts)."""
+        return self.model.inference_network()
+
+    def predict(self, x: Any, *, tolerances: Tolerances | None = None) -> np.ndarray:
+        """Predict with the CRN inference network.
+
+        Parameters
+        ----------
+        x
+            Raw inputs: an array (one row per sample, columns in :attr:`features` order) or a
+            pandas DataFrame holding at least the :attr:`features` columns (any order).
+        tolerances
+            Integrator tolerances (default: the simulator's).
+
+        Returns
+        -------
+        np.ndarray
+            ``ŷ`` (regression) or the predicted labels.
+        """
+        columns = getattr(x, "columns", None)
+        if columns is not None:
+            missing = [f for f in self.features if f not in columns]
+            if missing:
+                raise DataError(
+                    f"The x parameter of predict must hold the columns {list(self.features)}. "
+                    f"Got a DataFrame without {missing}."
+                )
+            x = np.asarray(x[list(self.features)], dtype=float)
+        return predict(self.model, x, tolerances=tolerances)
+
+    def roadrunner(self, selections: Sequence[str] | None = None) -> Any:
+        """A RoadRunner instance of the training model, ready to simulate.
+
+        Its selections are ``time`` and both rails of every parameter (``theta_p``,
+        ``theta_m``, in the order of :attr:`parameters`) unless ``selections`` is given;
+        ``rr.simulate(0, run.training_end_time)`` retrains the model, and each learned
+        parameter is the difference of its two rails at the end.
+        """
+        if selections is None:
+            selections = ["time"] + [s for pair in self.parameter_species.values() for s in pair]
+        return load_roadrunner(self.sbml, selections)

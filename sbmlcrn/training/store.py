@@ -1,0 +1,225 @@
+"""Run directories: :func:`save_run` writes one atomically, :func:`load_run` reads it back.
+
+A run directory holds ``model.xml`` (the training model), ``model.ant``, ``result.json`` (the
+run record) and plots. The directory is written into a temporary sibling first and becomes
+``out`` only when everything is written, so an interrupted or failed save leaves no
+half-written output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import antimony
+import libsbml
+import numpy as np
+
+from sbmlcrn._version import __version__
+from sbmlcrn.circuits.linear import FeatureMap
+from sbmlcrn.circuits.registry import Config, circuit_spec
+from sbmlcrn.errors import InputError
+from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
+from sbmlcrn.io.record import RECORD_FILE, RunRecord, read_record, write_record
+from sbmlcrn.simulate import roadrunner_version
+from sbmlcrn.training.model import TrainedModel, effective_model
+from sbmlcrn.training.run import TrainingRun
+
+__all__ = [
+    "RUN_FILES",
+    "check_out_dir",
+    "load_model",
+    "load_run",
+    "record_of",
+    "result_dict",
+    "save_run",
+    "software_versions",
+]
+
+#: The files :func:`save_run` writes; a directory holding anything else is not replaced.
+RUN_FILES = frozenset(
+    {"model.xml", "model.ant", "result.json", "loss.png", "decision.png", "predictions.png"}
+)
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of sbmlcrn and the simulation stack."""
+    return {
+        "sbmlcrn": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "libroadrunner": roadrunner_version(),
+        "antimony": str(getattr(antimony, "__version__", "unknown")),
+        "python-libsbml": libsbml.getLibSBMLDottedVersion(),
+    }
+
+
+def _config_dict(cfg: Config) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
+
+
+def record_of(run: TrainingRun, sections: Mapping[str, Any] | None = None) -> RunRecord:
+    """The run record (``result.json``) of ``run``, with extra ``sections`` after its own."""
+    model = run.model
+    return RunRecord(
+        circuit=run.circuit_name,
+        task=run.task,
+        inputs=tuple(model.features),
+        target=run.target,
+        parameters=dict(run.parameters),
+        parameter_species={k: tuple(v) for k, v in run.parameter_species.items()},
+        error_species=run.error_species,
+        training_end_time=run.training_end_time,
+        reference_parameters=dict(run.reference_parameters),
+        max_abs_deviation=run.max_abs_deviation,
+        train_loss=tuple(float(v) for v in run.train_loss),
+        reference_train_loss=tuple(float(v) for v in run.reference_train_loss),
+        test=dict(run.test) if run.test is not None else None,
+        effective_model=effective_model(model),
+        classes=tuple(model.classes),
+        config=_config_dict(model.config),
+        feature_map=model.feature_map.to_dict(),
+        network=dict(run.network_stats),
+        schedule=dict(run.schedule),
+        engine=run.engine,
+        timings=dict(run.timings),
+        software=dict(run.software) if run.software is not None else software_versions(),
+        sections=dict(run.sections) | dict(sections or {}),
+    )
+
+
+def result_dict(run: TrainingRun) -> dict[str, Any]:
+    """The JSON content of ``result.json`` for ``run``."""
+    return record_of(run).to_dict()
+
+
+def check_out_dir(out: str | Path) -> Path:
+    """Refuse an output path that :func:`save_run` must not write or replace.
+
+    ``out`` may not exist yet (its nearest existing ancestor must be a directory), may be an
+    empty directory, or may be a previous run holding only the files of a run.
+    """
+    return check_output_dir(
+        out, files=RUN_FILES, marker="result.json", what="a previous sbmlcrn run"
+    )
+
+
+def save_run(
+    run: TrainingRun,
+    out: str | Path,
+    *,
+    plots: bool = True,
+    sections: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write ``model.xml``, ``model.ant``, ``result.json`` and plots into directory ``out``.
+
+    Files go to a temporary sibling directory first, which becomes ``out`` only when
+    everything is written (into an existing ``out``, the files are moved one by one,
+    ``result.json`` last). An existing ``out`` is replaced only if it is empty or holds a
+    previous run (a ``result.json``); any other existing path is refused. ``sections`` adds
+    top-level entries to ``result.json`` besides the run's own (``stochastic``, ``clock``).
+    Plots need the data, so a run loaded from disk is saved without them.
+    """
+    from sbmlcrn.training.plots import plot_decision, plot_loss, plot_predictions  # matplotlib
+
+    target = check_out_dir(out)
+    record = record_of(run, sections)
+    with atomic_output_dir(target, files=RUN_FILES, marker="result.json") as tmp:
+        (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
+        (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
+        write_record(record, tmp)
+        if plots and run.reference is not None and run.parameter_trajectory is not None:
+            plot_loss(run, tmp / "loss.png")
+            if run.task == "classification" and len(run.features) == 2:
+                plot_decision(run, tmp / "decision.png")
+            if run.task == "regression" and run.test_predictions is not None:
+                plot_predictions(run, tmp / "predictions.png")
+    return target
+
+
+def _model_of(record: RunRecord, where: Path) -> TrainedModel:
+    kind = circuit_spec(record.circuit).family.config_class
+    fields = {f.name for f in dataclasses.fields(kind)}
+    cfg = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in record.config.items() if k in fields
+    }
+    try:
+        return TrainedModel(
+            circuit=record.circuit,
+            features=tuple(record.inputs),
+            config=kind(**cfg),
+            feature_map=FeatureMap.from_dict(dict(record.feature_map)),
+            parameters=dict(record.parameters),
+            classes=tuple(record.classes),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"{where}: is not a valid sbmlcrn result ({exc}).") from exc
+
+
+def _record(run_dir: str | Path) -> tuple[RunRecord, Path]:
+    path = Path(run_dir) / RECORD_FILE
+    if not path.is_file():
+        raise InputError(f"{run_dir}: not a training run directory (no result.json).")
+    return read_record(run_dir), path
+
+
+def load_model(run_dir: str | Path) -> TrainedModel:
+    """Read the trained model of a run directory written by :func:`save_run`."""
+    record, path = _record(run_dir)
+    return _model_of(record, path)
+
+
+def load_run(run_dir: str | Path) -> TrainingRun:
+    """Read a run directory written by :func:`save_run` (or ``sbmlcrn train --out``).
+
+    Parameters
+    ----------
+    run_dir
+        The directory holding ``result.json``, ``model.xml`` and ``model.ant``.
+
+    Returns
+    -------
+    TrainingRun
+        The run as recorded: it predicts, reports and re-saves like the run that wrote it;
+        what existed only in memory (the compiled circuit, the reference run, the data) is None.
+
+    Raises
+    ------
+    InputError
+        If ``run_dir`` is not a run directory, its record is damaged or its model unreadable.
+    """
+    record, path = _record(run_dir)
+    model = _model_of(record, path)
+    texts = []
+    for name in ("model.xml", "model.ant"):
+        try:
+            texts.append((Path(run_dir) / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{Path(run_dir) / name}: cannot be read ({exc}).") from exc
+    return TrainingRun(
+        circuit_name=record.circuit,
+        model=model,
+        sbml=texts[0],
+        antimony=texts[1],
+        parameters=dict(record.parameters),
+        parameter_species=dict(record.parameter_species),
+        error_species=record.error_species,
+        training_end_time=record.training_end_time,
+        train_loss=np.asarray(record.train_loss, dtype=float),
+        reference_parameters=dict(record.reference_parameters),
+        reference_train_loss=np.asarray(record.reference_train_loss, dtype=float),
+        max_abs_deviation=record.max_abs_deviation,
+        test=record.test,
+        engine=record.engine,
+        timings=dict(record.timings),
+        sections=dict(record.sections),
+        target=record.target,
+        network_stats=dict(record.network),
+        schedule=dict(record.schedule),
+        software=dict(record.software),
+    )
