@@ -176,8 +176,7 @@ def check_ranges(args: argparse.Namespace) -> None:
     if isinstance(molecularity, int) and molecularity < 0:
         raise InputError(f"--max-molecularity must be >= 0. Got {molecularity}.")
     epochs = getattr(args, "epochs", None)
-    if isinstance(epochs, int) and epochs > 1_000_000:
-        raise InputError(
-            f"--epochs {float(epochs):g} is too large; one model holds at most 1,000,000 "
-            "training steps (samples x epochs)."
-        )
+    if isinstance(epochs, int):  # only train and robustness take --epochs: they load training
+        from sbmlcrn.training.limits import check_epochs
+
+        check_epochs(epochs)

@@ -58,31 +58,18 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_stats_inputs(args: argparse.Namespace) -> None:
-    """Refuse input counts whose network would not fit in memory (and unknown circuits)."""
-    from sbmlcrn.circuits.nonlinear import NonlinearConfig
-    from sbmlcrn.circuits.registry import circuit_kind, default_config
-    from sbmlcrn.training.limits import estimated_reactions
-
-    circuit_kind(args.circuit)  # an unknown circuit: did-you-mean
-    config = default_config(args.circuit)
-    if isinstance(config, NonlinearConfig):
-        config = NonlinearConfig(gradient=args.gradient, nonlinearity=args.nonlinearity)
-    for d in args.inputs:
-        if d > 100_000:
-            raise InputError(f"--inputs {float(d):g} is too large; at most 100000.")
-        if d >= 1 and estimated_reactions(args.circuit, d, config, args.classes) > 200_000:
-            raise InputError(
-                f"--inputs {float(d):g} would make a {args.circuit} network of about "
-                f"{float(estimated_reactions(args.circuit, d, config, args.classes)):.3g} "
-                "reactions; stats builds networks of at most 200,000."
-            )
-
-
 def run_stats(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn stats``: the network sizes as a table or JSON."""
-    _check_stats_inputs(args)
+    from sbmlcrn.training.limits import check_stats_inputs
     from sbmlcrn.training.stats import circuit_stats, format_stats
+
+    check_stats_inputs(
+        args.circuit,
+        args.inputs,
+        gradient=args.gradient,
+        nonlinearity=args.nonlinearity,
+        classes=args.classes,
+    )
 
     rows = [
         circuit_stats(

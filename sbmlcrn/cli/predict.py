@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from pathlib import Path
 
 from sbmlcrn.cli._common import Command, Subparsers
-from sbmlcrn.errors import InputError
 
 __all__ = [
     "COMMANDS",
@@ -39,34 +36,15 @@ def add_export_inference_parser(sub: Subparsers) -> argparse.ArgumentParser:
 
 def run_predict(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn predict``: the predictions as CSV on stdout or in ``--out``."""
-    from sbmlcrn.core.data import read_csv
-    from sbmlcrn.training.model import predict
+    from sbmlcrn.training.predictions import predict_table
     from sbmlcrn.training.store import load_model
 
-    model = load_model(args.run)
-    table = read_csv(args.data, target=None, require_target=False)
-    missing = [f for f in model.features if f not in table.features]
-    if missing:
-        raise InputError(
-            f"{args.data}: lacks the input columns {missing} the model was trained on."
-        )
-    cols = [table.features.index(f) for f in model.features]
-    preds = predict(model, table.x[:, cols])
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([*table.features, "prediction"])
-    integer = model.task == "classification"
-    for row, value in zip(table.x, preds, strict=True):
-        writer.writerow(
-            [*map(repr, map(float, row)), int(value) if integer else repr(float(value))]
-        )
+    result = predict_table(load_model(args.run), args.data)
     if args.out is None:
-        sys.stdout.write(buf.getvalue())
+        sys.stdout.write(result.to_csv())
     else:
-        from sbmlcrn.io.atomic import write_atomic
-
-        write_atomic(args.out, buf.getvalue())
-        print(f"wrote {len(preds)} predictions to {args.out}")
+        result.write(args.out)
+        print(f"wrote {len(result)} predictions to {args.out}")
     return 0
 
 

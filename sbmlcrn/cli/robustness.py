@@ -1,17 +1,16 @@
-"""``sbmlcrn robustness noise|rates|clock`` and the ``train --stochastic`` /
-``--clock chemical`` variants: argument checks and printing around :mod:`sbmlcrn.studies`."""
+"""``sbmlcrn robustness noise|rates|clock``: the study's options handed to
+:mod:`sbmlcrn.studies`, and its results printed."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
 
-from sbmlcrn.circuits.registry import circuit_task, default_config
+from sbmlcrn.circuits.registry import circuit_task
 from sbmlcrn.errors import InputError
 from sbmlcrn.studies.clock import clock_study
-from sbmlcrn.studies.common import default_study_data
+from sbmlcrn.studies.common import check_study_options, study_data
 from sbmlcrn.studies.noise import noise_study
 from sbmlcrn.studies.rates import rates_study
 from sbmlcrn.studies.reports import (
@@ -26,6 +25,7 @@ __all__ = ["cmd_robustness"]
 
 
 def _floats(option: str, text: str) -> tuple[float, ...]:
+    """The positive numbers of a comma-separated option (``--sigma``)."""
     try:
         values = tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
@@ -39,27 +39,17 @@ def _floats(option: str, text: str) -> tuple[float, ...]:
 
 def cmd_robustness(args: Any, progress: Callable[[str], None] | None) -> int:
     """``sbmlcrn robustness noise|rates|clock CIRCUIT`` (called by the command line)."""
-
     circuit_task(args.circuit)
     check_study_out(args.out)
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers must be at least 1. Got {args.workers}.")
-    if args.runs < 1:
-        raise InputError(f"--runs must be at least 1. Got {args.runs}.")
-    sd = default_study_data(
+    check_study_options(workers=args.workers, runs=args.runs)
+    sd = study_data(
         args.circuit,
         data=args.data,
         test=args.test,
         target=args.target,
-        config=default_config(args.circuit) if args.data is not None else None,
+        epochs=args.epochs,
+        annihilation=args.annihilation,
     )
-    changes: dict[str, Any] = {}
-    if args.epochs is not None:
-        changes["epochs"] = args.epochs
-    if args.annihilation is not None:
-        changes["annihilation"] = args.annihilation
-    if changes:
-        sd = dataclasses.replace(sd, config=dataclasses.replace(sd.config, **changes))
     metric = sd.metric
     if args.action == "noise":
         counts = molecule_counts(args.molecules)

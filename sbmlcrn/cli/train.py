@@ -1,12 +1,12 @@
-"""``sbmlcrn train``: its options, its handler, checkpoints and ``--resume``."""
+"""``sbmlcrn train``: its options, its handler, and the command line of ``--resume``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sbmlcrn.cli._common import (
     Command,
@@ -18,7 +18,10 @@ from sbmlcrn.cli._common import (
     progress_option,
 )
 from sbmlcrn.cli.summary import print_training_summary
-from sbmlcrn.errors import InputError, SbmlcrnError
+from sbmlcrn.errors import InputError
+
+if TYPE_CHECKING:
+    from sbmlcrn.training.resume import TrainingInterrupted
 
 __all__ = ["COMMANDS", "add_train_parser", "resume_argv", "run_train", "train_config"]
 
@@ -224,26 +227,49 @@ def run_train(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn train``: read the data, train, save the run, print its summary."""
     from sbmlcrn.circuits.registry import circuit_task
     from sbmlcrn.core.data import read_csv
-    from sbmlcrn.training.pipeline import train
-    from sbmlcrn.training.store import check_out_dir, save_run
+    from sbmlcrn.training.resume import CheckpointedRun, TrainingInterrupted
+    from sbmlcrn.training.store import check_out_dir
 
-    wrapped = _checkpointing(args, read_csv, train, save_run)
+    raw = getattr(args, "raw_argv", None)
+    checkpointed = CheckpointedRun(
+        args.out,
+        resume=args.resume,
+        command=_absolute_train_argv(raw) if raw is not None else None,
+        checkpoint=not _is_variant(args),  # stochastic and chemical-clock runs keep none
+    )
     options, how, deviation = _engine_options(args)
-    if not _is_variant(args):  # stochastic and chemical-clock runs keep no checkpoint
-        read_csv, train, save_run = wrapped
     circuit_task(args.circuit)
     check_out_dir(args.out)
     config = train_config(args)
-    data = read_csv(args.data, target=args.target, min_rows=2)
+    data = checkpointed.read_data(args.data, target=args.target)
     test = read_csv(args.test, target=args.target) if args.test is not None else None
     display = progress(args.quiet, args.progress)
-    run = train(args.circuit, data, test=test, config=config, progress=display, **options)
-    out = save_run(run, args.out)
+    if checkpointed.resuming:
+        say = progress(args.quiet, args.progress)
+        if say is not None:
+            say(f"resuming from the checkpoint in {checkpointed.path}")
+    try:
+        run = checkpointed.train(
+            args.circuit, data, test=test, config=config, progress=display, **options
+        )
+    except TrainingInterrupted as exc:
+        raise Interrupted(_interrupted(exc, args.out)) from None
+    out = checkpointed.save(run)
     if "clock" in run.sections:
         info = run.sections["clock"]
         how += f"; +{info['extra_species']} species, +{info['extra_reactions']} reactions)"
     print_training_summary(args.circuit, run, len(data), out, how=how, deviation=deviation)
     return 0
+
+
+def _interrupted(exc: TrainingInterrupted, out: Path) -> str:
+    """The ``error: …`` message of Ctrl-C during training: what was kept, how to resume."""
+    if not exc.resumable:
+        return "interrupted; no output was written"
+    return (
+        f"interrupted after epoch {exc.completed}/{exc.total} was simulated; no output was "
+        f"written; continue with: sbmlcrn train --resume {out}"
+    )
 
 
 def _engine_options(args: argparse.Namespace) -> tuple[dict[str, Any], str, str]:
@@ -280,73 +306,6 @@ def _engine_options(args: argparse.Namespace) -> tuple[dict[str, Any], str, str]
         f"{'re-armed at each load' if cc.rearm else 'free-running'}"
     )
     return {"clock": "chemical", "clock_config": cc}, how, "max |CRN - reference|"
-
-
-def _checkpointing(
-    args: argparse.Namespace,
-    read_csv: Callable[..., Any],
-    train: Callable[..., Any],
-    save_run: Callable[..., Any],
-) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
-    """``read_csv``, ``train`` and ``save_run`` of ``sbmlcrn train``, wrapped for checkpoints.
-
-    The training data are read with the row limit of one model; the simulation stores its
-    state after every epoch in ``.<out>.checkpoint`` beside ``--out`` (with the command line,
-    for ``--resume DIR`` alone); the checkpoint is removed once the run is saved or has failed
-    for good (a simulation or input error), and kept after Ctrl-C or an OS error (a full disk),
-    so that ``--resume`` continues the run.
-    """
-    from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
-    from sbmlcrn.training.limits import MAX_DATA_VALUES
-
-    if args.resume is not None:
-        if _is_variant(args):
-            raise InputError(
-                "--resume continues deterministic runs with the event clock; --stochastic, "
-                "--molecules and --clock chemical runs cannot be resumed."
-            )
-        if Path(args.resume).resolve() != Path(args.out).resolve():
-            raise InputError(
-                f"--resume {args.resume} and --out {args.out} differ; --resume takes the --out "
-                "of the interrupted run."
-            )
-    store = CheckpointStore(checkpoint_dir(args.out), resume=args.resume is not None)
-    raw = getattr(args, "raw_argv", None)
-    command = _absolute_train_argv(raw) if raw is not None else None
-
-    def read(path: Any, **kw: Any) -> Any:
-        if path == args.data:
-            kw.setdefault("max_rows", MAX_DATA_VALUES // 2)
-        return read_csv(path, **kw)
-
-    def run_training(*a: Any, **kw: Any) -> Any:
-        if command is not None:
-            store.command = command
-        if store.resume:
-            say = progress(args.quiet, args.progress)
-            if say is not None:
-                say(f"resuming from the checkpoint in {store.path}")
-        try:
-            return train(*a, checkpoint=store, **kw)
-        except KeyboardInterrupt:
-            if not store.exists():
-                store.clear()
-                raise Interrupted("interrupted; no output was written") from None
-            raise Interrupted(
-                f"interrupted after epoch {store.completed}/{store.total} was simulated; no "
-                f"output was written; continue with: sbmlcrn train --resume {args.out}"
-            ) from None
-        except SbmlcrnError as exc:
-            if not (store.resume and isinstance(exc, InputError)):
-                store.clear()  # the same run would fail the same way: nothing to resume
-            raise
-
-    def save(run: Any, out: Any, **kw: Any) -> Any:
-        target = save_run(run, out, **kw)
-        store.clear()
-        return target
-
-    return read, run_training, save
 
 
 _TRAIN_PATH_OPTIONS = ("--data", "--test", "--out", "--resume")
@@ -404,13 +363,10 @@ def resume_argv(argv: list[str]) -> list[str]:
         return argv  # any other option or argument: the full command line was given
     if resume is None:
         return argv
-    from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
+    from sbmlcrn.training.checkpoint import saved_command
 
-    store = CheckpointStore(checkpoint_dir(resume))
     try:
-        saved = store.read_json("command.json")
-        if not (isinstance(saved, list) and saved and all(isinstance(a, str) for a in saved)):
-            raise InputError(f"{store.path / 'command.json'}: is not a saved command line.")
+        saved = saved_command(resume)
     except InputError as exc:
         sys.stderr.write(
             f"error: --resume {resume}: no interrupted run to resume ({exc}); give the run's "

@@ -38,9 +38,11 @@ __all__ = [
     "Circuit",
     "Config",
     "StudyData",
+    "check_study_options",
     "default_study_data",
     "per_reaction_network",
     "run_jobs",
+    "study_data",
 ]
 
 
@@ -97,6 +99,76 @@ def default_study_data(
     cfg = config or exp.config
     assert circuit_kind(circuit) == "nonlinear"
     return StudyData(circuit, task.train, task.test, cfg, f"{exp.task} (reproduce {slug})")
+
+
+def check_study_options(*, workers: int | None = None, runs: int = 1) -> None:
+    """Refuse study options below their lower bounds.
+
+    Parameters
+    ----------
+    workers
+        Worker processes (None: one per CPU).
+    runs
+        Runs per setting.
+
+    Raises
+    ------
+    InputError
+        ``workers`` or ``runs`` is below 1.
+    """
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1. Got {workers}.")
+    if runs < 1:
+        raise InputError(f"--runs must be at least 1. Got {runs}.")
+
+
+def study_data(
+    circuit: str,
+    *,
+    data: str | os.PathLike[str] | None = None,
+    test: str | os.PathLike[str] | None = None,
+    target: str = "y",
+    epochs: int | None = None,
+    annihilation: float | None = None,
+) -> StudyData:
+    """The data and hyper-parameters of a robustness study (``sbmlcrn robustness``).
+
+    Parameters
+    ----------
+    circuit
+        The circuit's name.
+    data, test, target
+        The user's training and test CSV files and target column, or (``data`` None) the
+        built-in defaults of :func:`default_study_data`.
+    epochs, annihilation
+        Replace the config's ``epochs`` and ``annihilation`` (None: keep them). With user data
+        the config is the circuit's default, with the built-in data the default data's own.
+
+    Returns
+    -------
+    StudyData
+        The study's circuit, data, config and label.
+
+    Raises
+    ------
+    InputError
+        An unknown circuit, unreadable data, or ``data`` without ``test``.
+    """
+    sd = default_study_data(
+        circuit,
+        data=data,
+        test=test,
+        target=target,
+        config=default_config(circuit) if data is not None else None,
+    )
+    changes: dict[str, Any] = {}
+    if epochs is not None:
+        changes["epochs"] = epochs
+    if annihilation is not None:
+        changes["annihilation"] = annihilation
+    if changes:
+        sd = dataclasses.replace(sd, config=dataclasses.replace(sd.config, **changes))
+    return sd
 
 
 def per_reaction_network(network: Network, factors: Mapping[str, float] | None = None) -> Network:

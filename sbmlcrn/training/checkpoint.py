@@ -50,6 +50,7 @@ from sbmlcrn.simulate import (
 __all__ = [
     "CheckpointStore",
     "checkpoint_dir",
+    "saved_command",
     "simulate_checkpointed",
 ]
 
@@ -61,6 +62,28 @@ def checkpoint_dir(out: str | os.PathLike[str]) -> Path:
     ``.<name>.checkpoint`` (never inside ``out``, which is written only when the run ends)."""
     target = Path(out).resolve()
     return target.parent / f".{target.name}.checkpoint"
+
+
+def saved_command(out: str | os.PathLike[str]) -> list[str]:
+    """The command line of the interrupted run that was writing to ``out``.
+
+    Parameters
+    ----------
+    out
+        The run directory the interrupted run was writing (its checkpoint is
+        :func:`checkpoint_dir` of it).
+
+    Returns
+    -------
+    list of str
+        The stored command line (path options absolute, without ``--resume``).
+
+    Raises
+    ------
+    InputError
+        No checkpoint with a command line exists for ``out``, or it is damaged.
+    """
+    return CheckpointStore(checkpoint_dir(out)).read_command()
 
 
 class CheckpointStore:
@@ -101,6 +124,19 @@ class CheckpointStore:
             raise InputError(f"{self.path}: holds no checkpoint ({name} is missing).") from None
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise InputError(f"{path}: is not a valid checkpoint file ({exc}).") from None
+
+    def read_command(self) -> list[str]:
+        """The command line stored as ``command.json`` (for ``--resume DIR`` alone).
+
+        Raises
+        ------
+        InputError
+            ``command.json`` is missing, corrupt or not a list of strings.
+        """
+        saved = self.read_json("command.json")
+        if not (isinstance(saved, list) and saved and all(isinstance(a, str) for a in saved)):
+            raise InputError(f"{self.path / 'command.json'}: is not a saved command line.")
+        return saved
 
     def clear(self) -> None:
         """Remove the checkpoint directory and everything in it."""

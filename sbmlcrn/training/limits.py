@@ -9,12 +9,19 @@ hold. Every message names the option to change. The numbers were measured (see e
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 from sbmlcrn.circuits.linear import MAX_CYCLES, LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
-from sbmlcrn.circuits.registry import Circuit, Config, circuit_spec
+from sbmlcrn.circuits.registry import (
+    Circuit,
+    Config,
+    circuit_kind,
+    circuit_spec,
+    default_config,
+)
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError
 from sbmlcrn.reference import ReferenceRun
@@ -25,12 +32,18 @@ __all__ = [
     "MAX_CONCENTRATION",
     "MAX_DATA_VALUES",
     "MAX_END_TIME",
+    "MAX_EPOCHS",
     "MAX_REACTIONS",
+    "MAX_STATS_INPUTS",
+    "MAX_STATS_REACTIONS",
     "MAX_STIFFNESS",
+    "MAX_TRAINING_ROWS",
+    "check_epochs",
     "check_forward_blowup",
     "check_loaded",
     "check_numerics",
     "check_size",
+    "check_stats_inputs",
     "estimated_reactions",
 ]
 
@@ -44,6 +57,22 @@ __all__ = [
 #: 24 s to load in RoadRunner and 1.2 GB of peak memory, all growing linearly (so the largest
 #: model stays under :data:`sbmlcrn.validation.safexml.MAX_SBML_BYTES`).
 MAX_DATA_VALUES = 30_000
+
+#: Most rows of a training CSV file read for a checkpointed (event-clock) run: with at least one
+#: input and the target, more rows than this cannot fit in :data:`MAX_DATA_VALUES`, so reading
+#: stops there instead of filling memory with a file that would be refused anyway.
+MAX_TRAINING_ROWS = MAX_DATA_VALUES // 2
+
+#: Most epochs accepted (``--epochs``), checked before anything is read: one model holds at
+#: most :data:`sbmlcrn.circuits.linear.MAX_CYCLES` training steps (samples x epochs).
+MAX_EPOCHS = 1_000_000
+
+#: Most inputs ``sbmlcrn stats`` accepts (``--inputs``).
+MAX_STATS_INPUTS = 100_000
+
+#: Largest network (reactions, estimated by :func:`estimated_reactions`) ``sbmlcrn stats``
+#: builds: a larger one would not fit in memory.
+MAX_STATS_REACTIONS = 200_000
 
 #: Largest training network (reactions) compiled by default. RoadRunner's load time grows
 #: faster than the reaction count (BENCHMARKS.md: 4.7 s at 2,003 reactions, ×2.1–2.7 per
@@ -82,6 +111,63 @@ def estimated_reactions(circuit: str, n_inputs: int, config: Config, n_classes: 
             params = max(n_classes, 2) * channels
         key = (task, gradient)
     return _REACTIONS_PER_PARAMETER.get(key, 30) * params + 1
+
+
+def check_epochs(epochs: int | None) -> None:
+    """Refuse more than :data:`MAX_EPOCHS` epochs (None: the circuit's default).
+
+    Raises
+    ------
+    InputError
+        ``epochs`` exceeds :data:`MAX_EPOCHS`.
+    """
+    if isinstance(epochs, int) and epochs > MAX_EPOCHS:
+        raise InputError(
+            f"--epochs {float(epochs):g} is too large; one model holds at most {MAX_EPOCHS:,} "
+            "training steps (samples x epochs)."
+        )
+
+
+def check_stats_inputs(
+    circuit: str,
+    inputs: Sequence[int],
+    *,
+    gradient: str = "exact",
+    nonlinearity: str = "quadratic",
+    classes: int = 3,
+) -> None:
+    """Refuse input counts whose ``sbmlcrn stats`` network would not fit in memory.
+
+    Parameters
+    ----------
+    circuit
+        The circuit's name (an unknown name is refused with its nearest match).
+    inputs
+        The numbers of inputs D asked for.
+    gradient, nonlinearity
+        The options of a nonlinear circuit (ignored by linear circuits).
+    classes
+        The number of classes of a multiclass circuit.
+
+    Raises
+    ------
+    InputError
+        An unknown circuit, more than :data:`MAX_STATS_INPUTS` inputs, or a network of more than
+        :data:`MAX_STATS_REACTIONS` reactions.
+    """
+    circuit_kind(circuit)  # an unknown circuit: did-you-mean
+    config = default_config(circuit)
+    if isinstance(config, NonlinearConfig):
+        config = NonlinearConfig(gradient=gradient, nonlinearity=nonlinearity)
+    for d in inputs:
+        if d > MAX_STATS_INPUTS:
+            raise InputError(f"--inputs {float(d):g} is too large; at most {MAX_STATS_INPUTS}.")
+        if d >= 1 and estimated_reactions(circuit, d, config, classes) > MAX_STATS_REACTIONS:
+            raise InputError(
+                f"--inputs {float(d):g} would make a {circuit} network of about "
+                f"{float(estimated_reactions(circuit, d, config, classes)):.3g} "
+                f"reactions; stats builds networks of at most {MAX_STATS_REACTIONS:,}."
+            )
 
 
 def check_size(

@@ -17,10 +17,10 @@ import numpy as np
 from sbmlcrn.circuits.registry import Circuit, circuit_spec
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
-from sbmlcrn.errors import DataError
 from sbmlcrn.reference import ReferenceRun
 from sbmlcrn.simulate import Tolerances, load_roadrunner
 from sbmlcrn.training.model import TrainedModel, effective_model, predict
+from sbmlcrn.training.predictions import select_inputs
 
 __all__ = ["TrainingRun"]
 
@@ -125,8 +125,9 @@ class TrainingRun:
         Parameters
         ----------
         x
-            Raw inputs: an array (one row per sample, columns in :attr:`features` order) or a
-            pandas DataFrame holding at least the :attr:`features` columns (any order).
+            Raw inputs: an array (one row per sample, columns in :attr:`features` order), or a
+            pandas DataFrame or :class:`~sbmlcrn.core.data.Dataset` holding at least the
+            :attr:`features` columns (any order).
         tolerances
             Integrator tolerances (default: the simulator's).
 
@@ -135,16 +136,7 @@ class TrainingRun:
         np.ndarray
             ``ŷ`` (regression) or the predicted labels.
         """
-        columns = getattr(x, "columns", None)
-        if columns is not None:
-            missing = [f for f in self.features if f not in columns]
-            if missing:
-                raise DataError(
-                    f"The x parameter of predict must hold the columns {list(self.features)}. "
-                    f"Got a DataFrame without {missing}."
-                )
-            x = np.asarray(x[list(self.features)], dtype=float)
-        return predict(self.model, x, tolerances=tolerances)
+        return predict(self.model, select_inputs(self.features, x), tolerances=tolerances)
 
     def roadrunner(self, selections: Sequence[str] | None = None) -> Any:
         """A RoadRunner instance of the training model, ready to simulate.

@@ -20,10 +20,17 @@ import numpy as np
 
 from sbmlcrn._version import __version__
 from sbmlcrn.circuits.linear import FeatureMap
-from sbmlcrn.circuits.registry import Config, circuit_spec
+from sbmlcrn.circuits.registry import Config
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
-from sbmlcrn.io.record import RECORD_FILE, RunRecord, read_record, write_record
+from sbmlcrn.io.record import (
+    RECORD_FILE,
+    RunRecord,
+    invalid_record,
+    read_record,
+    record_config,
+    write_record,
+)
 from sbmlcrn.simulate import roadrunner_version
 from sbmlcrn.training.model import TrainedModel, effective_model
 from sbmlcrn.training.run import TrainingRun
@@ -141,24 +148,19 @@ def save_run(
 
 
 def _model_of(record: RunRecord, where: Path) -> TrainedModel:
-    kind = circuit_spec(record.circuit).family.config_class
-    fields = {f.name for f in dataclasses.fields(kind)}
-    cfg = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in record.config.items() if k in fields
-    }
+    """The trained model of a record (:func:`read_record` has checked every entry)."""
     try:
-        return TrainedModel(
-            circuit=record.circuit,
-            features=tuple(record.inputs),
-            config=kind(**cfg),
-            feature_map=FeatureMap.from_dict(dict(record.feature_map)),
-            parameters=dict(record.parameters),
-            classes=tuple(record.classes),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"{where}: is not a valid sbmlcrn result ({exc}).") from exc
+        feature_map = FeatureMap.from_dict(dict(record.feature_map))
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise invalid_record(where, f"the 'feature_map' entry is refused: {exc}") from None
+    return TrainedModel(
+        circuit=record.circuit,
+        features=tuple(record.inputs),
+        config=record_config(record, where),
+        feature_map=feature_map,
+        parameters=dict(record.parameters),
+        classes=tuple(record.classes),
+    )
 
 
 def _record(run_dir: str | Path) -> tuple[RunRecord, Path]:

@@ -7,10 +7,8 @@
   ``error: …`` on the command line), never another exception or a traceback.
 
 The default set runs a few dozen examples per property (well under a minute in all); the
-``slow`` variants run the same properties thousands of times (``python -m pytest -m slow
-tests/integration/test_properties.py -s`` prints how many cases each ran). No example database
-is kept
-(``database=None``): the tests leave nothing in the working tree.
+``slow`` variants in tests/e2e/test_properties.py run the same properties thousands of times.
+No example database is kept (``database=None``): the tests leave nothing in the working tree.
 """
 
 from __future__ import annotations
@@ -168,29 +166,6 @@ test_nonlinear_classification_trains = settings(FAST, max_examples=4)(
 test_linear_any_config = settings(FAST, max_examples=15)(
     given(regression_sets(), linear_configs(valid=False))(_prop_linear_any)
 )
-test_linear_any_config_many = pytest.mark.slow(
-    many(600)(given(regression_sets(12, 4), linear_configs(valid=False))(_prop_linear_any))
-)
-test_linear_trains_many = pytest.mark.slow(
-    many(600)(given(regression_sets(12, 4), linear_configs(), st.just("regression"))(
-        _prop_linear_trains
-    ))
-)  # fmt: skip
-test_classification_trains_many = pytest.mark.slow(
-    many(200)(given(classification_sets(12, 3), linear_configs(), st.just("classification"))(
-        _prop_linear_trains
-    ))
-)  # fmt: skip
-test_nonlinear_trains_many = pytest.mark.slow(
-    many(60)(
-        given(
-            classification_sets(8, 2),
-            st.integers(1, 2),
-            st.integers(0, 1000),
-            st.sampled_from(["exact", "first-order"]),
-        )(_prop_nonlinear_trains)
-    )
-)
 
 
 # =========================================================================== invalid input
@@ -224,7 +199,6 @@ def _prop_csv(text: str) -> None:
 
 
 test_csv_text_reads_or_raises_typed = settings(FAST, max_examples=60)(given(csv_texts)(_prop_csv))
-test_csv_text_many = pytest.mark.slow(many(2000)(given(csv_texts)(_prop_csv)))
 
 bad_numbers = st.one_of(
     st.sampled_from([0, -1, -0.5, math.nan, math.inf, -math.inf, 10**300, 1e308, -1e308]),
@@ -281,7 +255,6 @@ config_cases = given(
     st.just(_tiny),
 )
 test_config_values_are_refused_typed = settings(FAST, max_examples=40)(config_cases(_prop_config))
-test_config_values_many = pytest.mark.slow(many(800)(config_cases(_prop_config)))
 
 _MODEL = (ROOT / "models" / "linear_classification.xml").read_bytes()
 
@@ -314,7 +287,6 @@ def _prop_xml(data: bytes) -> None:
 test_xml_bytes_pass_or_refuse_typed = settings(FAST, max_examples=60)(
     given(xml_inputs())(_prop_xml)
 )
-test_xml_bytes_many = pytest.mark.slow(many(2000)(given(xml_inputs())(_prop_xml)))
 
 
 # =========================================================================== command line
@@ -376,7 +348,6 @@ cli_train_cases = given(
     st.sampled_from(["linear-regression", "linear-classification", "linear-regresion"]),
 )
 test_cli_train_options = settings(FAST, max_examples=20)(cli_train_cases(_prop_cli_train))
-test_cli_train_options_many = pytest.mark.slow(many(300)(cli_train_cases(_prop_cli_train)))
 
 
 def _prop_cli_validate(data: bytes) -> None:
@@ -397,4 +368,3 @@ def _prop_cli_validate(data: bytes) -> None:
 
 
 test_cli_validate_fuzz = settings(FAST, max_examples=15)(given(xml_inputs())(_prop_cli_validate))
-test_cli_validate_fuzz_many = pytest.mark.slow(many(300)(given(xml_inputs())(_prop_cli_validate)))
