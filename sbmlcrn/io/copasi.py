@@ -36,7 +36,7 @@ from typing import Any
 
 from sbmlcrn.errors import CopasiError, InputError
 from sbmlcrn.io.atomic import atomic_file
-from sbmlcrn.io.record import RECORD_FILE, read_record
+from sbmlcrn.io.record import RECORD_FILE, invalid_record, read_record
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -242,11 +242,18 @@ def _read_run(run_dir: str | os.PathLike[str]) -> _Run:
         raise InputError(f"{run_dir}: the run directory has no model.xml.")
     record = read_record(path)
     pairs = dict(record.parameter_species)
-    end_time = float(record.training_end_time)
+    end_time = float(record.training_end_time)  # positive and finite (read_record)
     if not pairs:
-        raise InputError(f"{result_path}: names no parameter species.")
-    if not math.isfinite(end_time) or end_time <= 0:
-        raise InputError(f"{result_path}: training_end_time must be positive. Got {end_time}.")
+        raise invalid_record(result_path, "the 'parameter_species' entry names no species")
+    species = _species_ids(model)
+    for name, pair in pairs.items():
+        missing = [s for s in pair if species is not None and s not in species]
+        if missing:
+            raise invalid_record(
+                result_path,
+                f"the 'parameter_species' entry names {', '.join(missing)} for {name!r}, "
+                "which model.xml does not have",
+            )
     return _Run(
         path,
         model.resolve(),
@@ -257,6 +264,17 @@ def _read_run(run_dir: str | os.PathLike[str]) -> _Run:
         {k: float(record.reference_parameters[k]) for k in pairs},
         float(record.schedule["period"]),
     )
+
+
+def _species_ids(model: Path) -> set[str] | None:
+    """The species ids of the SBML file (libSBML); None if it holds no model (COPASI will
+    then say it cannot import it)."""
+    import libsbml
+
+    m = libsbml.readSBMLFromFile(str(model)).getModel()
+    if m is None:
+        return None
+    return {m.getSpecies(i).getId() for i in range(m.getNumSpecies())}
 
 
 def _sbml_counts(model: Path) -> dict[str, Any]:

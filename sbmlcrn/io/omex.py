@@ -57,7 +57,7 @@ from sbmlcrn._version import __version__
 from sbmlcrn.core.expr import format_number
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.atomic import write_atomic
-from sbmlcrn.io.record import RECORD_FILE, read_record_bytes
+from sbmlcrn.io.record import RECORD_FILE, invalid_record, read_record_bytes
 from sbmlcrn.simulate import Tolerances
 
 __all__ = [
@@ -140,10 +140,8 @@ def _read_run(run_dir: Path) -> _Run:
     for name in (RECORD_FILE, "model.xml"):
         if not (run_dir / name).is_file():
             raise _fail(run_dir, f"no {name}")
-    try:
-        record, result_bytes = read_record_bytes(run_dir)
-    except InputError as exc:
-        raise _fail(run_dir, str(exc).rstrip(".")) from exc
+    record, result_bytes = read_record_bytes(run_dir)  # its defects: "is not a valid run record"
+    record_path = run_dir / RECORD_FILE
     sbml = (run_dir / "model.xml").read_bytes()
     namespace, level, version, species = _read_sbml(run_dir, sbml)
 
@@ -151,10 +149,14 @@ def _read_run(run_dir: Path) -> _Run:
     for name, (plus, minus) in record.parameter_species.items():
         missing = [s for s in (plus, minus) if s not in species]
         if missing:
-            raise _fail(run_dir, f"model.xml has no species {', '.join(missing)}")
+            raise invalid_record(
+                record_path,
+                f"the 'parameter_species' entry names {', '.join(missing)} for {name!r}, "
+                "which model.xml does not have",
+            )
         triples.append((name, plus, minus))
     if not triples:
-        raise _fail(run_dir, "result.json names no parameter species")
+        raise invalid_record(record_path, "the 'parameter_species' entry names no species")
     errors = record.loss_species()
     if not all(s in species for pair in errors for s in pair):
         errors = ()  # no loss data generator for a model without the error species
@@ -162,12 +164,15 @@ def _read_run(run_dir: Path) -> _Run:
     end_time = float(record.training_end_time)
     period = float(record.schedule["period"])
     phases = [(str(p["name"]), float(p["duration"])) for p in record.schedule["phases"]]
-    finite = all(math.isfinite(v) and v > 0 for v in (end_time, period, *(d for _, d in phases)))
-    if not finite or not phases or not math.isclose(sum(d for _, d in phases), period):
-        raise _fail(run_dir, "result.json's schedule or training_end_time is invalid")
+    if not math.isclose(sum(d for _, d in phases), period):
+        raise invalid_record(
+            record_path, "the 'schedule' entry's phases must last one 'period' together"
+        )
     cycles = round(end_time / period)
     if cycles < 1 or not math.isclose(cycles * period, end_time, rel_tol=1e-12):
-        raise _fail(run_dir, "training_end_time is not a whole number of cycles")
+        raise invalid_record(
+            record_path, "the 'training_end_time' entry must be a whole number of periods"
+        )
     backward = next((d for n, d in phases if n in ("bwd", "backward")), phases[-1][1])
     # a grid step of at most half the backward phase puts a point strictly inside each one
     points = max(4, math.ceil(2 * period / backward - 1e-9))

@@ -10,8 +10,12 @@ and :func:`write_record` / :func:`read_record` put it in a file (the paired verb
 The JSON text is ``json.dumps(record.to_dict(), indent=2)`` plus a newline: the format that
 ``result.json`` always had, with ``"record_version"`` as its first key. Non-finite numbers
 (a diverged loss) are written as ``NaN``/``Infinity``, as :func:`json.dumps` does by default,
-and read back. Reading validates the type and presence of every entry and raises
-:class:`~sbmlcrn.errors.InputError` naming the file and the entry.
+and read back. Reading is the one validating reader of a run record: it checks the size, the
+nesting depth and the JSON text (no duplicate keys), then the type, range and size of every
+entry and that the entries agree (parameter names, the circuit's task, the loading step's
+width); any defect raises :class:`~sbmlcrn.errors.InputError` with the message
+``<file> is not a valid run record (<what is wrong>)`` (:func:`invalid_record`, also used by
+the readers that check the record against ``model.xml`` or the circuit's configuration).
 
 Versions:
 
@@ -34,16 +38,55 @@ from typing import Any
 
 import numpy as np
 
+from sbmlcrn.circuits.registry import CIRCUITS, Config
 from sbmlcrn.errors import InputError
+from sbmlcrn.io._record_checks import (
+    MAX_DEPTH,
+    MAX_ITEMS,
+    MAX_PARAMETERS,
+    MAX_TEXT,
+    Pair,
+    _any,
+    _Bad,
+    _check_depth,
+    _circuit,
+    _config,
+    _count,
+    _date,
+    _fields,
+    _finite,
+    _kind,
+    _list_of,
+    _map_of,
+    _number,
+    _object,
+    _optional,
+    _pair,
+    _parameter_count,
+    _positive,
+    _short,
+    _show,
+    _text,
+    _unique,
+    invalid_record,
+    is_species_id,
+)
 from sbmlcrn.io.atomic import write_atomic
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_ITEMS",
+    "MAX_PARAMETERS",
     "MAX_RECORD_BYTES",
+    "MAX_TEXT",
     "RECORD_FILE",
     "RECORD_VERSION",
     "RunRecord",
+    "invalid_record",
+    "is_species_id",
     "read_record",
     "read_record_bytes",
+    "record_config",
     "record_from_json",
     "record_to_json",
     "write_record",
@@ -55,8 +98,6 @@ RECORD_VERSION = 1
 RECORD_FILE = "result.json"
 #: Larger files are refused unread (a real record is a few kB to a few MB).
 MAX_RECORD_BYTES = 64 * 1024 * 1024
-
-Pair = tuple[str, str]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,30 +207,32 @@ class RunRecord:
         Raises
         ------
         InputError
-            An entry is missing or has the wrong type, two entries disagree on the parameter
-            names, or the record is of a newer version than :data:`RECORD_VERSION`.
+            ``<source> is not a valid run record (…)``: the record nests deeper than
+            :data:`MAX_DEPTH`, an entry is missing or has the wrong type, range or size, two
+            entries disagree (parameter names, the circuit's task, the loading step's width),
+            or the record is of a newer version than :data:`RECORD_VERSION`.
         """
-        where = str(source) or "the run record"
+        where = str(source) or "the record"
         if not isinstance(data, Mapping):
-            raise InputError(
-                f"The run record {where} must be a JSON object. Got {_kind(data)} instead."
-            )
+            raise invalid_record(where, f"it must be a JSON object; got {_kind(data)} instead")
+        _check_depth(data, where)
         data = _plain(data)
         _check_version(data.get("record_version", 1), where)
         values: dict[str, Any] = {}
         for key, (check, what, default) in _ENTRIES.items():
             if key not in data:
                 if default is _REQUIRED:
-                    raise InputError(f"The {key!r} entry of {where} must be {what}. It is missing.")
+                    raise invalid_record(where, f"the {key!r} entry is missing; it must be {what}")
                 values[key] = default
                 continue
             try:
                 values[key] = check(data[key])
             except _Bad as bad:
-                raise InputError(
-                    f"The {key!r} entry of {where} must be {what}. Got {bad} instead."
+                raise invalid_record(
+                    where, f"the {key!r} entry must be {what}; got {bad} instead"
                 ) from None
-        _check_names(values, where)
+        _check_agreement(values, where)
+        _check_model(values, where)
         skip = {*_ENTRIES, "record_version"}
         values["sections"] = {k: v for k, v in data.items() if k not in skip}
         return cls(**values)
@@ -223,23 +266,25 @@ def record_from_json(text: str | bytes, source: str | os.PathLike[str] = "") -> 
     Raises
     ------
     InputError
-        The text is larger than :data:`MAX_RECORD_BYTES`, not UTF-8, not JSON, not a JSON
-        object, or not a valid record.
+        ``<source> is not a valid run record (…)``: the text is larger than
+        :data:`MAX_RECORD_BYTES`, not UTF-8, not JSON, nested too deep for the parser, has a
+        key twice in one object, is not a JSON object, or is not a valid record.
     """
-    where = str(source) or "the run record"
+    where = str(source) or "the record"
     if len(text) > MAX_RECORD_BYTES:
-        raise InputError(
-            f"The run record {where} must be at most {MAX_RECORD_BYTES} bytes. "
-            f"Got {len(text)} instead."
+        raise invalid_record(
+            where, f"it must be at most {MAX_RECORD_BYTES} bytes; got {len(text)} instead"
         )
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object)
+    except RecursionError:
+        raise invalid_record(where, f"it nests deeper than {MAX_DEPTH} levels") from None
+    except _Bad as bad:
+        raise invalid_record(where, str(bad)) from None
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
-        raise InputError(f"The run record {where} must be valid JSON. Got: {exc}.") from None
+        raise invalid_record(where, f"it is not valid JSON: {_short(str(exc), 120)}") from None
     if not isinstance(data, dict):
-        raise InputError(
-            f"The run record {where} must be a JSON object. Got {_kind(data)} instead."
-        )
+        raise invalid_record(where, f"it must be a JSON object; got {_kind(data)} instead")
     return RunRecord.from_dict(data, where)
 
 
@@ -274,21 +319,21 @@ def read_record_bytes(directory_or_path: str | os.PathLike[str]) -> tuple[RunRec
     Raises
     ------
     InputError
-        There is no record file, it is larger than :data:`MAX_RECORD_BYTES`, or it is not a
-        valid record (:func:`record_from_json`).
+        There is no record file, it cannot be read, or it is not a valid record
+        (:func:`record_from_json`).
     """
     path = _record_path(directory_or_path)
     if not path.is_file():
         raise InputError(f"{directory_or_path}: not a training run directory (no {RECORD_FILE}).")
-    size = path.stat().st_size
-    if size > MAX_RECORD_BYTES:
-        raise InputError(
-            f"The run record {path} must be at most {MAX_RECORD_BYTES} bytes. Got {size} instead."
-        )
     try:
+        size = path.stat().st_size
+        if size > MAX_RECORD_BYTES:
+            raise invalid_record(
+                path, f"it must be at most {MAX_RECORD_BYTES} bytes; got {size} instead"
+            )
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"The run record {path} could not be read: {exc}.") from None
+        raise InputError(f"The run record {path} could not be read: {exc.strerror}.") from None
     return record_from_json(raw, path), raw
 
 
@@ -306,16 +351,8 @@ def read_record(directory_or_path: str | os.PathLike[str]) -> RunRecord:
 # --------------------------------------------------------------------------- checking
 
 
-class _Bad(Exception):
-    """A value has the wrong shape; the message says what was found instead."""
-
-
 _REQUIRED = object()
 _OMITTED_WHEN_NONE = frozenset({"error_species", "created"})
-
-
-def _kind(value: object) -> str:
-    return "null" if value is None else type(value).__name__
 
 
 def _plain(value: Any) -> Any:
@@ -333,120 +370,27 @@ def _plain(value: Any) -> Any:
 
 def _check_version(version: object, where: str) -> None:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise InputError(
-            f"The 'record_version' entry of {where} must be a whole number >= 1. "
-            f"Got {version!r} instead."
+        raise invalid_record(
+            where, f"the 'record_version' entry must be a whole number >= 1; got {_show(version)}"
         )
     if version > RECORD_VERSION:
-        raise InputError(
-            f"The run record {where} has version {version}, newer than this sbmlcrn reads "
-            f"(up to {RECORD_VERSION}); upgrade sbmlcrn to read it."
+        shown = version if version < 10**6 else _show(version)
+        raise invalid_record(
+            where,
+            f"it has version {shown}, newer than this sbmlcrn reads (up to {RECORD_VERSION}); "
+            "upgrade sbmlcrn to read it",
         )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise _Bad(_kind(value))
-    return value
-
-
-def _date(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise _Bad(repr(value) if isinstance(value, str) else _kind(value))
-    return value
-
-
-def _number(value: object) -> float:
-    if not _is_number(value):
-        raise _Bad(_kind(value))
-    return value  # type: ignore[return-value]  # an int stays an int (byte-stable)
-
-
-def _count(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _Bad(repr(value) if isinstance(value, int | float) else _kind(value))
-    return value
-
-
-def _list_of(check: Callable[[Any], Any]) -> Callable[[object], tuple[Any, ...]]:
-    def run(value: object) -> tuple[Any, ...]:
-        if not isinstance(value, list):
-            raise _Bad(_kind(value))
-        out = []
-        for i, item in enumerate(value):
-            try:
-                out.append(check(item))
-            except _Bad as bad:
-                raise _Bad(f"{bad} at position {i}") from None
-        return tuple(out)
-
-    return run
-
-
-def _map_of(check: Callable[[Any], Any]) -> Callable[[object], dict[str, Any]]:
-    def run(value: object) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise _Bad(_kind(value))
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise _Bad(f"a non-text key {key!r}")
-            try:
-                out[key] = check(item)
-            except _Bad as bad:
-                raise _Bad(f"{bad} for {key!r}") from None
-        return out
-
-    return run
-
-
-def _optional(check: Callable[[Any], Any]) -> Callable[[object], Any]:
-    return lambda value: None if value is None else check(value)
-
-
-def _pair(value: object) -> Pair:
-    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(s, str) for s in value)):
-        raise _Bad(_kind(value) if not isinstance(value, list) else f"a list of {len(value)}")
-    return (value[0], value[1])
-
-
-def _any(value: object) -> object:
-    return value
-
-
-def _fields(spec: Mapping[str, tuple[Callable[[Any], Any], bool]]) -> Callable[[object], dict]:
-    """A mapping whose named entries are checked (required or optional); others are kept."""
-    loose = _map_of(_any)
-
-    def run(value: object) -> dict[str, Any]:
-        out = loose(value)
-        for key, (check, required) in spec.items():
-            if key not in out:
-                if required:
-                    raise _Bad(f"no {key!r} entry")
-                continue
-            try:
-                out[key] = check(out[key])
-            except _Bad as bad:
-                raise _Bad(f"{bad} for {key!r}") from None
-        return out
-
-    return run
 
 
 _numbers = _list_of(_number)
 _number_map = _map_of(_number)
-_phase = _fields({"name": (_text, True), "duration": (_number, True)})
+_phase = _fields({"name": (_text, True), "duration": (_positive, True)})
 _schedule = _fields(
     {
         "samples": (_count, True),
         "epochs": (_count, True),
-        "period": (_number, True),
-        "phases": (lambda v: list(_list_of(_phase)(v)), True),
+        "period": (_positive, True),
+        "phases": (lambda v: list(_list_of(_phase, most=1_000, least=1)(v)), True),
     }
 )
 _effective_model = _optional(
@@ -454,31 +398,50 @@ _effective_model = _optional(
         {"coef": (_number_map, True), "intercept": (_number, True), "threshold": (_number, False)}
     )
 )
+_widths = _optional(lambda v: list(_list_of(_finite, most=MAX_PARAMETERS)(v)))
+_scales = _optional(lambda v: list(_list_of(_positive, most=MAX_PARAMETERS)(v)))
 _feature_map = _fields(
     {
-        "mean": (_optional(lambda v: list(_numbers(v))), False),
-        "scale": (_optional(lambda v: list(_numbers(v))), False),
-        "augmentation": (_optional(_number), False),
-        "target_mean": (_number, False),
-        "target_scale": (_number, False),
+        "mean": (_widths, True),
+        "scale": (_scales, True),
+        "augmentation": (_optional(_finite), True),
+        "target_mean": (_finite, True),
+        "target_scale": (_positive, True),
     }
 )
+_species_pairs = _map_of(_pair, most=MAX_PARAMETERS)
 
 #: Entry → (check, what it must be, default when absent or _REQUIRED), in the record's order.
 _ENTRIES: dict[str, tuple[Callable[[Any], Any], str, Any]] = {
-    "circuit": (_text, "a circuit name (text)", _REQUIRED),
+    "circuit": (_circuit, "the name of a circuit", _REQUIRED),
     "task": (_text, "a task name (text)", _REQUIRED),
-    "inputs": (_list_of(_text), "a list of column names", _REQUIRED),
+    "inputs": (
+        _unique(_list_of(_text, most=MAX_PARAMETERS, least=1)),
+        "a list of distinct column names",
+        _REQUIRED,
+    ),
     "target": (_optional(_text), "a column name or null", _REQUIRED),
-    "parameters": (_number_map, "a mapping of names to numbers", _REQUIRED),
+    "parameters": (
+        _map_of(_finite, most=MAX_PARAMETERS),
+        "a mapping of names to numbers",
+        _REQUIRED,
+    ),
     "parameter_species": (
-        _map_of(_pair),
+        _species_pairs,
         "a mapping of parameter names to [plus, minus] species ids",
         _REQUIRED,
     ),
-    "error_species": (_list_of(_pair), "a list of [plus, minus] species ids", None),
-    "training_end_time": (_number, "a number", _REQUIRED),
-    "reference_parameters": (_number_map, "a mapping of names to numbers", _REQUIRED),
+    "error_species": (
+        _list_of(_pair, most=MAX_PARAMETERS),
+        "a list of [plus, minus] species ids",
+        None,
+    ),
+    "training_end_time": (_positive, "a positive number", _REQUIRED),
+    "reference_parameters": (
+        _map_of(_number, most=MAX_PARAMETERS),
+        "a mapping of names to numbers",
+        _REQUIRED,
+    ),
     "max_abs_deviation": (_number, "a number", _REQUIRED),
     "train_loss": (_numbers, "a list of numbers", _REQUIRED),
     "reference_train_loss": (_numbers, "a list of numbers", _REQUIRED),
@@ -488,31 +451,96 @@ _ENTRIES: dict[str, tuple[Callable[[Any], Any], str, Any]] = {
         "null or a mapping with 'coef' (names to numbers) and 'intercept' (a number)",
         _REQUIRED,
     ),
-    "classes": (_numbers, "a list of numbers", ()),
-    "config": (_map_of(_any), "a mapping of option names to values", _REQUIRED),
-    "feature_map": (_feature_map, "a mapping describing the loading step", _REQUIRED),
-    "network": (_map_of(_count), "a mapping of names to counts", _REQUIRED),
+    "classes": (
+        _unique(_list_of(_finite, most=MAX_PARAMETERS)),
+        "a list of distinct numbers",
+        (),
+    ),
+    "config": (_map_of(_any, most=1_000), "a mapping of option names to values", _REQUIRED),
+    "feature_map": (
+        _feature_map,
+        "a mapping with 'mean' and 'scale' (null or one number per input), 'augmentation', "
+        "'target_mean' and 'target_scale' (numbers)",
+        _REQUIRED,
+    ),
+    "network": (_map_of(_count, most=1_000), "a mapping of names to counts", _REQUIRED),
     "schedule": (
         _schedule,
         "a mapping with 'samples', 'epochs', 'period' and 'phases' (name, duration)",
         _REQUIRED,
     ),
     "engine": (_text, "an engine name (text)", "events"),
-    "timings": (_number_map, "a mapping of stage names to seconds", _REQUIRED),
-    "software": (_map_of(_text), "a mapping of package names to version texts", _REQUIRED),
-    "created": (_date, "a date text", None),
+    "timings": (_map_of(_number, most=1_000), "a mapping of stage names to seconds", _REQUIRED),
+    "software": (
+        _map_of(_text, most=1_000),
+        "a mapping of package names to version texts",
+        _REQUIRED,
+    ),
+    "created": (_date, "a W3C date text", None),
 }
 
 
-def _check_names(values: Mapping[str, Any], where: str) -> None:
-    """``parameter_species`` and ``reference_parameters`` name exactly the parameters."""
+def _check_agreement(values: Mapping[str, Any], where: str) -> None:
+    """The entries agree: parameter names, the circuit's task, the loading step's width."""
     names = set(values["parameters"])
     for key in ("parameter_species", "reference_parameters"):
         other = set(values[key])
         if other != names:
             odd = sorted(other ^ names)
-            raise InputError(
-                f"The {key!r} entry of {where} must name the same parameters as its "
-                f"'parameters' entry. Got {', '.join(map(repr, odd[:3]))} in only one of them "
-                "instead."
+            raise invalid_record(
+                where,
+                f"the {key!r} entry must name the same parameters as the 'parameters' entry; "
+                f"got {', '.join(repr(_short(n)) for n in odd[:3])} in only one of them",
             )
+    task = CIRCUITS[values["circuit"]]
+    if values["task"] != task:
+        raise invalid_record(
+            where,
+            f"the 'task' entry must be {task!r} for circuit {values['circuit']!r}; "
+            f"got {_show(values['task'])} instead",
+        )
+    fmap, width = values["feature_map"], len(values["inputs"])
+    for key in ("mean", "scale"):
+        got = fmap[key]
+        if (got is None) != (fmap["mean"] is None) or (got is not None and len(got) != width):
+            raise invalid_record(
+                where,
+                f"the 'feature_map' entry's {key!r} must hold one number per input ({width}) "
+                f"or be null with the other; got {_kind(got) if got is None else len(got)}",
+            )
+    if task == "multiclass" and len(values["classes"]) < 2:
+        raise invalid_record(
+            where,
+            f"the 'classes' entry of a multiclass run must hold at least 2 classes; "
+            f"got {len(values['classes'])}",
+        )
+
+
+def record_config(record: RunRecord, where: str | os.PathLike[str] = "") -> Config:
+    """The circuit's configuration (its config class) built from the record's ``config``.
+
+    Options the record leaves out take their defaults (records older than the option).
+
+    Raises
+    ------
+    InputError
+        ``<where> is not a valid run record (…)``: an option the class does not have, a value
+        of the wrong type or one the class refuses.
+    """
+    return _config(record.circuit, record.config, str(where) or "the record")
+
+
+def _check_model(values: Mapping[str, Any], where: str) -> None:
+    """The configuration is valid and the parameters are as many as the circuit has."""
+    circuit, task = values["circuit"], values["task"]
+    config = _config(circuit, values["config"], where)
+    n_inputs, n_classes = len(values["inputs"]), len(values["classes"])
+    want = _parameter_count(circuit, config, n_inputs, n_classes)
+    got = len(values["parameters"])
+    if got != want:
+        classes = f" and {n_classes} classes" if task == "multiclass" else ""
+        raise invalid_record(
+            where,
+            f"a {circuit} circuit with {n_inputs} inputs{classes} has {want} parameters; "
+            f"the 'parameters' entry names {got}",
+        )

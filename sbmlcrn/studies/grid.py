@@ -6,6 +6,11 @@ Grid keys are the fields of the circuit's config dataclass
 ``config``; an unknown key is refused with the valid keys and a did-you-mean. Values are parsed
 by the field's type; ``a..b`` is an inclusive range of integers (integer fields only), ``none``
 resets an optional field to its default.
+
+Integers are parsed exactly (``seed=9007199254740993`` is that seed, never a float's nearest
+neighbour) and must fit in 64 bits; a grid holds at most :data:`MAX_GRID_RUNS` combinations
+(checked from the value counts before any combination is built, and duplicates are found with a
+set, so parsing is linear in the grid's size).
 """
 
 from __future__ import annotations
@@ -23,12 +28,37 @@ from sbmlcrn.circuits.registry import circuit_kind
 from sbmlcrn.errors import InputError
 
 __all__ = [
+    "MAX_GRID_RUNS",
     "combination_label",
     "combinations",
     "config_class",
     "parse_grid",
     "value_text",
 ]
+
+
+#: Most combinations one sweep runs (each is a whole training run of about a second or more).
+MAX_GRID_RUNS = 10_000
+
+#: Largest magnitude of an integer grid value (a signed 64-bit integer).
+_MAX_INT = 2**63 - 1
+
+
+def _integer(key: str, token: str) -> int:
+    """``token`` as an exact integer (``12``, ``-3``, or a float form like ``1e3``)."""
+    try:
+        value = int(token)
+    except ValueError:
+        try:
+            number = float(token)
+        except ValueError:
+            raise InputError(f"--grid {key}={token}: must be an integer.") from None
+        if not (math.isfinite(number) and number.is_integer()):
+            raise InputError(f"--grid {key}={token}: must be an integer.") from None
+        value = int(number)
+    if abs(value) > _MAX_INT:
+        raise InputError(f"--grid {key}={token}: must be at most {_MAX_INT} in magnitude.")
+    return value
 
 
 def config_class(circuit: str) -> type[LinearConfig] | type[NonlinearConfig]:
@@ -68,6 +98,13 @@ def _parse_value(key: str, kind: str, optional: bool, text: str) -> list[Any]:
             raise InputError(f"--grid {key}={token}: a range is two integers, a..b.") from None
         if lo > hi:
             raise InputError(f"--grid {key}={token}: the range is empty ({lo} > {hi}).")
+        if hi - lo + 1 > MAX_GRID_RUNS:
+            raise InputError(
+                f"--grid {key}={token}: {hi - lo + 1:,} values; a sweep runs at most "
+                f"{MAX_GRID_RUNS:,} combinations."
+            )
+        for bound in (lo_text, hi_text):
+            _integer(key, bound.strip())
         return list(range(lo, hi + 1))
     if kind == "bool":
         lowered = token.lower()
@@ -77,13 +114,7 @@ def _parse_value(key: str, kind: str, optional: bool, text: str) -> list[Any]:
             return [False]
         raise InputError(f"--grid {key}={token}: must be true or false.")
     if kind == "int":
-        try:
-            number = float(token)
-        except ValueError:
-            raise InputError(f"--grid {key}={token}: must be an integer.") from None
-        if not number.is_integer():
-            raise InputError(f"--grid {key}={token}: must be an integer.")
-        return [int(number)]
+        return [_integer(key, token)]
     if kind == "float":
         try:
             number = float(token)
@@ -126,12 +157,25 @@ def parse_grid(circuit: str, items: Sequence[str]) -> dict[str, tuple[Any, ...]]
                 f"--grid: parameter {key!r} takes several numbers and cannot be swept."
             )
         values: list[Any] = []
+        seen: set[Any] = set()
         for piece in rest.split(","):
             for value in _parse_value(key, kind, optional, piece):
-                if value in values:
+                if value in seen:
                     raise InputError(f"--grid {key}: the value {value!r} is listed twice.")
+                seen.add(value)
                 values.append(value)
+                if len(values) > MAX_GRID_RUNS:
+                    raise InputError(
+                        f"--grid {key}: more than {MAX_GRID_RUNS:,} values; a sweep runs at "
+                        f"most {MAX_GRID_RUNS:,} combinations."
+                    )
         grid[key] = tuple(values)
+    runs = math.prod(len(v) for v in grid.values())
+    if runs > MAX_GRID_RUNS:
+        sizes = " x ".join(f"{len(v)} {k}" for k, v in grid.items())
+        raise InputError(
+            f"--grid: {sizes} = {runs:,} combinations; a sweep runs at most {MAX_GRID_RUNS:,}."
+        )
     return grid
 
 

@@ -4,7 +4,15 @@ Validation is a value: :func:`validate` (a path or SBML text), :func:`validate_f
 :func:`validate_string` return a :class:`ValidationReport` holding every :class:`Finding`
 (``report.ok`` is True when none is an error); nothing is logged or printed. Any SBML
 model is accepted (every Level and Version libSBML reads); only input that holds no SBML model at
-all raises :class:`~sbmlcrn.errors.InputError`.
+all raises :class:`~sbmlcrn.errors.InputError` — or, with ``unusable="report"``, gives a report
+whose one finding (CRN910) says why (``report.usable`` is False), so that one unusable file among
+many does not stop the reports of the others.
+
+Before libSBML sees anything, :mod:`~sbmlcrn.validation.safexml` reads the file once (regular
+files only, never a FIFO or device) and refuses what is not SBML, naming its kind but never
+quoting its content, entity declarations, and math beyond the limits libSBML survives in bounded
+time (operands per operator, nesting, elements per ``<math>`` and in all). External documents
+(``comp:externalModelDefinition`` sources) are never opened: CRN904 names each.
 
 Two groups of checks run:
 
@@ -17,7 +25,9 @@ Two groups of checks run:
     :func:`~sbmlcrn.validation.libsbml_checks._consistency`); with two free CPUs a large model
     takes about half as long. libSBML's validators can crash on malformed math; see
     :class:`~sbmlcrn.validation.libsbml_checks._LibsbmlChecks` for the guards (CRN901,
-    CRN902), which keep such a crash from ending the caller's process.
+    CRN902), which keep such a crash from ending the caller's process. The checks are stopped
+    after ``timeout`` seconds (CRN903); the child processes die with their parent and hold
+    none of its files (:mod:`~sbmlcrn.validation.child`).
 ``crn:*``
     The form of a compiled Neural CRN: irreversible reactions with mass-action kinetic laws
     (``C * k * g * A * B^2``), bounded molecularity, species that change by reactions only,
@@ -47,6 +57,9 @@ Codes of the Neural-CRN findings (stable; severity in brackets)::
     CRN900 [error]   a Neural-CRN check failed on this model (a bug)           crn:internal
     CRN901 [warning] libSBML checks skipped: malformed math would crash them   sbml:checks-skipped
     CRN902 [error]   libSBML crashed while checking consistency                sbml:checks-skipped
+    CRN903 [error]   libSBML's checks outlasted their time limit (stopped)     sbml:checks-skipped
+    CRN904 [warning] the model names an external document, not opened         sbml:external-document
+    CRN910 [error]   the input holds no usable SBML model (report mode)        input:unusable
 
 libSBML findings carry the code ``SBML-<errorId>`` and the category ``sbml:<name>``, e.g.
 ``sbml:units-consistency``.
@@ -59,18 +72,28 @@ count the same way.
 Modules: :mod:`~sbmlcrn.validation.api` (the entry points), :mod:`~sbmlcrn.validation.report`
 (findings and reports), :mod:`~sbmlcrn.validation.libsbml_checks` (libSBML's checks and their
 child processes), :mod:`~sbmlcrn.validation.rules` (the Neural-CRN rules),
-:mod:`~sbmlcrn.validation.elements` (walking a libSBML model) and
-:mod:`~sbmlcrn.validation.safexml` (safety pre-checks of XML input).
+:mod:`~sbmlcrn.validation.elements` (walking a libSBML model),
+:mod:`~sbmlcrn.validation.safexml` (safety pre-checks of XML input) and
+:mod:`~sbmlcrn.validation.child` (the child processes of the libSBML checks).
 """
 
 from __future__ import annotations
 
 from sbmlcrn.validation.api import validate, validate_file, validate_string
-from sbmlcrn.validation.report import ERROR, INFO, WARNING, Finding, ValidationReport, junit_xml
+from sbmlcrn.validation.report import (
+    ERROR,
+    INFO,
+    UNUSABLE,
+    WARNING,
+    Finding,
+    ValidationReport,
+    junit_xml,
+)
 
 __all__ = [
     "ERROR",
     "INFO",
+    "UNUSABLE",
     "WARNING",
     "Finding",
     "ValidationReport",

@@ -8,21 +8,34 @@ Each returns a :class:`~sbmlcrn.validation.report.ValidationReport`; see
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import Literal
 
 import libsbml
 
 from sbmlcrn.errors import InputError
-from sbmlcrn.validation.libsbml_checks import _LibsbmlChecks, _sbml_message, _severity
-from sbmlcrn.validation.report import ERROR, ValidationReport
+from sbmlcrn.validation.libsbml_checks import (
+    CHECK_TIMEOUT,
+    _LibsbmlChecks,
+    _sbml_message,
+    _severity,
+)
+from sbmlcrn.validation.report import ERROR, UNUSABLE, WARNING, Finding, ValidationReport
 from sbmlcrn.validation.rules import _crn_findings
-from sbmlcrn.validation.safexml import check_xml_file
+from sbmlcrn.validation.safexml import XmlSummary, check_xml_bytes, read_xml_file
 
 __all__ = ["validate", "validate_file", "validate_string"]
 
 
+Unusable = Literal["raise", "report"]
+
+
 def validate(
-    source: str | os.PathLike[str], *, max_molecularity: int = 2, units: bool = True
+    source: str | os.PathLike[str],
+    *,
+    max_molecularity: int = 2,
+    units: bool = True,
+    timeout: float | None = CHECK_TIMEOUT,
+    unusable: Unusable = "raise",
 ) -> ValidationReport:
     """Validate an SBML model given as a file path or as SBML text.
 
@@ -38,6 +51,14 @@ def validate(
         Largest allowed sum of reactant stoichiometries of a reaction (default 2).
     units : bool, optional
         Run libSBML's unit-consistency checks (default True).
+    timeout : float or None, optional
+        Seconds libSBML's consistency checks may take (default
+        :data:`~sbmlcrn.validation.libsbml_checks.CHECK_TIMEOUT`); then they are stopped and
+        the error CRN903 says so. None: no limit.
+    unusable : {"raise", "report"}, optional
+        What input that holds no usable SBML model gives: an
+        :class:`~sbmlcrn.errors.InputError` (default), or a report whose one finding, the error
+        CRN910, says why (``report.usable`` is False) — for callers that validate many files.
 
     Returns
     -------
@@ -63,12 +84,18 @@ def validate(
     >>> validate("model.xml").ok  # a file  # doctest: +SKIP
     True
     """
+    options = {
+        "max_molecularity": max_molecularity,
+        "units": units,
+        "timeout": timeout,
+        "unusable": unusable,
+    }
     if isinstance(source, str):
         if source.lstrip()[:1] == "<":
-            return validate_string(source, max_molecularity=max_molecularity, units=units)
-        return validate_file(source, max_molecularity=max_molecularity, units=units)
+            return validate_string(source, **options)  # type: ignore[arg-type]
+        return validate_file(source, **options)  # type: ignore[arg-type]
     if isinstance(source, os.PathLike) and isinstance(os.fspath(source), str):
-        return validate_file(source, max_molecularity=max_molecularity, units=units)
+        return validate_file(source, **options)  # type: ignore[arg-type]
     raise InputError(
         "The source parameter of validate must be a path (str or os.PathLike) or SBML text "
         f"(a str starting with '<'). Got {type(source).__name__} instead."
@@ -76,18 +103,26 @@ def validate(
 
 
 def validate_file(
-    path: str | os.PathLike[str], *, max_molecularity: int = 2, units: bool = True
+    path: str | os.PathLike[str],
+    *,
+    max_molecularity: int = 2,
+    units: bool = True,
+    timeout: float | None = CHECK_TIMEOUT,
+    unusable: Unusable = "raise",
 ) -> ValidationReport:
     """Validate the SBML file at ``path``.
+
+    The file is read once, pre-checked by :mod:`sbmlcrn.validation.safexml` (size, entity
+    declarations, well-formedness, the math limits) and only then given to libSBML. External
+    documents it names (``comp:externalModelDefinition`` sources) are never opened: the
+    warning CRN904 names each.
 
     Parameters
     ----------
     path : str or os.PathLike
         An SBML file (UTF-8 XML, any Level and Version).
-    max_molecularity : int, optional
-        Largest allowed sum of reactant stoichiometries of a reaction (default 2).
-    units : bool, optional
-        Run libSBML's unit-consistency checks (default True).
+    max_molecularity, units, timeout, unusable
+        As for :func:`validate`.
 
     Returns
     -------
@@ -97,35 +132,37 @@ def validate_file(
     Raises
     ------
     InputError
-        If the file is missing, a directory or unreadable, is not UTF-8 text, or holds no SBML
-        model (not XML, truncated XML, another XML vocabulary, no ``<model>`` element).
+        If ``max_molecularity``, ``timeout`` or ``unusable`` is invalid; and (unless
+        ``unusable="report"``) if the file is missing, a directory, a FIFO or device, unreadable,
+        not UTF-8 text, over a limit of :mod:`~sbmlcrn.validation.safexml`, or holds no SBML
+        model (not XML, truncated XML, another XML vocabulary, no ``<model>`` element). The
+        message names the file and the kind of its content, never the content itself.
     """
+    _check_options(max_molecularity, timeout, unusable, "validate_file")
     source = os.fspath(path)
-    p = Path(source)
-    if p.is_dir():
-        raise InputError(f"{source}: is a directory, not an SBML file.")
-    # Size limit, DOCTYPE/entity declarations (billion laughs, external entities are never
-    # resolved), not-XML and truncated files are refused before libSBML parses anything.
-    check_xml_file(p)
     try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file.") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read the file: {exc.strerror or exc}.") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{source}: not UTF-8 text (byte {exc.start}); SBML files are UTF-8 XML."
-        ) from None
-    return validate_string(text, source=source, max_molecularity=max_molecularity, units=units)
+        data = read_xml_file(source)
+        summary = check_xml_bytes(data, source=source)
+        text = data.decode("utf-8-sig")  # the pre-check made sure it is UTF-8
+        return _validate(text, summary, source, max_molecularity, units, timeout)
+    except InputError as exc:
+        if unusable == "raise":
+            raise
+        return _unusable(source, exc)
 
 
 def validate_string(
-    text: str, *, source: str = "<string>", max_molecularity: int = 2, units: bool = True
+    text: str,
+    *,
+    source: str = "<string>",
+    max_molecularity: int = 2,
+    units: bool = True,
+    timeout: float | None = CHECK_TIMEOUT,
+    unusable: Unusable = "raise",
 ) -> ValidationReport:
     """Validate SBML given as text.
+
+    The text passes the same pre-check as a file (see :func:`validate_file`).
 
     Parameters
     ----------
@@ -133,10 +170,8 @@ def validate_string(
         The SBML document (XML).
     source : str, optional
         Name of the text used in the report and in error messages.
-    max_molecularity : int, optional
-        Largest allowed sum of reactant stoichiometries of a reaction (default 2).
-    units : bool, optional
-        Run libSBML's unit-consistency checks (default True).
+    max_molecularity, units, timeout, unusable
+        As for :func:`validate`.
 
     Returns
     -------
@@ -146,8 +181,28 @@ def validate_string(
     Raises
     ------
     InputError
-        If ``max_molecularity`` is not a non-negative integer, or the text holds no SBML model.
+        If ``max_molecularity``, ``timeout`` or ``unusable`` is invalid, or (unless
+        ``unusable="report"``) the text holds no usable SBML model.
     """
+    _check_options(max_molecularity, timeout, unusable, "validate_string")
+    try:
+        if "\x00" in text:
+            raise InputError(f"{source}: contains NUL characters; not an XML document.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"{source}: not valid Unicode text ({exc.reason}).") from None
+        summary = check_xml_bytes(text, source=source)
+        return _validate(text, summary, source, max_molecularity, units, timeout)
+    except InputError as exc:
+        if unusable == "raise":
+            raise
+        return _unusable(source, exc)
+
+
+def _check_options(
+    max_molecularity: object, timeout: object, unusable: object, function: str
+) -> None:
     if (
         isinstance(max_molecularity, bool)
         or not isinstance(max_molecularity, int)
@@ -156,12 +211,53 @@ def validate_string(
         raise InputError(
             f"max_molecularity must be a non-negative integer, not {max_molecularity!r}."
         )
-    if "\x00" in text:
-        raise InputError(f"{source}: contains NUL characters; not an XML document.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InputError(f"{source}: not valid Unicode text ({exc.reason}).") from None
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+    ):
+        raise InputError(
+            f"The timeout parameter of {function} must be a positive number of seconds or "
+            f"None. Got {timeout!r} instead."
+        )
+    if unusable not in ("raise", "report"):
+        raise InputError(
+            f"The unusable parameter of {function} must be 'raise' or 'report'. "
+            f"Got {unusable!r} instead."
+        )
+
+
+def _unusable(source: str, exc: InputError) -> ValidationReport:
+    """The report of input that holds no usable SBML model: one error, CRN910."""
+    message = str(exc)
+    if message.startswith(f"{source}: "):
+        message = message[len(source) + 2 :]
+    finding = Finding(ERROR, "input:unusable", UNUSABLE, message.rstrip("."))
+    return ValidationReport(source=source, findings=(finding,), stats={})
+
+
+def _external(summary: XmlSummary) -> list[Finding]:
+    """CRN904 for every external document the model names (none is ever opened)."""
+    return [
+        Finding(
+            WARNING,
+            "sbml:external-document",
+            "CRN904",
+            f"the externalModelDefinition '{ident}' names the external document '{uri}', which "
+            "was not opened (sbmlcrn never opens external documents), so it is not checked",
+            ident or None,
+        )
+        for ident, uri in summary.external_documents
+    ]
+
+
+def _validate(
+    text: str,
+    summary: XmlSummary,
+    source: str,
+    max_molecularity: int,
+    units: bool,
+    timeout: float | None,
+) -> ValidationReport:
+    """libSBML's checks and the Neural-CRN rules on pre-checked text."""
     doc = libsbml.readSBMLFromString(text)
     if doc is None:  # pragma: no cover - libSBML returns a document even for garbage
         raise InputError(f"{source}: libSBML could not read the text.")
@@ -176,7 +272,7 @@ def validate_string(
             else "the SBML document has no <model> element"
         )
         raise InputError(f"{source}: not a usable SBML model: {reason}.")
-    libsbml_checks = _LibsbmlChecks(doc, units=units)  # in child processes where it can
+    libsbml_checks = _LibsbmlChecks(doc, units=units, timeout=timeout)  # in child processes
     try:
         crn_findings, max_seen = _crn_findings(model, doc.getLevel(), max_molecularity)
     except BaseException:  # KeyboardInterrupt: do not leave the children running
@@ -195,4 +291,6 @@ def validate_string(
         "events": int(model.getNumEvents()),
         "max_molecularity": max_seen,
     }
-    return ValidationReport(source=source, findings=(*findings, *crn_findings), stats=stats)
+    return ValidationReport(
+        source=source, findings=(*findings, *_external(summary), *crn_findings), stats=stats
+    )

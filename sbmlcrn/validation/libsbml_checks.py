@@ -1,25 +1,23 @@
 """libSBML's checks of a document: read errors, checkConsistency(), malformed-math guards.
 
 :class:`_LibsbmlChecks` runs them; where the platform has ``fork``, checkConsistency() runs in
-child processes (:class:`_Child`, see :func:`_consistency`) while the caller runs the
-Neural-CRN rules, and a crash of libSBML's validators becomes a finding (CRN901, CRN902)
-instead of ending the caller's process.
+child processes (:class:`~sbmlcrn.validation.child._Child`, see :func:`_consistency`) while
+the caller runs the Neural-CRN rules; a crash of libSBML's validators becomes a finding (CRN901,
+CRN902) instead of ending the caller's process, and checks that outlast :data:`CHECK_TIMEOUT`
+are stopped (CRN903). The child processes never open the external documents a model names
+(``comp:externalModelDefinition``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import faulthandler
-import json
 import os
-import signal
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import libsbml
 
+from sbmlcrn.validation.child import _Child, _Logged
 from sbmlcrn.validation.elements import _formula, _items, _label, _one_line
 from sbmlcrn.validation.report import ERROR, INFO, WARNING, Finding
 
@@ -63,6 +61,13 @@ _SEVERITY_MAP = {
     libsbml.LIBSBML_SEV_GENERAL_WARNING: WARNING,
 }
 
+#: Seconds libSBML's consistency checks of one document may take altogether (their child
+#: processes are killed then, and the finding CRN903 says so). Generous: sbmlcrn's largest
+#: training models take far less; the pre-check's math limits
+#: (:data:`sbmlcrn.validation.safexml.MAX_MATH_OPERANDS`) keep libSBML's slowest (quadratic)
+#: checks small.
+CHECK_TIMEOUT = 300.0
+
 
 def _severity(error: libsbml.SBMLError) -> str:
     return _SEVERITY_MAP.get(error.getSeverity(), INFO)
@@ -104,19 +109,28 @@ class _LibsbmlChecks:
     becomes the error CRN902 instead of ending the caller's process.
     """
 
-    def __init__(self, doc: libsbml.SBMLDocument, *, units: bool) -> None:
+    def __init__(
+        self, doc: libsbml.SBMLDocument, *, units: bool, timeout: float | None = CHECK_TIMEOUT
+    ) -> None:
         self._doc = doc
         self._units = units
+        self._deadline = None if timeout is None else time.monotonic() + timeout
         self._read = [_sbml_finding(doc.getError(i)) for i in range(doc.getNumErrors())]
         # The fast path (two processes at once) only where libSBML's rule "stop after a
         # validator that leaves errors in the log" cannot apply already: no read errors.
         self._fast: list[_Child] = []
-        if _CAN_FORK and not any(f.severity == ERROR for f in self._read):
-            self._fast = [
-                _Child(lambda calls=calls: _consistency_calls(doc, calls, stop=_spoils_fast_path))
-                for calls in _fast_path_calls(units)
-            ]
         try:
+            if _CAN_FORK and not any(f.severity == ERROR for f in self._read):
+                for calls in _fast_path_calls(units):
+                    self._fast.append(
+                        _Child(
+                            lambda calls=calls: _consistency_calls(
+                                doc, calls, stop=_spoils_fast_path
+                            ),
+                            fork=True,
+                            deadline=self._deadline,
+                        )
+                    )
             self._malformed = _malformed_math(doc.getModel())
         except BaseException:
             self.cancel()
@@ -140,7 +154,7 @@ class _LibsbmlChecks:
                 "math; fix it and validate again",
             )
             return list(dict.fromkeys([*self._read, *self._malformed, skipped]))
-        checked = _consistency(self._doc, self._fast, units=self._units)
+        checked = _consistency(self._doc, self._fast, units=self._units, deadline=self._deadline)
         return list(dict.fromkeys([*self._read, *checked]))
 
 
@@ -154,9 +168,6 @@ _OVERDETERMINED = libsbml.LIBSBML_CAT_OVERDETERMINED_MODEL
 _PRACTICE = libsbml.LIBSBML_CAT_MODELING_PRACTICE
 _VALIDATORS = (_ID, _GENERAL, _SBO, _MATH, _UNITS, _OVERDETERMINED, _PRACTICE)
 _CAN_FORK = hasattr(os, "fork")
-
-# A logged libSBML finding and the package that logged it ("" for SBML core).
-_Logged = tuple[Finding, str]
 
 
 def _all_checks(units: bool) -> tuple[int, ...]:
@@ -174,7 +185,9 @@ def _fast_path_calls(units: bool) -> list[list[tuple[int, ...]]]:
     return [[(_ID,), (_SBO,), (_GENERAL,)], [(_MATH,), last]]
 
 
-def _consistency(doc: libsbml.SBMLDocument, fast: list[_Child], *, units: bool) -> list[Finding]:
+def _consistency(
+    doc: libsbml.SBMLDocument, fast: list[_Child], *, units: bool, deadline: float | None
+) -> list[Finding]:
     """checkConsistency()'s findings for ``doc``, without the read errors already logged.
 
     libSBML runs its validators one after the other (identifiers, general, SBO, MathML, units,
@@ -187,11 +200,15 @@ def _consistency(doc: libsbml.SBMLDocument, fast: list[_Child], *, units: bool) 
     together): its findings, put in libSBML's order, are exactly the sequential ones when no
     validator could have stopped the sequence (:func:`_spoils_fast_path`). Otherwise, or if a
     child process crashed, one checkConsistency() call with every validator on runs in a fresh
-    child process, as libSBML would run it.
+    child process, as libSBML would run it. All of it ends at ``deadline`` (CRN903).
     """
     found: dict[tuple[int, ...], list[_Logged]] = {}
     for child, calls in zip(fast, _fast_path_calls(units), strict=False):
         rows, crash = child.result()
+        if crash.startswith("timed out"):  # the sequential run would take as long: stop
+            for other in fast:
+                other.kill()
+            return [_timed_out(crash, calls[len(rows)] if len(rows) < len(calls) else ())]
         if crash or len(rows) != len(calls):  # a crash, or a finding that spoils the fast path
             break
         found.update(zip(calls, rows, strict=True))
@@ -201,8 +218,12 @@ def _consistency(doc: libsbml.SBMLDocument, fast: list[_Child], *, units: bool) 
             return [finding for checks in order for finding, _package in found[checks]]
     for child in fast:
         child.kill()
-    sequential = _Child(lambda: _consistency_calls(doc, [_all_checks(units)]))
+    sequential = _Child(
+        lambda: _consistency_calls(doc, [_all_checks(units)]), fork=_CAN_FORK, deadline=deadline
+    )
     rows, crash = sequential.result()
+    if crash.startswith("timed out"):
+        return [_timed_out(crash, ())]
     if crash or len(rows) != 1:
         return [
             Finding(
@@ -215,6 +236,20 @@ def _consistency(doc: libsbml.SBMLDocument, fast: list[_Child], *, units: bool) 
             )
         ]
     return [finding for finding, _package in rows[0]]
+
+
+def _timed_out(crash: str, checks: tuple[int, ...]) -> Finding:
+    """CRN903: the checks ``checks`` (empty: the whole checkConsistency() call) were killed."""
+    names = ", ".join(_SBML_CATEGORIES.get(c, str(c)) for c in checks)
+    what = f"libSBML's consistency checks ({names})" if names else "libSBML's consistency checks"
+    return Finding(
+        ERROR,
+        "sbml:checks-skipped",
+        "CRN903",
+        f"{what} {crash} and were stopped, so the model's consistency findings are missing; "
+        "a math element with many operands makes libSBML's general and unit checks slow "
+        "(validate with units=False, or --no-units, to skip the unit checks)",
+    )
 
 
 def _spoils_fast_path(checks: tuple[int, ...], rows: list[_Logged]) -> bool:
@@ -250,100 +285,6 @@ def _consistency_calls(
 
 def _logged(error: libsbml.SBMLError) -> _Logged:
     return _sbml_finding(error), str(error.getPackage() or "")
-
-
-class _Child:
-    """``work()`` run in a forked child process, its items sent back as JSON lines.
-
-    Without ``os.fork`` (Windows) ``work`` runs in this process when the result is asked for.
-    The child leaves with ``os._exit`` (no cleanup of libSBML objects that a crashing validator
-    may have corrupted) and its stderr goes to /dev/null (a crashing validator's last words).
-    """
-
-    def __init__(self, work: Callable[[], Iterable[list[_Logged]]]) -> None:
-        self._work = work
-        self._pid = 0
-        self._read_end = -1
-        self._done: tuple[list[list[_Logged]], str] | None = None
-        if not _CAN_FORK:
-            return
-        read_end, write_end = os.pipe()
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns about fork() in multi-threaded processes; the child only
-            # runs libSBML and json, then calls os._exit.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child process (coverage does not see it)
-            status = 1
-            try:
-                os.close(read_end)
-                faulthandler.disable()
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                with os.fdopen(write_end, "wb") as out:
-                    for rows in work():
-                        line = [[*dataclasses.astuple(f), package] for f, package in rows]
-                        out.write(json.dumps(line).encode("utf-8") + b"\n")
-                        out.flush()
-                    out.write(b'"done"\n')
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self._pid, self._read_end = pid, read_end
-
-    def result(self) -> tuple[list[list[_Logged]], str]:
-        """The items ``work`` yielded, and ``""`` or why the child ended early (a crash)."""
-        if self._done is None:
-            self._done = self._collect() if self._pid else (list(self._work()), "")
-        return self._done
-
-    def kill(self) -> None:
-        """End the child (its results are not wanted)."""
-        if self._pid and self._done is None:
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
-            self._done = ([], "killed")
-            self._reap()
-
-    def _reap(self) -> int | None:
-        with contextlib.suppress(OSError):
-            os.close(self._read_end)
-        try:
-            return os.waitpid(self._pid, 0)[1]
-        except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored)
-            return None
-
-    def _collect(self) -> tuple[list[list[_Logged]], str]:
-        try:
-            with os.fdopen(os.dup(self._read_end), "rb") as inp:
-                payload = inp.read()
-        except BaseException:
-            self.kill()
-            raise
-        wait_status = self._reap()
-        items: list[list[_Logged]] = []
-        finished = False
-        try:
-            for line in payload.splitlines():
-                item = json.loads(line)
-                if item == "done":
-                    finished = True
-                    break
-                items.append([(Finding(*row[:6]), str(row[6])) for row in item])
-        except (ValueError, TypeError, IndexError):
-            return items, "its output was unreadable"
-        if wait_status is not None and os.WIFSIGNALED(wait_status):
-            number = os.WTERMSIG(wait_status)
-            try:
-                return items, f"signal {signal.Signals(number).name}"
-            except ValueError:
-                return items, f"signal {number}"
-        if not finished or (
-            wait_status is not None and os.waitstatus_to_exitcode(wait_status) != 0
-        ):
-            return items, "the checking process failed"
-        return items, ""
 
 
 def _malformed_math(model: libsbml.Model) -> list[Finding]:

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["ERROR", "INFO", "WARNING", "Finding", "ValidationReport", "junit_xml"]
+__all__ = ["ERROR", "INFO", "UNUSABLE", "WARNING", "Finding", "ValidationReport", "junit_xml"]
 
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
+#: The code of the one finding of a report on input that holds no usable SBML model (see
+#: ``unusable="report"`` of :func:`sbmlcrn.validation.validate_file`).
+UNUSABLE = "CRN910"
 _SEVERITIES = (ERROR, WARNING, INFO)
 
 
@@ -82,6 +85,9 @@ class ValidationReport:
         Property: True when no finding is an error (warnings and infos are allowed); the
         verdict a caller or CI acts on. ``errors``, ``warnings`` and ``infos`` are the findings
         of each severity.
+    usable : bool
+        Property: False for the report of input that holds no usable SBML model (its one
+        finding, the error CRN910, says why; its ``stats`` are empty).
     """
 
     source: str
@@ -111,6 +117,11 @@ class ValidationReport:
     def ok(self) -> bool:
         """True if no finding is an error (warnings and infos are allowed)."""
         return not any(f.severity == ERROR for f in self.findings)
+
+    @property
+    def usable(self) -> bool:
+        """False if the input held no usable SBML model (the finding CRN910 says why)."""
+        return not any(f.code == UNUSABLE for f in self.findings)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict; the same report always gives the same dict."""
@@ -166,14 +177,15 @@ class ValidationReport:
         ``model.xml: 0 errors, 2 warnings``.
         """
         s = self.stats
-        lines = [
+        header = (
             f"{self.source}: SBML Level {s.get('level', '?')} Version {s.get('version', '?')}"
             f", {_count(s.get('species', 0), 'species', 'species')}"
             f", {_count(s.get('reactions', 0), 'reaction')}"
             f", {_count(s.get('events', 0), 'event')}"
             f", {_count(s.get('parameters', 0), 'parameter')}"
             f", max molecularity {s.get('max_molecularity', 0)}"
-        ]
+        )
+        lines = [header if self.usable else f"{self.source}: not a usable SBML file"]
         groups: dict[str, list[Finding]] = {}
         for finding in self.findings:
             groups.setdefault(finding.category, []).append(finding)

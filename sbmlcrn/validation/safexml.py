@@ -13,9 +13,21 @@ refuses with :class:`~sbmlcrn.errors.InputError` (exit status 2 on the command l
   expanded or fetched;
 - XML that is not well-formed, including a truncated file (expat's message, line and column);
 - elements nested deeper than :data:`MAX_XML_DEPTH` (recursive C++ code downstream);
-- a root element other than ``<sbml>``.
+- a root element other than ``<sbml>``;
+- MathML beyond the math limits: an operator with more than :data:`MAX_MATH_OPERANDS` operands,
+  math nested deeper than :data:`MAX_MATH_DEPTH`, more than :data:`MAX_MATH_NODES` elements in
+  one ``<math>`` or :data:`MAX_MATH_NODES_TOTAL` in the document. libSBML's checks take time
+  quadratic in an operator's operands (a flat sum of 5,000 terms: minutes), and its formula
+  writer recurses once per operand (a sum of 150,000 terms: a segmentation fault).
 
-It also reports what RoadRunner cannot simulate (:func:`check_simulatable`): algebraic rules
+The file is opened only if ``stat`` says it is a regular file, without blocking (a FIFO or
+device swapped in meanwhile is refused, never waited on) and read once; what is not XML is
+named by its kind (gzip-compressed, a zip archive, JSON, …), never quoted: the refusal of a
+symbolic link to a private file must not print the file's content.
+
+It also records what a validator must know: the external documents the model names
+(``comp:externalModelDefinition`` sources, which sbmlcrn never opens), and what RoadRunner
+cannot simulate (:func:`check_simulatable`): algebraic rules
 and ``delay()`` in mathematics. SBML Level 1 is noted but accepted (libSBML converts it).
 
 Decision: a refusal instead of a "safe" parse with entities disabled. SBML files never need a
@@ -25,20 +37,26 @@ downstream parser expands or fetches an entity is that no entity reaches it.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 from xml.parsers import expat
 
 from sbmlcrn.errors import InputError
 
 __all__ = [
+    "MAX_MATH_DEPTH",
+    "MAX_MATH_NODES",
+    "MAX_MATH_NODES_TOTAL",
+    "MAX_MATH_OPERANDS",
     "MAX_SBML_BYTES",
     "MAX_XML_DEPTH",
     "XmlSummary",
     "check_simulatable",
     "check_xml_bytes",
     "check_xml_file",
+    "read_xml_file",
 ]
 
 #: Largest SBML file accepted (64 MiB). sbmlcrn's own largest training model (30,000 data
@@ -52,13 +70,38 @@ MAX_SBML_BYTES = 64 * 1024 * 1024
 #: parsers, not a model.
 MAX_XML_DEPTH = 1000
 
+#: Most operands of one MathML operator (children of an ``<apply>`` after the operator, of a
+#: ``<piecewise>``, …). sbmlcrn's models use at most 6; libSBML's unit checks take about 16 s
+#: on one sum of 1,000 terms (quadratic time), its formula writer crashes at about 150,000.
+MAX_MATH_OPERANDS = 1000
+
+#: Deepest nesting inside one ``<math>``. sbmlcrn's deepest (the balanced lookups of a
+#: 10,000-sample training model) is about 45.
+MAX_MATH_DEPTH = 250
+
+#: Most MathML elements in one ``<math>``; a lookup of sbmlcrn's largest training model
+#: (15,000 samples) has about 110,000.
+MAX_MATH_NODES = 1_000_000
+
+#: Most MathML elements in one document; sbmlcrn's largest training model has about 700,000.
+MAX_MATH_NODES_TOTAL = 4_000_000
+
 _DELAY_URL = "http://www.sbml.org/sbml/symbols/delay"
+_SHOWN = 60  # longest name or URI quoted from a document
+
+# Root elements of other XML vocabularies a refusal names; any other root is not quoted (the
+# refusal of a private XML file must not print a name it holds).
+_KNOWN_ROOTS = frozenset(
+    {"html", "svg", "math", "sedML", "omexManifest", "COPASI", "RDF", "plist", "feed", "rss"}
+    | {"model", "project", "configuration", "testsuites", "testsuite", "stylesheet"}
+)
 
 
 @dataclass(frozen=True)
 class XmlSummary:
-    """What the pre-check saw: the SBML level and version and the constructs that matter to
-    simulators."""
+    """What the pre-check saw: the SBML level and version, the constructs that matter to
+    simulators, the MathML elements, and the external documents named by
+    ``comp:externalModelDefinition`` elements (``(id, source)`` pairs; never opened)."""
 
     level: int | None
     version: int | None
@@ -68,6 +111,8 @@ class XmlSummary:
     delay_functions: int = 0
     event_delays: int = 0
     notes: tuple[str, ...] = field(default=())
+    math_nodes: int = 0
+    external_documents: tuple[tuple[str, str], ...] = field(default=())
 
 
 class _Refused(Exception):
@@ -96,22 +141,91 @@ def check_xml_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_SBML_BY
         for a missing, unreadable or special file (a directory, FIFO or device).
     """
     source = os.fspath(path)
-    p = Path(source)
+    return check_xml_bytes(read_xml_file(source, max_bytes=max_bytes), source=source)
+
+
+def read_xml_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_SBML_BYTES) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``max_bytes`` of them.
+
+    The file is opened only if ``stat`` says it is a regular file, and without blocking: a FIFO
+    or device put in its place meanwhile is refused (by ``fstat`` on the open file), never
+    waited on or read.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, a directory, a FIFO, socket or device, a symbolic link loop,
+        unreadable, or larger than ``max_bytes``.
+    """
+    source = os.fspath(path)
     try:
-        if p.is_dir():
-            raise InputError(f"{source}: is a directory, not an SBML file.")
-        if not p.exists():
-            raise InputError(f"{source}: no such file.")
-        if not p.is_file():
-            raise InputError(f"{source}: is not a regular file (a device, FIFO or socket).")
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError(_too_large(source, size, max_bytes))
-        with p.open("rb") as fh:
-            data = fh.read(max_bytes + 1)  # never more, even if the file grows meanwhile
+        _check_mode(source, os.stat(source))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(source, flags | getattr(os, "O_CLOEXEC", 0))
+        try:
+            info = os.fstat(fd)
+            _check_mode(source, info)
+            if info.st_size > max_bytes:
+                raise InputError(_too_large(source, info.st_size, max_bytes))
+            chunks, left = [], max_bytes + 1  # never more, even if the file grows meanwhile
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        raise InputError(f"{source}: cannot read the file: {exc.strerror or exc}.") from None
-    return check_xml_bytes(data, source=source, max_bytes=max_bytes)
+        raise InputError(_os_error(source, exc)) from None
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise InputError(_too_large(source, len(data), max_bytes))
+    return data
+
+
+def _check_mode(source: str, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{source}: is a directory, not an SBML file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{source}: is not a regular file (a device, FIFO or socket).")
+
+
+def _os_error(source: str, exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return f"{source}: no such file."
+    if exc.errno == errno.ELOOP:
+        return f"{source}: is a loop of symbolic links, not an SBML file."
+    if exc.errno == errno.ENOTDIR:
+        return f"{source}: no such file (a part of the path is not a directory)."
+    return f"{source}: cannot read the file: {exc.strerror or exc}."
+
+
+# The start of binary and other non-XML content: what it is called in a refusal (the content
+# itself is never quoted).
+_MAGIC = (
+    (b"\x1f\x8b", "is gzip-compressed, not XML; decompress it first (e.g. gunzip)"),
+    (b"\xfd7zXZ\x00", "is xz-compressed, not XML; decompress it first (e.g. unxz)"),
+    (b"\x28\xb5\x2f\xfd", "is zstd-compressed, not XML; decompress it first (e.g. unzstd)"),
+    (b"PK\x03\x04", "is a zip archive (an OMEX/COMBINE archive?), not XML; extract the model"),
+    (b"%PDF", "is a PDF document, not XML"),
+    (b"\x7fELF", "is an executable (ELF), not XML"),
+    (b"\x89PNG", "is a PNG image, not XML"),
+    (b"SQLite format 3\x00", "is an SQLite database, not XML"),
+    (b"-----BEGIN ", "is not XML (it is PEM-encoded data, such as a key or a certificate)"),
+    (b"{", "is not XML (it looks like JSON)"),
+    (b"[", "is not XML (it looks like JSON)"),
+)
+
+
+def _kind(raw: bytes) -> str | None:
+    """How to name content that is known not to be XML by its first bytes, or None."""
+    if raw[:3] == b"BZh" and raw[3:4].isdigit():
+        return "is bzip2-compressed, not XML; decompress it first (e.g. bunzip2)"
+    for magic, kind in _MAGIC:
+        if raw.startswith(magic) or (len(magic) == 1 and raw.lstrip().startswith(magic)):
+            return kind
+    return None
 
 
 def _too_large(source: str, size: int, limit: int) -> str:
@@ -130,6 +244,9 @@ def check_xml_bytes(
         raise InputError(_too_large(source, len(raw), max_bytes))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    kind = _kind(raw)
+    if kind is not None:
+        raise InputError(f"{source}: {kind}.")
     if not raw.strip():
         raise InputError(f"{source}: is empty; an SBML file is an XML document.")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -142,19 +259,121 @@ def check_xml_bytes(
         raise InputError(
             f"{source}: not UTF-8 text (byte {exc.start}); SBML files are UTF-8 XML."
         ) from None
-    first = raw.lstrip()[:1]
-    if first != b"<":
-        head = raw.lstrip()[:30].decode("utf-8", errors="replace")
-        raise InputError(f"{source}: is not XML (it starts with {head!r}, not '<').")
+    if raw.lstrip()[:1] != b"<":
+        raise InputError(f"{source}: is not XML (its text does not start with '<').")
     return _parse(raw, source)
+
+
+class _Scanner:
+    """The expat handlers of :func:`_parse`: depth, root, math limits, what simulators and
+    validators must know. Each handler raises :class:`_Refused` to stop the parse at once."""
+
+    def __init__(self, parser: expat.XMLParserType) -> None:
+        self.parser = parser
+        self.depth = self.max_depth = self.elements = 0
+        self.algebraic = self.delay_functions = self.event_delays = 0
+        self.root: dict[str, str] = {}
+        self.stack: list[str] = []  # local names of the open elements
+        self.attrs: list[dict[str, str]] = []  # their attributes
+        self.math_at = 0  # depth of the open <math>, 0 outside math
+        self.math_nodes = self.total_math = 0
+        self.children: list[int] = []  # child elements so far of each open MathML element
+        self.external: list[tuple[str, str]] = []
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = name.rsplit(" ", 1)[-1]
+        self.elements += 1
+        self.depth += 1
+        if self.depth > self.max_depth:
+            self.max_depth = self.depth
+            if self.depth > MAX_XML_DEPTH:
+                raise _Refused(
+                    f"nests elements more than {MAX_XML_DEPTH} levels deep "
+                    f"(line {self.parser.CurrentLineNumber}); not an SBML model"
+                )
+        if self.math_at:
+            self._math_node()
+        elif local == "math":  # libSBML reads <math> in any namespace (or none) as MathML
+            self.math_at, self.math_nodes, self.children = self.depth, 0, [0]
+        if self.elements == 1:
+            if local != "sbml":
+                root = f"<{local}>" if local in _KNOWN_ROOTS else "another element"
+                raise _Refused(f"is XML but not SBML (the root element is {root}, not <sbml>)")
+            self.root.update(attrs)
+        if local == "algebraicRule":
+            self.algebraic += 1
+        elif local == "csymbol" and attrs.get("definitionURL", "").strip() == _DELAY_URL:
+            self.delay_functions += 1
+        elif local == "delay" and self.stack and self.stack[-1] == "event":
+            self.event_delays += 1
+        elif local == "externalModelDefinition":
+            self.external.append((_attr(attrs, "id"), _attr(attrs, "source")))
+        self.stack.append(local)
+        self.attrs.append(attrs)
+
+    def end(self, name: str) -> None:
+        if self.math_at:
+            if self.depth == self.math_at:
+                self.math_at = 0
+            else:
+                self.children.pop()
+        self.depth -= 1
+        self.stack.pop()
+        self.attrs.pop()
+
+    def _math_node(self) -> None:
+        self.math_nodes += 1
+        self.total_math += 1
+        self.children[-1] += 1
+        self.children.append(0)
+        if self.children[-2] > MAX_MATH_OPERANDS + 1:  # an <apply>'s operator and operands
+            self._limit(f"an operator with more than {MAX_MATH_OPERANDS:,} operands", "OPERANDS")
+        if self.depth - self.math_at > MAX_MATH_DEPTH:
+            self._limit(f"math nested more than {MAX_MATH_DEPTH} levels deep", "DEPTH")
+        if self.math_nodes > MAX_MATH_NODES:
+            self._limit(f"more than {MAX_MATH_NODES:,} MathML elements", "NODES")
+        if self.total_math > MAX_MATH_NODES_TOTAL:
+            raise _Refused(
+                f"has more than {MAX_MATH_NODES_TOTAL:,} MathML elements in all (line "
+                f"{self.parser.CurrentLineNumber}); SBML input is limited to that many "
+                "(sbmlcrn.validation.safexml.MAX_MATH_NODES_TOTAL) to bound the time of "
+                "checking it"
+            )
+
+    def _limit(self, what: str, name: str) -> None:
+        """Refuse the open <math> for ``what``, naming its element and the limit."""
+        parent = self.math_at - 2  # index of the element holding the <math> in the stack
+        owner = f"<{_short(self.stack[parent])}>" if parent >= 0 else "the document"
+        for i in range(parent, -1, -1):
+            key = next((k for k in ("id", "variable", "symbol") if _attr(self.attrs[i], k)), "")
+            if key:
+                named = f"<{_short(self.stack[i])} {key}='{_short(_attr(self.attrs[i], key))}'>"
+                owner = named if i == parent else f"{owner} of {named}"
+                break
+        raise _Refused(
+            f"the math of {owner} (line {self.parser.CurrentLineNumber}) has {what}, over "
+            f"sbmlcrn's limit (sbmlcrn.validation.safexml.MAX_MATH_{name}), which keeps "
+            "libSBML from taking hours or crashing on it"
+        )
+
+
+def _attr(attrs: dict[str, str], local: str) -> str:
+    """The attribute ``local`` of any namespace (``comp:id`` and ``id`` alike), or ``""``."""
+    for key, value in attrs.items():
+        if key == local or key.endswith(" " + local):
+            return value
+    return ""
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
 def _parse(raw: bytes, source: str) -> XmlSummary:
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    state = {"depth": 0, "max_depth": 0, "elements": 0, "alg": 0, "delayf": 0, "delaye": 0}
-    root: dict[str, str] = {}
-    stack: list[str] = []
+    scan = _Scanner(parser)
 
     def refuse_doctype(name, sysid, pubid, has_internal_subset):
         raise _Refused(
@@ -164,46 +383,21 @@ def _parse(raw: bytes, source: str) -> XmlSummary:
 
     def refuse_entity(name, *args):
         raise _Refused(
-            f"declares the entity {name!r}; entity declarations are refused (entity bombs, "
-            "external files)"
+            f"declares the entity {_short(name)!r}; entity declarations are refused (entity "
+            "bombs, external files)"
         )
 
     def refuse_external(context, base, sysid, pubid):
-        raise _Refused(f"refers to the external entity {sysid or pubid!r}; it is not resolved")
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        local = name.rsplit(" ", 1)[-1]
-        state["elements"] += 1
-        state["depth"] += 1
-        if state["depth"] > state["max_depth"]:
-            state["max_depth"] = state["depth"]
-            if state["depth"] > MAX_XML_DEPTH:
-                raise _Refused(
-                    f"nests elements more than {MAX_XML_DEPTH} levels deep "
-                    f"(line {parser.CurrentLineNumber}); not an SBML model"
-                )
-        if state["elements"] == 1:
-            if local != "sbml":
-                raise _Refused(f"is XML but not SBML (the root element is <{local}>, not <sbml>)")
-            root.update(attrs)
-        if local == "algebraicRule":
-            state["alg"] += 1
-        elif local == "csymbol" and attrs.get("definitionURL", "").strip() == _DELAY_URL:
-            state["delayf"] += 1
-        elif local == "delay" and stack and stack[-1] == "event":
-            state["delaye"] += 1
-        stack.append(local)
-
-    def end(name: str) -> None:
-        state["depth"] -= 1
-        stack.pop()
+        raise _Refused(
+            f"refers to the external entity {_short(sysid or pubid or '')!r}; it is not resolved"
+        )
 
     parser.StartDoctypeDeclHandler = refuse_doctype
     parser.EntityDeclHandler = refuse_entity
     parser.UnparsedEntityDeclHandler = refuse_entity
     parser.ExternalEntityRefHandler = refuse_external
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
     try:
         parser.Parse(raw, True)
     except _Refused as exc:
@@ -224,37 +418,43 @@ def _parse(raw: bytes, source: str) -> XmlSummary:
         ) from None
     except RecursionError:  # pragma: no cover - expat is iterative
         raise InputError(f"{source}: nests elements too deeply.") from None
-    level = _int(root.get("level"))
-    version = _int(root.get("version"))
+    return _summary(scan)
+
+
+def _summary(scan: _Scanner) -> XmlSummary:
+    level = _int(scan.root.get("level"))
+    version = _int(scan.root.get("version"))
     notes = []
     if level == 1:
         notes.append(
             f"SBML Level 1 Version {version}: an old format; libSBML converts it, and sbmlcrn's "
             "models are Level 3 Version 2"
         )
-    if state["alg"]:
+    if scan.algebraic:
         notes.append(
-            f"{state['alg']} algebraic rule(s): RoadRunner cannot simulate algebraic rules, and "
-            "a Neural CRN has none"
+            f"{scan.algebraic} algebraic rule(s): RoadRunner cannot simulate algebraic rules, "
+            "and a Neural CRN has none"
         )
-    if state["delayf"]:
+    if scan.delay_functions:
         notes.append(
-            f"{state['delayf']} delay() call(s) in mathematics: RoadRunner cannot simulate delay "
-            "differential equations"
+            f"{scan.delay_functions} delay() call(s) in mathematics: RoadRunner cannot simulate "
+            "delay differential equations"
         )
-    if state["delaye"]:
+    if scan.event_delays:
         notes.append(
-            f"{state['delaye']} event delay(s): allowed, but a Neural CRN's events fire at once"
+            f"{scan.event_delays} event delay(s): allowed, but a Neural CRN's events fire at once"
         )
     return XmlSummary(
         level=level,
         version=version,
-        elements=state["elements"],
-        max_depth=state["max_depth"],
-        algebraic_rules=state["alg"],
-        delay_functions=state["delayf"],
-        event_delays=state["delaye"],
+        elements=scan.elements,
+        max_depth=scan.max_depth,
+        algebraic_rules=scan.algebraic,
+        delay_functions=scan.delay_functions,
+        event_delays=scan.event_delays,
         notes=tuple(notes),
+        math_nodes=scan.total_math,
+        external_documents=tuple(scan.external),
     )
 
 

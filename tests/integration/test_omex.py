@@ -326,10 +326,10 @@ def test_garbled_record_names_the_entry(run_dir: Path, tmp_path: Path) -> None:
     (copy / "result.json").write_text(json.dumps(result), encoding="utf-8")
     with pytest.raises(InputError) as info:
         write_omex(copy, tmp_path / "x.omex")
-    message = str(info.value)
-    assert "not a usable sbmlcrn run directory" in message
-    assert "The 'parameters' entry of " in message and str(copy / "result.json") in message
-    assert "must be a mapping of names to numbers. Got list instead" in message
+    assert str(info.value) == (
+        f"{copy / 'result.json'} is not a valid run record (the 'parameters' entry must be a "
+        "mapping of names to numbers; got list instead)"
+    )
 
 
 # ------------------------------------------------------------------------------ bad input
@@ -372,8 +372,10 @@ def test_missing_or_invalid_run_directory_raises_input_error(run_dir: Path, tmp_
             ),
         ),
     }
+    record_defects = {"bad JSON", "no schedule", "unknown species"}
     for what, path in cases.items():
-        with pytest.raises(InputError, match="not a usable sbmlcrn run directory"):
+        message = "is not a valid run record" if what in record_defects else "not a usable sbmlcrn"
+        with pytest.raises(InputError, match=message):
             write_omex(path, out)
         assert not out.exists(), what
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

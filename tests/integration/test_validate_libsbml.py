@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import libsbml
 import pytest
@@ -44,9 +45,9 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     started: list[int] = []
     start = libsbml_checks._Child.__init__
 
-    def counting(self: libsbml_checks._Child, work: Callable[[], object]) -> None:
+    def counting(self: libsbml_checks._Child, work: Callable[[], object], **options: Any) -> None:
         started.append(1)
-        start(self, work)
+        start(self, work, **options)
 
     monkeypatch.setattr(libsbml_checks._Child, "__init__", counting)
     return started
