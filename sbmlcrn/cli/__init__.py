@@ -17,7 +17,14 @@ from collections.abc import Sequence
 
 from sbmlcrn._version import __version__
 from sbmlcrn.cli import export, predict, studies, train, validate
-from sbmlcrn.cli._common import Command, Interrupted, Parser, check_ranges, close_displays
+from sbmlcrn.cli._common import (
+    Command,
+    Interrupted,
+    Parser,
+    check_home,
+    check_ranges,
+    close_displays,
+)
 from sbmlcrn.cli.summary import print_training_summary
 from sbmlcrn.errors import InputError, SbmlcrnError
 
@@ -67,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         try:
             check_ranges(args)
+            check_home()
             return _COMMANDS[args.command].run(args)
         finally:
             close_displays()

@@ -4,10 +4,15 @@ the upper bounds of numeric options and the command registry entry."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import math
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from sbmlcrn.errors import InputError
@@ -20,6 +25,7 @@ __all__ = [
     "Interrupted",
     "Parser",
     "Subparsers",
+    "check_home",
     "check_ranges",
     "circuits",
     "close_displays",
@@ -76,19 +82,74 @@ def number(option: str, *, integer: bool = False) -> Callable[[str], float | int
     """
 
     def parse(text: str) -> float | int:
+        if integer:
+            return _integer(option, text)
         try:
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{option} must be a number. Got {text!r}.") from None
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{option} must be finite. Got {text!r}.")
-        if integer:
-            if not value.is_integer():
-                raise argparse.ArgumentTypeError(f"{option} must be an integer. Got {text!r}.")
-            return int(value)
         return value
 
     return parse
+
+
+_INT_MAX = 2**63 - 1  # the largest integer an option takes (a 64-bit C integer)
+
+
+def _integer(option: str, text: str) -> int:
+    """Parse ``text`` as an integer option exactly (seeds are integers end to end).
+
+    Plain integers are parsed with :class:`int`, so ``9007199254740993`` stays itself
+    instead of passing through a float; forms like ``1e3`` or ``5.0`` are accepted when
+    integral and finite. Magnitudes above ``2**63 - 1`` are refused.
+    """
+    shown = text.strip()
+    try:
+        value = int(text)
+    except ValueError:
+        try:
+            number_ = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a number. Got {text!r}.") from None
+        if not math.isfinite(number_):
+            raise argparse.ArgumentTypeError(f"{option} must be finite. Got {text!r}.") from None
+        if not number_.is_integer():
+            raise argparse.ArgumentTypeError(
+                f"{option} must be an integer. Got {text!r}."
+            ) from None
+        value = int(number_)
+        shown = f"{number_:g}"
+    if abs(value) > _INT_MAX:
+        raise argparse.ArgumentTypeError(
+            f"{option} {shown} is too large; at most {_INT_MAX} in magnitude (a 64-bit integer)."
+        )
+    return value
+
+
+def check_home() -> None:
+    """Give matplotlib a temporary configuration directory when ``HOME`` is unusable.
+
+    matplotlib resolves ``$HOME/.config/matplotlib`` (or ``$XDG_CONFIG_HOME``,
+    ``$XDG_CACHE_HOME``) on import and raises ``RuntimeError`` when one is a symbolic-link
+    loop; an unwritable ``HOME`` it handles itself. With ``MPLCONFIGDIR`` unset and such a
+    loop, ``MPLCONFIGDIR`` is set to a temporary directory removed when the process ends.
+    (RoadRunner's own ``roadrunner.conf`` is handled where RoadRunner is loaded.)
+    """
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        value = os.environ.get(name)
+        if not value:
+            continue
+        try:
+            Path(value).resolve()
+        except (OSError, RuntimeError, ValueError):
+            temp = tempfile.mkdtemp(prefix="sbmlcrn-mpl-")
+            atexit.register(shutil.rmtree, temp, ignore_errors=True)
+            os.environ["MPLCONFIGDIR"] = temp
+            return
 
 
 def circuits() -> list[str]:

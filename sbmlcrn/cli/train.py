@@ -19,6 +19,7 @@ from sbmlcrn.cli._common import (
 )
 from sbmlcrn.cli.summary import print_training_summary
 from sbmlcrn.errors import InputError
+from sbmlcrn.io.atomic import resolve_path
 
 if TYPE_CHECKING:
     from sbmlcrn.training.resume import TrainingInterrupted
@@ -227,9 +228,15 @@ def run_train(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn train``: read the data, train, save the run, print its summary."""
     from sbmlcrn.circuits.registry import circuit_task
     from sbmlcrn.core.data import read_csv
+    from sbmlcrn.training.api import check_writable
     from sbmlcrn.training.resume import CheckpointedRun, TrainingInterrupted
     from sbmlcrn.training.store import check_out_dir
 
+    for option, path in (("--data", args.data), ("--test", args.test), ("--out", args.out)):
+        if path is not None:
+            resolve_path(path, option=option)  # a link loop is an InputError, not a traceback
+    if args.resume is not None:
+        resolve_path(args.resume, option="--resume")
     raw = getattr(args, "raw_argv", None)
     checkpointed = CheckpointedRun(
         args.out,
@@ -240,9 +247,15 @@ def run_train(args: argparse.Namespace) -> int:
     options, how, deviation = _engine_options(args)
     circuit_task(args.circuit)
     check_out_dir(args.out)
-    config = train_config(args)
-    data = checkpointed.read_data(args.data, target=args.target)
-    test = read_csv(args.test, target=args.target) if args.test is not None else None
+    check_writable(args.out, option="--out")
+    checkpointed.claim()  # a second run to the same --out is refused now, before any work
+    try:
+        config = train_config(args)
+        data = checkpointed.read_data(args.data, target=args.target)
+        test = read_csv(args.test, target=args.target) if args.test is not None else None
+    except BaseException:
+        checkpointed.release()
+        raise
     display = progress(args.quiet, args.progress)
     if checkpointed.resuming:
         say = progress(args.quiet, args.progress)
@@ -322,12 +335,12 @@ def _absolute_train_argv(argv: Sequence[str]) -> list[str]:
         name, eq, value = a.partition("=")
         if name in _TRAIN_PATH_OPTIONS and eq:
             if name != "--resume":
-                out.append(f"{name}={Path(value).resolve()}")
+                out.append(f"{name}={resolve_path(value, option=name)}")
             i += 1
             continue
         if a in _TRAIN_PATH_OPTIONS and i + 1 < len(items):
             if a != "--resume":
-                out += [a, str(Path(items[i + 1]).resolve())]
+                out += [a, str(resolve_path(items[i + 1], option=a))]
             i += 2
             continue
         out.append(a)
@@ -366,6 +379,7 @@ def resume_argv(argv: list[str]) -> list[str]:
     from sbmlcrn.training.checkpoint import saved_command
 
     try:
+        resolve_path(resume, option="--resume")
         saved = saved_command(resume)
     except InputError as exc:
         sys.stderr.write(

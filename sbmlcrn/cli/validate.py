@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from sbmlcrn.cli._common import Command, Subparsers, number
@@ -49,8 +50,13 @@ def run_validate(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn validate``: print the reports; 1 if a model fails."""
     from sbmlcrn.validation import junit_xml, validate_file
 
+    # one file: an unusable one is an error (exit 2); several: every file gets its report
+    # (JUnit included) and an unusable one is a failing report, then exit 2
+    mode = "report" if len(args.model) > 1 else "raise"
     reports = [
-        validate_file(path, max_molecularity=args.max_molecularity, units=not args.no_units)
+        validate_file(
+            path, max_molecularity=args.max_molecularity, units=not args.no_units, unusable=mode
+        )
         for path in args.model
     ]
     if args.json:
@@ -62,6 +68,11 @@ def run_validate(args: argparse.Namespace) -> int:
         from sbmlcrn.io.atomic import write_atomic
 
         write_atomic(args.junit, junit_xml(reports))
+    for report in reports:
+        if not report.usable:
+            print(f"error: {report.source}: {report.findings[0].message}", file=sys.stderr)
+    if not all(r.usable for r in reports):
+        return 2
     return 0 if all(r.ok for r in reports) else 1
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import stat
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,16 +150,18 @@ def read_csv(
     """
     p = Path(path)
     label = str(path)
-    if not p.exists():
-        raise DataError(f"{label}: no such file.")
-    if p.is_dir():
+    try:  # one stat: a directory that cannot be searched raises here, not in exists()
+        info = p.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(f"{label}: no such file.") from None
+    except (OSError, RuntimeError, ValueError) as exc:  # EACCES, ELOOP, ENOTDIR, NUL byte
+        reason = getattr(exc, "strerror", None) or exc
+        raise DataError(f"{label}: cannot be read ({reason}).") from None
+    if stat.S_ISDIR(info.st_mode):
         raise DataError(f"{label}: is a directory, not a CSV file.")
-    if not p.is_file():
+    if not stat.S_ISREG(info.st_mode):
         raise DataError(f"{label}: is not a regular file (a device, FIFO or socket).")
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise DataError(f"{label}: cannot be read ({exc.strerror or exc}).") from exc
+    size = info.st_size
     if max_bytes is not None and size > max_bytes:
         raise DataError(
             f"{label}: is {_human_bytes(size)}; CSV files are limited to "

@@ -7,9 +7,11 @@ system), so a reader sees the old file or the complete new one, never a half-wri
 
 Output directories (:func:`atomic_output_dir`, shared by ``train`` runs and sweeps): a
 command's files go to a temporary sibling of the target directory first; only when all of them
-are written does the temporary directory become the target (renamed, or its files moved into
-an existing target one by one, the *marker* file last). A reader therefore never sees a
-half-written directory, nor a marker without the files it describes.
+are written is the complete directory swapped in as the target, as a whole (an existing
+target is renamed aside, the new one renamed into place, the old one removed). A reader
+therefore sees the old directory or the new one, never a mix; leftovers of a writer that died
+are cleaned by the next writer to the same path. One run owns an output directory at a time
+(:mod:`sbmlcrn.io.outlock`: ``flock`` on ``.NAME.lock`` beside it).
 
 What an output path may be (the decision for special files and links):
 
@@ -43,6 +45,7 @@ is an ``InputError`` naming the path, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -64,6 +67,7 @@ __all__ = [
     "atomic_file",
     "atomic_output_dir",
     "check_output_dir",
+    "clean_leftovers",
     "is_previous_run",
     "is_previous_sweep",
     "is_sbmlcrn_output",
@@ -513,24 +517,25 @@ def atomic_output_dir(
     marker: str,
     is_ours: Callable[[Path], bool] | None = None,
 ) -> Iterator[Path]:
-    """A temporary directory to write into, published as ``target`` when the block succeeds.
+    """A temporary directory to write into, swapped in as ``target`` when the block succeeds.
 
-    The temporary directory is a hidden sibling of ``target`` (same file system). On leaving
-    the block normally it becomes ``target``: renamed if ``target`` does not exist; otherwise
-    its files replace ``target``'s one by one, each atomically, ``marker`` last, and the names
-    of ``files`` it did not write are removed from ``target``. On any exception (including
-    ``KeyboardInterrupt``) the temporary directory is removed and ``target`` is left as it was.
-    Check ``target`` first (:func:`check_output_dir`). A symbolic link to a directory stands
-    for that directory (the link is kept); other links are refused.
+    The temporary directory is a hidden sibling of ``target`` (same file system) named
+    ``.NAME.new-PID-START-XXXX``. On leaving the block normally the whole directory replaces
+    ``target`` (:func:`_swap`): a reader sees the complete old directory or the complete new
+    one, never a mix. On any exception (including ``KeyboardInterrupt``) the temporary
+    directory is removed and ``target`` is left as it was. Leftovers of earlier writers that
+    died (``kill -9``, a power cut) are cleaned first (:func:`clean_leftovers`). Check
+    ``target`` first (:func:`check_output_dir`). A symbolic link to a directory stands for
+    that directory: its target is swapped (the link is kept); other links are refused.
 
     Parameters
     ----------
     target
         The output directory (as returned by :func:`check_output_dir`).
     files
-        Every file name the command may write (stale ones are removed from ``target``).
+        Every file name the command may write.
     marker
-        The file moved last into an existing ``target``.
+        The file that marks a previous output (for the check with ``is_ours``).
     is_ours
         If given, ``target`` is checked again with :func:`check_output_dir` and this ownership
         check when the block starts (for callers that did not check it before).
@@ -552,24 +557,127 @@ def atomic_output_dir(
         )
     target = _resolve_dir(target)
     _create_parent(target, f"--out {target}")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    clean_leftovers(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{_me()}-", dir=target.parent))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 directories
     try:
         yield tmp
-        if target.exists():
-            # Keep the directory itself (it may be the caller's working directory): replace
-            # the files one by one, each atomically, the marker last, so a reader never sees
-            # a marker without the files it describes.
-            written = {p.name for p in tmp.iterdir()}
-            for name in [*sorted(written - {marker}), marker]:
-                os.replace(tmp / name, target / name)
-            for name in files - written:
-                (target / name).unlink(missing_ok=True)
-            tmp.rmdir()
-        else:
-            tmp.rename(target)
+        _swap(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+# --------------------------------------------------------------------------- whole-run swap
+#
+# Decision: a run directory is replaced as a whole. The new directory is complete before the
+# swap: ``target`` is renamed to ``.NAME.old-PID-START-XXXX``, the new directory is renamed to
+# ``target``, and the old one is removed. An exception between the two renames (Ctrl-C) puts
+# the old directory back. A crash there (``kill -9``) leaves ``.NAME.old-*`` and no ``NAME``:
+# the next writer to the same ``--out`` (or the next run's lock, :mod:`sbmlcrn.io.outlock`)
+# finds that the process named in it is dead and renames it back; with ``NAME`` present it is
+# removed. The writer's pid and start time are in every temporary name, so only leftovers of
+# dead processes are touched, never a live writer's (nor ``.NAME.checkpoint``, nor
+# ``.NAME.lock``). Consequence: the directory is a new inode. ``--out .`` still works (this
+# process changes its working directory to the new one), but another process whose working
+# directory was the old run (the user's shell) must ``cd`` again; the old directory's own
+# permissions are not kept (the new one has the umask's).
+
+_LEFTOVER = re.compile(r"(new|old)-(\d{1,10})-(\d{1,20})-[A-Za-z0-9_]+")
+
+
+def _start_ticks(pid: int) -> int:
+    """When process ``pid`` started (clock ticks since boot, from ``/proc``), or 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _me() -> str:
+    """``PID-START`` of this process, as put in the names of its temporary directories."""
+    return f"{os.getpid()}-{_start_ticks(os.getpid())}"
+
+
+def _alive(pid: int, start: int) -> bool:
+    """Whether process ``pid`` (started at ``start`` ticks, 0 if unknown) is still running."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:
+        pass  # exists, owned by another user
+    now = _start_ticks(pid)
+    return not (start and now and now != start)  # a reused pid is another process
+
+
+def clean_leftovers(target: Path) -> list[Path]:
+    """Remove the temporary siblings of ``target`` left by dead sbmlcrn writers.
+
+    ``.NAME.new-*`` directories of dead processes are removed. A ``.NAME.old-*`` directory
+    of a dead process is the previous run of a swap that was cut between its two renames:
+    if ``NAME`` is missing it is renamed back to ``NAME``, otherwise it is removed. Never
+    raises for what it cannot remove.
+
+    Parameters
+    ----------
+    target
+        The resolved output directory.
+
+    Returns
+    -------
+    list of Path
+        The leftovers removed or restored.
+    """
+    prefix = f".{target.name}."
+    try:
+        entries = [e for e in os.scandir(target.parent) if e.name.startswith(prefix)]
+    except OSError:
+        return []
+    done: list[Path] = []
+    for entry in sorted(entries, key=lambda e: e.name):
+        match = _LEFTOVER.fullmatch(entry.name[len(prefix) :])
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        if _alive(int(match.group(2)), int(match.group(3))):
+            continue
+        path = Path(entry.path)
+        if match.group(1) == "old" and not os.path.lexists(target):
+            try:
+                os.rename(path, target)  # restore the previous run
+            except OSError:
+                continue
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+        done.append(path)
+    return done
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Replace directory ``target`` by the complete directory ``new`` (see the notes above)."""
+    if not os.path.lexists(target):
+        os.rename(new, target)
+        return
+    try:  # ``--out .``: this process follows its working directory to the new one
+        here = os.path.samestat(os.stat("."), os.stat(target))
+    except OSError:
+        here = False
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{_me()}-", dir=target.parent))
+    os.rename(target, old)  # replaces the empty directory made by mkdtemp
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(old, target)  # the previous run, back in place
+        raise
+    if here:
+        with contextlib.suppress(OSError):
+            os.chdir(target)
+    # the new run is in place: after Ctrl-C here the leftover goes with the next run
+    with contextlib.suppress(KeyboardInterrupt):
+        shutil.rmtree(old, ignore_errors=True)

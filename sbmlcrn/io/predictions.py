@@ -1,5 +1,9 @@
 """The predictions CSV of ``sbmlcrn predict``: the input table's columns, then ``prediction``.
 
+If the table already has a column named ``prediction``, the output column is named
+``prediction_1`` (or the first of ``prediction_2``, ``prediction_3``, … that is free), so the
+header never holds a name twice and the input column is written back unchanged.
+
 Every input value is written as Python's shortest round-tripping ``repr`` of the double it was
 read as; a regression prediction likewise, a class label (binary classification) as an integer.
 """
@@ -16,7 +20,28 @@ import numpy as np
 
 from sbmlcrn.io.atomic import write_atomic
 
-__all__ = ["predictions_csv", "write_predictions"]
+__all__ = ["prediction_column", "predictions_csv", "write_predictions"]
+
+
+def prediction_column(columns: Sequence[str]) -> str:
+    """The name of the output column: ``prediction``, or the first free ``prediction_<n>``.
+
+    Parameters
+    ----------
+    columns
+        The names of the table's columns.
+
+    Returns
+    -------
+    str
+        A name not among ``columns``.
+    """
+    taken = set(columns)
+    name, n = "prediction", 0
+    while name in taken:
+        n += 1
+        name = f"prediction_{n}"
+    return name
 
 
 def predictions_csv(
@@ -31,7 +56,8 @@ def predictions_csv(
     Parameters
     ----------
     columns
-        The names of the table's columns (the header row, before ``prediction``).
+        The names of the table's columns (the header row, before the output column named by
+        :func:`prediction_column`).
     values
         The table, one row per sample and one column per name in ``columns``.
     predictions
@@ -46,7 +72,7 @@ def predictions_csv(
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([*columns, "prediction"])
+    writer.writerow([*columns, prediction_column(columns)])
     for row, value in zip(values, predictions, strict=True):
         writer.writerow(
             [*map(repr, map(float, row)), int(value) if integer else repr(float(value))]

@@ -142,6 +142,48 @@ def roadrunner_version() -> str:
 
 
 _LOAD_LOCK = threading.Lock()
+_CONFIG_LOCK = threading.Lock()
+_config_ready = False
+
+
+def _roadrunner() -> Any:
+    """``import roadrunner`` with its configuration read, whatever the user's ``HOME``.
+
+    RoadRunner reads ``$HOME/roadrunner.conf`` on the first access to its configuration and
+    raises a bare ``RuntimeError`` ("filesystem error: status: …") when that path cannot be
+    inspected (a ``HOME`` that is a symbolic-link loop, or otherwise unusable). The first
+    access is made here; if it fails, it is retried once with ``HOME`` pointing at an empty
+    temporary directory (RoadRunner's defaults), and ``HOME`` is restored at once. RoadRunner
+    keeps the configuration it read, so later accesses no longer look at ``HOME``.
+    """
+    global _config_ready
+    import roadrunner
+
+    with _CONFIG_LOCK:
+        if _config_ready:
+            return roadrunner
+        config = roadrunner.Config
+        try:
+            config.getValue(config.LLVM_BACKEND)
+        except (RuntimeError, OSError):
+            saved = os.environ.get("HOME")
+            with tempfile.TemporaryDirectory(prefix="sbmlcrn-home-") as home:
+                os.environ["HOME"] = home
+                try:
+                    config.getValue(config.LLVM_BACKEND)
+                except (RuntimeError, OSError) as exc:
+                    raise SimulationError(
+                        f"RoadRunner could not read its configuration: {exc}"
+                    ) from exc
+                finally:
+                    if saved is None:
+                        os.environ.pop("HOME", None)
+                    else:
+                        os.environ["HOME"] = saved
+        _config_ready = True
+    return roadrunner
+
+
 _CACHE_LOCK = threading.Lock()
 #: One RoadRunner instance per SBML text (by SHA-256), least recently used first, kept alive so
 #: that RoadRunner reuses its compiled code for new instances of the same text (see runner).
@@ -210,8 +252,7 @@ def load(sbml: str) -> Any:
     RoadRunner never hands this compiled code to such a model. Loads are serialised by a lock
     (the settings are process-wide while it is held).
     """
-    import roadrunner
-
+    roadrunner = _roadrunner()
     config = roadrunner.Config
     with _LOAD_LOCK:
         settings = {
@@ -380,8 +421,7 @@ def load_roadrunner(sbml: str, selections: Sequence[str] | None = None) -> Any:
     SimulationError
         If the model cannot be loaded or a selection is unknown.
     """
-    import roadrunner
-
+    roadrunner = _roadrunner()
     try:
         rr = roadrunner.RoadRunner(sbml)
         if selections is not None:

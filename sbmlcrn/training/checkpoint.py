@@ -17,6 +17,11 @@ Files (all written to a temporary name and renamed, so a checkpoint is never hal
     The state after the last completed segment (no pickles; read with ``allow_pickle=False``).
 ``rows-NNNNN.npy``
     The rows sampled in segment ``NNNNN``.
+``command.json``
+    The command line of the run (a JSON list of strings), written with the first state. A
+    resume whose command differs (display options aside) is refused, so two runs never mix;
+    a fresh run removes it with the old state. It is read with size and depth limits: any
+    defect is ``… is not a valid run record (…)``.
 
 Decision: the rows are stored per segment rather than rewritten in full each time, so the
 cost of checkpointing grows linearly with the run, not quadratically.
@@ -29,6 +34,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,6 +61,52 @@ __all__ = [
 ]
 
 _FORMAT = 1
+_MAX_COMMAND_BYTES = 2**20  # a larger command.json is not a command line
+_MAX_ARGS = 10_000
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_DISPLAY = ("--quiet",)  # options that change what is shown, not what is computed
+
+
+def _comparable(command: Sequence[str]) -> list[str]:
+    """``command`` without its display options (``--quiet``, ``--progress [MODE]``)."""
+    out: list[str] = []
+    skip = False
+    for arg in command:
+        if skip:
+            skip = False
+        elif arg == "--progress":
+            skip = True
+        elif arg not in _DISPLAY and not arg.startswith("--progress="):
+            out.append(arg)
+    return out
+
+
+def _parse_command(raw: bytes, where: Path) -> list[str]:
+    """The command line in the bytes of ``command.json``, checked before and after parsing."""
+
+    def bad(what: str) -> InputError:
+        return InputError(f"{where}: is not a valid run record ({what}).")
+
+    if len(raw) > _MAX_COMMAND_BYTES:
+        raise bad(f"larger than {_MAX_COMMAND_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise bad(f"not UTF-8: {exc.reason}") from None
+    depth = 0
+    for bracket in re.findall(r"[\[\]{}]", _STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > 1:
+            raise bad("it nests deeper than a list of strings")
+    try:
+        saved = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise bad(f"not JSON: {exc}") from None
+    if not isinstance(saved, list) or not saved:
+        raise bad("it must be a non-empty list of strings")
+    if len(saved) > _MAX_ARGS or not all(isinstance(a, str) for a in saved):
+        raise bad(f"it must be a list of at most {_MAX_ARGS} strings")
+    return saved
 
 
 def checkpoint_dir(out: str | os.PathLike[str]) -> Path:
@@ -131,12 +183,42 @@ class CheckpointStore:
         Raises
         ------
         InputError
-            ``command.json`` is missing, corrupt or not a list of strings.
+            ``command.json`` is missing, unreadable, larger than 1 MiB, nested, or not a
+            non-empty list of strings (``… is not a valid run record (…)``).
         """
-        saved = self.read_json("command.json")
-        if not (isinstance(saved, list) and saved and all(isinstance(a, str) for a in saved)):
-            raise InputError(f"{self.path / 'command.json'}: is not a saved command line.")
-        return saved
+        path = self.path / "command.json"
+        try:
+            with path.open("rb") as fh:
+                raw = fh.read(_MAX_COMMAND_BYTES + 1)
+        except FileNotFoundError:
+            raise InputError(
+                f"{self.path}: holds no checkpoint (command.json is missing)."
+            ) from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+        return _parse_command(raw, path)
+
+    def check_command(self) -> None:
+        """Refuse to resume a checkpoint stored by another command line.
+
+        The saved ``command.json`` and :attr:`command` are compared without their display
+        options; nothing is compared when either is missing (runs of the library store none).
+
+        Raises
+        ------
+        InputError
+            The commands differ, or ``command.json`` is damaged.
+        """
+        if self.command is None or not (self.path / "command.json").exists():
+            return
+        saved = self.read_command()
+        if _comparable(saved) != _comparable(self.command):
+            raise InputError(
+                f"{self.path}: the checkpoint was stored by another command "
+                f"({' '.join(saved)[:300]}); rerun that command with --resume, or start "
+                "afresh without --resume."
+            )
+        self._command_written = True  # it is the stored one
 
     def clear(self) -> None:
         """Remove the checkpoint directory and everything in it."""
@@ -296,10 +378,15 @@ def simulate_checkpointed(
         start, done = store._load_state(key_of(species if ids is None else ids[0]))
         if (start.species, start.parameters) != (ids or model_ids(sbml)):
             raise InputError(f"{store.path}: the checkpoint does not match the model.")
+        store.check_command()  # the same model, and the same run's command
         store.completed = start.segment + 1
-    else:
+    else:  # a fresh run: nothing of an earlier run's checkpoint may stay, its command neither
         with contextlib.suppress(OSError):
-            for old in (*store.path.glob("rows-*.npy"), store.path / "state.npz"):
+            for old in (
+                *store.path.glob("rows-*.npy"),
+                store.path / "state.npz",
+                store.path / "command.json",
+            ):
                 old.unlink(missing_ok=True)
     return simulate_segments(
         sbml,

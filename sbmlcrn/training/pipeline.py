@@ -27,10 +27,14 @@ from sbmlcrn.simulate import Tolerances
 from sbmlcrn.training.checkpoint import CheckpointStore
 from sbmlcrn.training.engines import EngineResult, check_engine, run_engine, stochastic_info
 from sbmlcrn.training.limits import (
+    MAX_CONCENTRATION,
+    MAX_DATA_VALUES,
+    MAX_REACTIONS,
     check_forward_blowup,
     check_loaded,
     check_numerics,
     check_size,
+    estimated_reactions,
 )
 from sbmlcrn.training.model import TrainedModel, evaluate, predict
 from sbmlcrn.training.run import TrainingRun
@@ -56,6 +60,60 @@ def _aligned_test(
     if test.y is not None:
         family.check_test_labels(spec_task, test.y, None, config, test.name)
     return test
+
+
+def _size_cause(circuit: str, data: Dataset, config: Config, max_reactions: int | None) -> None:
+    """Name the true cause of two size limits before :func:`check_size` does.
+
+    ``check_size`` would say "subsample the data to at most 0 rows" when the columns of one
+    row alone exceed :data:`MAX_DATA_VALUES`, and "use fewer input columns" when a multiclass
+    network is too large because of its classes; these cases are refused here instead.
+    """
+    d = data.n_inputs
+    if d + 1 > MAX_DATA_VALUES:
+        raise InputError(
+            f"{data.name}: {d:,} input columns (+1 constant input) = {d + 1:,} values in every "
+            f"row alone exceed the {MAX_DATA_VALUES:,} values one training model holds; use "
+            "fewer input columns."
+        )
+    if data.y is None or circuit_spec(circuit).task != "multiclass":
+        return
+    limit = MAX_REACTIONS if max_reactions is None else int(max_reactions)
+    classes = len(np.unique(data.y))
+    reactions = estimated_reactions(circuit, d, config, classes)
+    if reactions > limit and estimated_reactions(circuit, d, config, 2) <= limit:
+        raise InputError(
+            f"{data.name}: {classes:,} classes make a {circuit} training network of about "
+            f"{reactions:,} reactions; at most {limit:,} are compiled (RoadRunner's compile "
+            "time and memory grow faster than the network: seconds at 2,000 reactions, "
+            "minutes at 10,000); use fewer classes (merge or drop some)."
+        )
+
+
+def _check_test_scale(compiled: Circuit, test: Dataset) -> None:
+    """Refuse, before training, test inputs the inference network cannot integrate.
+
+    The test metric is computed after the whole training; a test value that the training
+    data's standardisation maps beyond :data:`~sbmlcrn.training.limits.MAX_CONCENTRATION`
+    (e.g. ``1e149``) made CVODE fail only then. The loaded values are checked here instead.
+    """
+    if not len(test):
+        return
+    loaded = np.abs(np.asarray(compiled.feature_map(test.x), dtype=float))
+    if not loaded.size:
+        return
+    row, col = np.unravel_index(int(np.argmax(loaded)), loaded.shape)
+    scale = float(loaded[row, col])
+    if math.isfinite(scale) and scale <= MAX_CONCENTRATION:
+        return
+    column = test.features[col] if col < len(test.features) else "the constant input"
+    value = float(test.x[row, col]) if col < test.x.shape[1] else float("nan")
+    raise DataError(
+        f"{test.name}: data row {row + 1}, column {column!r}: the value {value:.6g} "
+        f"would load a concentration of {scale:.3g} into the inference network (after the "
+        f"training data's standardisation), above the {MAX_CONCENTRATION:g} the solver can "
+        "integrate; rescale the test data or drop the row."
+    )
 
 
 def _describe(name: str, model: TrainingModel, n: int, seed: int) -> str:
@@ -147,7 +205,8 @@ def _simulate(
     **options: Any,
 ) -> EngineResult:
     """Run the engine with the progress bar opened before and closed on any failure."""
-    bar = getattr(progress, "epoch", None) is not None
+    # the chemical clock is one CVODE run without epoch boundaries: no bar to advance
+    bar = getattr(progress, "epoch", None) is not None and model.event_gated
     if bar:
         progress.start(model.circuit.config.epochs)  # type: ignore[union-attr]
     try:
@@ -175,11 +234,14 @@ def _build(
     """Check the inputs, compile the circuit, apply the transforms, write the model."""
     spec = circuit_spec(circuit)
     config = spec.check_config(config)
+    _size_cause(circuit, data, config, max_reactions)
     check_size(circuit, data, config, max_reactions=max_reactions)
     test = _aligned_test(spec.task, spec.family, data, test, config)
     compiled = spec.family.compile(spec.task, data, config)
     if test is not None and test.y is not None:
         spec.family.check_test_labels(spec.task, test.y, compiled, compiled.config, test.name)
+    if test is not None:
+        _check_test_scale(compiled, test)
     check_loaded(compiled)
     return prepare(compiled, **transforms), test
 
@@ -283,7 +345,8 @@ def train(
     exact = clock == "events" and molecules is None  # else noise or the clock's approximation
     deviation = _check_deviation(compiled, result, ref, max_deviation, checked=exact)
     if test is not None:
-        say(f"evaluating on {len(test)} test samples with the inference network")
+        what = "(deterministic) inference network" if molecules else "inference network"
+        say(f"evaluating on {len(test)} test samples with the {what}")
     if molecules is not None:
         model = dataclasses.replace(
             model, sections={**model.sections, "stochastic": stochastic_info(molecules, seed)}

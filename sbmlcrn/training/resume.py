@@ -9,6 +9,12 @@ or input error: the same run would fail the same way), and kept after Ctrl-C or 
 full disk), so that a later run with ``resume`` continues it. An input error of a resumed run
 (e.g. a checkpoint of another model) keeps it too: the right command can still resume it.
 
+One owner per output directory: :meth:`CheckpointedRun.train` takes the lock of ``out``
+(:func:`sbmlcrn.io.outlock.acquire_output_lock`, ``flock`` on ``.<out>.lock`` beside it) and
+holds it until the run is saved or has failed, so a second run to the same ``out`` is refused
+at once (naming the holder's pid and start time) and never shares the checkpoint; a resume
+whose command differs from the checkpoint's ``command.json`` is refused too.
+
 Stochastic and chemical-clock runs keep no checkpoint (``checkpoint=False``): they are trained
 and saved as they are, and cannot be resumed.
 """
@@ -22,6 +28,7 @@ from typing import Any
 
 from sbmlcrn.core.data import Dataset, read_csv
 from sbmlcrn.errors import InputError, SbmlcrnError
+from sbmlcrn.io.outlock import acquire_output_lock, release_output_lock
 from sbmlcrn.training.checkpoint import CheckpointStore, checkpoint_dir
 from sbmlcrn.training.limits import MAX_TRAINING_ROWS
 from sbmlcrn.training.pipeline import train
@@ -99,6 +106,24 @@ class CheckpointedRun:
         self.store = CheckpointStore(checkpoint_dir(out), resume=resume is not None)
         if command is not None:
             self.store.command = list(command)
+        self._owned: Path | None = None  # ``out`` resolved while its lock is held
+
+    def claim(self) -> None:
+        """Take the lock of ``out`` (done by :meth:`train`; nothing if already held).
+
+        Raises
+        ------
+        InputError
+            Another run holds it (the message names its pid and start time).
+        """
+        if self._owned is None:
+            self._owned = acquire_output_lock(self.out)
+
+    def release(self) -> None:
+        """Release the lock of ``out`` (done when the run is saved or fails)."""
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            release_output_lock(owned)
 
     @property
     def path(self) -> Path:
@@ -118,15 +143,26 @@ class CheckpointedRun:
         return read_csv(path, target=target, min_rows=2, max_rows=MAX_TRAINING_ROWS)
 
     def train(self, circuit: str, data: Any, **options: Any) -> TrainingRun:
-        """:func:`sbmlcrn.training.pipeline.train` with the checkpoint.
+        """:func:`sbmlcrn.training.pipeline.train` with the checkpoint, holding the lock of
+        ``out`` (released if training fails; otherwise by :meth:`save`).
 
         Raises
         ------
+        InputError
+            Another run holds the lock of ``out``.
         TrainingInterrupted
             Ctrl-C (checkpointed runs; the checkpoint is kept if an epoch was stored).
         SbmlcrnError
             As ``train``; the checkpoint is removed (kept on an input error of a resumed run).
         """
+        self.claim()
+        try:
+            return self._train(circuit, data, **options)
+        except BaseException:
+            self.release()
+            raise
+
+    def _train(self, circuit: str, data: Any, **options: Any) -> TrainingRun:
         if not self.enabled:
             return train(circuit, data, **options)
         store = self.store
@@ -143,8 +179,13 @@ class CheckpointedRun:
             raise
 
     def save(self, run: TrainingRun, **options: Any) -> Path:
-        """:func:`sbmlcrn.training.store.save_run` to ``out``, then remove the checkpoint."""
-        target = save_run(run, self.out, **options)
-        if self.enabled:
-            self.store.clear()
+        """:func:`sbmlcrn.training.store.save_run` to ``out``, then remove the checkpoint;
+        the lock of ``out`` is released in any case."""
+        try:
+            self.claim()
+            target = save_run(run, self.out, **options)
+            if self.enabled:
+                self.store.clear()
+        finally:
+            self.release()
         return target

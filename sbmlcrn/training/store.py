@@ -1,9 +1,10 @@
 """Run directories: :func:`save_run` writes one atomically, :func:`load_run` reads it back.
 
 A run directory holds ``model.xml`` (the training model), ``model.ant``, ``result.json`` (the
-run record) and plots. The directory is written into a temporary sibling first and becomes
-``out`` only when everything is written, so an interrupted or failed save leaves no
-half-written output.
+run record) and plots. The directory is written into a temporary sibling first and swapped in
+as ``out`` as a whole only when everything is written, so an interrupted or failed save leaves
+the previous run (or nothing) complete and untouched, never a mix. The save holds the lock of
+``out`` (:mod:`sbmlcrn.io.outlock`), so two saves to one directory never interleave.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sbmlcrn.circuits.linear import FeatureMap
 from sbmlcrn.circuits.registry import Config
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
+from sbmlcrn.io.outlock import output_lock
 from sbmlcrn.io.record import (
     RECORD_FILE,
     RunRecord,
@@ -123,27 +125,29 @@ def save_run(
 ) -> Path:
     """Write ``model.xml``, ``model.ant``, ``result.json`` and plots into directory ``out``.
 
-    Files go to a temporary sibling directory first, which becomes ``out`` only when
-    everything is written (into an existing ``out``, the files are moved one by one,
-    ``result.json`` last). An existing ``out`` is replaced only if it is empty or holds a
-    previous run (a ``result.json``); any other existing path is refused. ``sections`` adds
-    top-level entries to ``result.json`` besides the run's own (``stochastic``, ``clock``).
+    Files go to a temporary sibling directory first, which replaces ``out`` as a whole only
+    when everything is written (:func:`sbmlcrn.io.atomic.atomic_output_dir`), under the lock of
+    ``out`` (another process saving or training to it: InputError). An existing ``out`` is
+    replaced only if it is empty or holds a previous run (a ``result.json``); any other
+    existing path is refused. ``sections`` adds top-level entries to ``result.json`` besides
+    the run's own (``stochastic``, ``clock``).
     Plots need the data, so a run loaded from disk is saved without them.
     """
     from sbmlcrn.training.plots import plot_decision, plot_loss, plot_predictions  # matplotlib
 
-    target = check_out_dir(out)
-    record = record_of(run, sections)
-    with atomic_output_dir(target, files=RUN_FILES, marker="result.json") as tmp:
-        (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
-        (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
-        write_record(record, tmp)
-        if plots and run.reference is not None and run.parameter_trajectory is not None:
-            plot_loss(run, tmp / "loss.png")
-            if run.task == "classification" and len(run.features) == 2:
-                plot_decision(run, tmp / "decision.png")
-            if run.task == "regression" and run.test_predictions is not None:
-                plot_predictions(run, tmp / "predictions.png")
+    with output_lock(out):
+        target = check_out_dir(out)
+        record = record_of(run, sections)
+        with atomic_output_dir(target, files=RUN_FILES, marker="result.json") as tmp:
+            (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
+            (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
+            write_record(record, tmp)
+            if plots and run.reference is not None and run.parameter_trajectory is not None:
+                plot_loss(run, tmp / "loss.png")
+                if run.task == "classification" and len(run.features) == 2:
+                    plot_decision(run, tmp / "decision.png")
+                if run.task == "regression" and run.test_predictions is not None:
+                    plot_predictions(run, tmp / "predictions.png")
     return target
 
 

@@ -416,6 +416,10 @@ def _parse(raw: bytes, source: str) -> XmlSummary:
             f"{source}: is not well-formed XML: {reason} (line {exc.lineno}, column "
             f"{exc.offset + 1}){hint}."
         ) from None
+    except LookupError:  # an encoding Python does not know, e.g. encoding="TF-8"
+        raise InputError(
+            f"{source}: declares a character encoding that is not known (SBML is UTF-8)."
+        ) from None
     except RecursionError:  # pragma: no cover - expat is iterative
         raise InputError(f"{source}: nests elements too deeply.") from None
     return _summary(scan)

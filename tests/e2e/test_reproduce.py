@@ -24,6 +24,7 @@ MEETS = {
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # ~10 min on 2 idle cores; the default 600 s is too tight
 def test_full_reproduce(tmp_path: Path) -> None:
     rows = {r.slug: r for r in run_reproduce(out=tmp_path / "rep")}
     authors = rows["linreg-authors"]

@@ -206,11 +206,6 @@ def test_train_out_refuses_links_to_non_directories(
     assert links["file.txt"].read_text(encoding="utf-8") == "old"
 
 
-@pytest.mark.xfail(
-    reason="training/checkpoint.py checkpoint_dir resolves --out before check_out_dir "
-    "(the lead wires sbmlcrn.io.atomic.resolve_path there)",
-    strict=False,
-)
 def test_train_out_link_loop_exits_2(
     capsys: pytest.CaptureFixture[str], links: dict[str, Path]
 ) -> None:
