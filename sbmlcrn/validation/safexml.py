@@ -46,6 +46,7 @@ from xml.parsers import expat
 from sbmlcrn.errors import InputError
 
 __all__ = [
+    "MAX_KINETIC_LAW_NODES",
     "MAX_MATH_DEPTH",
     "MAX_MATH_NODES",
     "MAX_MATH_NODES_TOTAL",
@@ -74,6 +75,11 @@ MAX_XML_DEPTH = 1000
 #: ``<piecewise>``, …). sbmlcrn's models use at most 6; libSBML's unit checks take about 16 s
 #: on one sum of 1,000 terms (quadratic time), its formula writer crashes at about 150,000.
 MAX_MATH_OPERANDS = 1000
+
+#: Most MathML elements in one kinetic law. sbmlcrn's kinetic laws have at most about 20;
+#: without this bound, five nested sums of 1,000 terms each (every operator within
+#: :data:`MAX_MATH_OPERANDS`) kept libSBML's unit check busy for minutes.
+MAX_KINETIC_LAW_NODES = 2000
 
 #: Deepest nesting inside one ``<math>``. sbmlcrn's deepest (the balanced lookups of a
 #: 10,000-sample training model) is about 45.
@@ -277,6 +283,7 @@ class _Scanner:
         self.attrs: list[dict[str, str]] = []  # their attributes
         self.math_at = 0  # depth of the open <math>, 0 outside math
         self.math_nodes = self.total_math = 0
+        self.kinetic = False  # the open <math> is a kinetic law's
         self.children: list[int] = []  # child elements so far of each open MathML element
         self.external: list[tuple[str, str]] = []
 
@@ -295,6 +302,7 @@ class _Scanner:
             self._math_node()
         elif local == "math":  # libSBML reads <math> in any namespace (or none) as MathML
             self.math_at, self.math_nodes, self.children = self.depth, 0, [0]
+            self.kinetic = bool(self.stack) and self.stack[-1] == "kineticLaw"
         if self.elements == 1:
             if local != "sbml":
                 root = f"<{local}>" if local in _KNOWN_ROOTS else "another element"
@@ -332,6 +340,10 @@ class _Scanner:
             self._limit(f"math nested more than {MAX_MATH_DEPTH} levels deep", "DEPTH")
         if self.math_nodes > MAX_MATH_NODES:
             self._limit(f"more than {MAX_MATH_NODES:,} MathML elements", "NODES")
+        if self.kinetic and self.math_nodes > MAX_KINETIC_LAW_NODES:
+            self._limit(
+                f"more than {MAX_KINETIC_LAW_NODES:,} MathML elements", "NODES", "KINETIC_LAW_"
+            )
         if self.total_math > MAX_MATH_NODES_TOTAL:
             raise _Refused(
                 f"has more than {MAX_MATH_NODES_TOTAL:,} MathML elements in all (line "
@@ -340,7 +352,7 @@ class _Scanner:
                 "checking it"
             )
 
-    def _limit(self, what: str, name: str) -> None:
+    def _limit(self, what: str, name: str, prefix: str = "MATH_") -> None:
         """Refuse the open <math> for ``what``, naming its element and the limit."""
         parent = self.math_at - 2  # index of the element holding the <math> in the stack
         owner = f"<{_short(self.stack[parent])}>" if parent >= 0 else "the document"
@@ -352,7 +364,7 @@ class _Scanner:
                 break
         raise _Refused(
             f"the math of {owner} (line {self.parser.CurrentLineNumber}) has {what}, over "
-            f"sbmlcrn's limit (sbmlcrn.validation.safexml.MAX_MATH_{name}), which keeps "
+            f"sbmlcrn's limit (sbmlcrn.validation.safexml.MAX_{prefix}{name}), which keeps "
             "libSBML from taking hours or crashing on it"
         )
 
