@@ -141,6 +141,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn sweep``: train the grid, print the best run and where the results are."""
     from sbmlcrn.circuits.registry import circuit_task
     from sbmlcrn.core.data import read_csv
+    from sbmlcrn.io.outlock import output_lock
     from sbmlcrn.studies.sweep import check_sweep_out, parse_grid
     from sbmlcrn.studies.sweep import run_sweep as sweep
 
@@ -157,17 +158,18 @@ def run_sweep(args: argparse.Namespace) -> int:
     grid = parse_grid(args.circuit, args.grid)
     data = read_csv(args.data, target=args.target, min_rows=2)
     test = read_csv(args.test, target=args.target) if args.test is not None else None
-    result = sweep(
-        args.circuit,
-        data,
-        grid,
-        args.out,
-        test=test,
-        workers=args.workers,
-        dask=args.dask,
-        dask_timeout=args.dask_timeout,
-        progress=progress(args.quiet, args.progress),
-    )
+    with output_lock(args.out):  # a second sweep to the same --out is refused at once
+        result = sweep(
+            args.circuit,
+            data,
+            grid,
+            args.out,
+            test=test,
+            workers=args.workers,
+            dask=args.dask,
+            dask_timeout=args.dask_timeout,
+            progress=progress(args.quiet, args.progress),
+        )
     failed = len(result.rows) - len(result.ok_rows)
     print(
         f"swept {args.circuit}: {len(result.rows)} runs ({failed} failed) in "

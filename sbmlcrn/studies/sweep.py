@@ -56,6 +56,7 @@ from sbmlcrn.circuits.registry import CIRCUITS
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError, SbmlcrnError
 from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir
+from sbmlcrn.io.outlock import output_lock
 from sbmlcrn.simulate import roadrunner_version
 from sbmlcrn.studies.grid import (
     combination_label,
@@ -559,8 +560,12 @@ def _json_ready(value: Any) -> Any:
 
 def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, plot: bool = True) -> Path:
     """Write the sweep's files into ``out`` atomically (a temporary directory renamed)."""
-    target = check_sweep_out(out)
-    with atomic_output_dir(target, files=SWEEP_FILES, marker="results.csv") as tmp:
+    with (
+        output_lock(out),  # one writer per directory (re-entrant in the process holding it)
+        atomic_output_dir(
+            target := check_sweep_out(out), files=SWEEP_FILES, marker="results.csv"
+        ) as tmp,
+    ):
         (tmp / "results.csv").write_text(results_csv(result), encoding="utf-8")
         (tmp / "results.md").write_text(results_markdown(result), encoding="utf-8")
         doc = {

@@ -288,3 +288,25 @@ def test_resume_by_another_command_is_refused(
     code, _, err = run_cli(capsys, *train_args(data, out, "--epochs", "3"))
     assert code == 0, err
     assert not store.path.exists()
+
+
+@pytest.mark.timeout(120)
+def test_second_sweep_to_one_out_is_refused_naming_the_holder(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = _data(tmp_path)
+    out = tmp_path / "sweep"
+    child = _holder(out)
+    args = ["sweep", "linear-regression", "--data", str(data), "--grid", "epochs=1",
+            "--workers", "1", "--out", str(out)]  # fmt: skip
+    try:
+        code, _, err = run_cli(capsys, *args)
+        assert code == 2
+        assert_one_error_line(err, r"another sbmlcrn run is writing it", rf"pid {child.pid}\b")
+        assert not out.exists()
+    finally:
+        child.kill()
+        child.wait()
+    code, _, err = run_cli(capsys, *args)
+    assert code == 0, err
+    assert (out / "sweep.json").is_file()
