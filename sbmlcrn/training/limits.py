@@ -170,6 +170,34 @@ def check_stats_inputs(
             )
 
 
+def _size_cause(circuit: str, data: Dataset, config: Config, max_reactions: int | None) -> None:
+    """Name the true cause of two size limits before the general checks of :func:`check_size`.
+
+    The general checks would say "subsample the data to at most 0 rows" when the columns of one
+    row alone exceed :data:`MAX_DATA_VALUES`, and "use fewer input columns" when a multiclass
+    network is too large because of its classes; these cases are refused here instead.
+    """
+    d = data.n_inputs
+    if d + 1 > MAX_DATA_VALUES:
+        raise InputError(
+            f"{data.name}: {d:,} input columns (+1 constant input) = {d + 1:,} values in every "
+            f"row alone exceed the {MAX_DATA_VALUES:,} values one training model holds; use "
+            "fewer input columns."
+        )
+    if data.y is None or circuit_spec(circuit).task != "multiclass":
+        return
+    limit = MAX_REACTIONS if max_reactions is None else int(max_reactions)
+    classes = len(np.unique(data.y))
+    reactions = estimated_reactions(circuit, d, config, classes)
+    if reactions > limit and estimated_reactions(circuit, d, config, 2) <= limit:
+        raise InputError(
+            f"{data.name}: {classes:,} classes make a {circuit} training network of about "
+            f"{reactions:,} reactions; at most {limit:,} are compiled (RoadRunner's compile "
+            "time and memory grow faster than the network: seconds at 2,000 reactions, "
+            "minutes at 10,000); use fewer classes (merge or drop some)."
+        )
+
+
 def check_size(
     circuit: str, data: Dataset, config: Config, *, max_reactions: int | None = None
 ) -> None:
@@ -183,6 +211,7 @@ def check_size(
         unscaled (the augmentation, inputs with ``standardize=False``) exceeds
         :data:`MAX_CONCENTRATION`.
     """
+    _size_cause(circuit, data, config, max_reactions)
     limit = MAX_REACTIONS if max_reactions is None else int(max_reactions)
     n, d = len(data), data.n_inputs
     aug = config.augmentation

@@ -28,13 +28,10 @@ from sbmlcrn.training.checkpoint import CheckpointStore
 from sbmlcrn.training.engines import EngineResult, check_engine, run_engine, stochastic_info
 from sbmlcrn.training.limits import (
     MAX_CONCENTRATION,
-    MAX_DATA_VALUES,
-    MAX_REACTIONS,
     check_forward_blowup,
     check_loaded,
     check_numerics,
     check_size,
-    estimated_reactions,
 )
 from sbmlcrn.training.model import TrainedModel, evaluate, predict
 from sbmlcrn.training.run import TrainingRun
@@ -60,34 +57,6 @@ def _aligned_test(
     if test.y is not None:
         family.check_test_labels(spec_task, test.y, None, config, test.name)
     return test
-
-
-def _size_cause(circuit: str, data: Dataset, config: Config, max_reactions: int | None) -> None:
-    """Name the true cause of two size limits before :func:`check_size` does.
-
-    ``check_size`` would say "subsample the data to at most 0 rows" when the columns of one
-    row alone exceed :data:`MAX_DATA_VALUES`, and "use fewer input columns" when a multiclass
-    network is too large because of its classes; these cases are refused here instead.
-    """
-    d = data.n_inputs
-    if d + 1 > MAX_DATA_VALUES:
-        raise InputError(
-            f"{data.name}: {d:,} input columns (+1 constant input) = {d + 1:,} values in every "
-            f"row alone exceed the {MAX_DATA_VALUES:,} values one training model holds; use "
-            "fewer input columns."
-        )
-    if data.y is None or circuit_spec(circuit).task != "multiclass":
-        return
-    limit = MAX_REACTIONS if max_reactions is None else int(max_reactions)
-    classes = len(np.unique(data.y))
-    reactions = estimated_reactions(circuit, d, config, classes)
-    if reactions > limit and estimated_reactions(circuit, d, config, 2) <= limit:
-        raise InputError(
-            f"{data.name}: {classes:,} classes make a {circuit} training network of about "
-            f"{reactions:,} reactions; at most {limit:,} are compiled (RoadRunner's compile "
-            "time and memory grow faster than the network: seconds at 2,000 reactions, "
-            "minutes at 10,000); use fewer classes (merge or drop some)."
-        )
 
 
 def _check_test_scale(compiled: Circuit, test: Dataset) -> None:
@@ -234,7 +203,6 @@ def _build(
     """Check the inputs, compile the circuit, apply the transforms, write the model."""
     spec = circuit_spec(circuit)
     config = spec.check_config(config)
-    _size_cause(circuit, data, config, max_reactions)
     check_size(circuit, data, config, max_reactions=max_reactions)
     test = _aligned_test(spec.task, spec.family, data, test, config)
     compiled = spec.family.compile(spec.task, data, config)
