@@ -218,6 +218,22 @@ class CircuitSpec:
             )
         return config
 
+    def parameter_count(self, config: Config, n_inputs: int, n_classes: int = 2) -> int:
+        """How many parameters the circuit has for ``n_inputs`` inputs (and ``n_classes``).
+
+        One per loaded channel (the inputs and the constant) for linear circuits and nonlinear
+        regression, one per pair of channels for nonlinear classification, one per class and
+        channel for multiclass: the connections of
+        :func:`~sbmlcrn.circuits.nonlinear_model.topology`, counted without building them (a
+        size check or a tampered record may ask about 10⁵ inputs).
+        """
+        channels = n_inputs + int(config.augmentation is not None)
+        if self.family.name == "linear" or self.task == "regression":
+            return channels
+        if self.task == "classification":
+            return channels * channels
+        return max(n_classes, 2) * channels
+
     def compile(self, data: Dataset, config: Config | None = None) -> Circuit:
         """The training network of this circuit on ``data`` with ``config``."""
         return self.family.compile(self.task, data, self.check_config(config, caller="compile"))

@@ -307,20 +307,3 @@ def _config(circuit: str, config: Mapping[str, Any], where: str) -> Config:
         raise invalid_record(
             where, f"the 'config' entry is refused: {str(exc).rstrip('.')}"
         ) from None
-
-
-def _parameter_count(circuit: str, config: Config, n_inputs: int, n_classes: int) -> int:
-    """How many parameters the circuit has for ``n_inputs`` inputs (and ``n_classes``).
-
-    One per loaded channel (the inputs and the constant) for linear circuits and nonlinear
-    regression, one per pair of channels for nonlinear classification and one per class and
-    channel for multiclass: the connections of :func:`~sbmlcrn.circuits.nonlinear_model.
-    topology`, counted without building them (a tampered record may claim 10⁵ inputs).
-    """
-    spec = circuit_spec(circuit)
-    channels = n_inputs + int(config.augmentation is not None)
-    if spec.family.name == "linear" or spec.task == "regression":
-        return channels
-    if spec.task == "classification":
-        return channels * channels
-    return max(n_classes, 2) * channels

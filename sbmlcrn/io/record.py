@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from sbmlcrn.circuits.registry import CIRCUITS, Config
+from sbmlcrn.circuits.registry import CIRCUITS, Config, circuit_spec
 from sbmlcrn.errors import InputError
 from sbmlcrn.io._record_checks import (
     MAX_DEPTH,
@@ -62,7 +62,6 @@ from sbmlcrn.io._record_checks import (
     _object,
     _optional,
     _pair,
-    _parameter_count,
     _positive,
     _short,
     _show,
@@ -535,7 +534,7 @@ def _check_model(values: Mapping[str, Any], where: str) -> None:
     circuit, task = values["circuit"], values["task"]
     config = _config(circuit, values["config"], where)
     n_inputs, n_classes = len(values["inputs"]), len(values["classes"])
-    want = _parameter_count(circuit, config, n_inputs, n_classes)
+    want = circuit_spec(circuit).parameter_count(config, n_inputs, n_classes)
     got = len(values["parameters"])
     if got != want:
         classes = f" and {n_classes} classes" if task == "multiclass" else ""

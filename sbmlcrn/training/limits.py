@@ -97,19 +97,11 @@ def estimated_reactions(circuit: str, n_inputs: int, config: Config, n_classes: 
     """About how many reactions the training network of ``circuit`` has for ``n_inputs``
     inputs (an upper estimate from the per-parameter counts of ``sbmlcrn stats``)."""
     spec = circuit_spec(circuit)
-    task = spec.task
-    channels = n_inputs + (config.augmentation is not None)
+    params = spec.parameter_count(config, n_inputs, n_classes)
     if spec.family.name == "linear":
-        params, key = channels, ("linear", "exact")
+        key = ("linear", "exact")
     else:
-        gradient = getattr(config, "gradient", "exact")
-        if task == "regression":
-            params = channels
-        elif task == "classification":
-            params = channels * channels
-        else:
-            params = max(n_classes, 2) * channels
-        key = (task, gradient)
+        key = (spec.task, getattr(config, "gradient", "exact"))
     return _REACTIONS_PER_PARAMETER.get(key, 30) * params + 1
 
 

@@ -453,8 +453,7 @@ def test_huge_numbers_are_not_echoed() -> None:
 def test_parameter_count_is_the_topology_s(circuit: str) -> None:
     from sbmlcrn.circuits.nonlinear import NonlinearConfig
     from sbmlcrn.circuits.nonlinear_model import topology
-    from sbmlcrn.circuits.registry import circuit_task
-    from sbmlcrn.io._record_checks import _parameter_count
+    from sbmlcrn.circuits.registry import circuit_spec, circuit_task
 
     for augmentation in (None, 1.0):
         config = NonlinearConfig(augmentation=augmentation)
@@ -463,5 +462,5 @@ def test_parameter_count_is_the_topology_s(circuit: str) -> None:
                 channels = n_inputs + int(augmentation is not None)
                 top = topology(circuit_task(circuit), channels, augmentation is not None,
                                max(n_classes, 2))  # fmt: skip
-                got = _parameter_count(circuit, config, n_inputs, n_classes)
+                got = circuit_spec(circuit).parameter_count(config, n_inputs, n_classes)
                 assert got == len(top.connections), (augmentation, n_inputs, n_classes)
