@@ -20,7 +20,14 @@ import numpy as np
 from sbmlcrn.circuits.chemclock import ChemicalClockConfig
 from sbmlcrn.circuits.registry import compile_circuit, reference_run
 from sbmlcrn.errors import SbmlcrnError
-from sbmlcrn.studies.common import Circuit, StudyData, config_dict, run_jobs, study_metric
+from sbmlcrn.studies.common import (
+    Circuit,
+    StudyData,
+    StudyResult,
+    config_dict,
+    run_jobs,
+    study_metric,
+)
 from sbmlcrn.training.engines import run_engine
 from sbmlcrn.training.transforms import TrainingModel, prepare
 
@@ -28,7 +35,7 @@ __all__ = ["ClockResult", "clock_study"]
 
 
 @dataclass(frozen=True)
-class ClockResult:
+class ClockResult(StudyResult):
     """What :func:`clock_study` measured (``to_dict()``: the study's ``results.json``).
 
     Attributes
@@ -53,13 +60,6 @@ class ClockResult:
     events: dict[str, Any]
     rows: list[dict[str, Any]]
     seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """The study as the dict its ``results.json`` holds."""
-        return {"study": self.study, **{f.name: getattr(self, f.name) for f in _FIELDS}}
-
-
-_FIELDS = dataclasses.fields(ClockResult)
 
 
 def _clock_run(base: Circuit, cfg: ChemicalClockConfig | None) -> tuple[TrainingModel, dict]:

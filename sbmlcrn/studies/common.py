@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -44,6 +44,18 @@ __all__ = [
     "run_jobs",
     "study_data",
 ]
+
+
+class StudyResult:
+    """Base of the typed study results (dataclasses): ``to_dict()`` is the study's
+    ``results.json``, its ``study`` name first, then the fields in order."""
+
+    study: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The study as the dict its ``results.json`` holds."""
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        return {"study": self.study, **{f.name: getattr(self, f.name) for f in fields}}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from sbmlcrn.circuits.registry import compile_circuit
 from sbmlcrn.errors import InputError, SbmlcrnError
 from sbmlcrn.studies.common import (
     StudyData,
+    StudyResult,
     config_dict,
     deterministic,
     run_jobs,
@@ -37,7 +38,7 @@ __all__ = ["NoiseResult", "noise_study"]
 
 
 @dataclass(frozen=True)
-class NoiseResult:
+class NoiseResult(StudyResult):
     """What :func:`noise_study` measured (``to_dict()``: the study's ``results.json``).
 
     Attributes
@@ -74,13 +75,6 @@ class NoiseResult:
     timing: list[dict[str, Any]]
     runs_detail: list[dict[str, Any]]
     seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """The study as the dict its ``results.json`` holds."""
-        return {"study": self.study, **{f.name: getattr(self, f.name) for f in _FIELDS}}
-
-
-_FIELDS = dataclasses.fields(NoiseResult)
 
 
 def _noise_job(sd: StudyData, molecules: int, seed: int, method: str) -> dict[str, Any]:

@@ -10,7 +10,6 @@ rate-constant group ranks the reactions by how much they matter.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +26,7 @@ from sbmlcrn.simulate import simulate
 from sbmlcrn.studies.common import (
     Circuit,
     StudyData,
+    StudyResult,
     config_dict,
     per_reaction_network,
     run_jobs,
@@ -39,7 +39,7 @@ __all__ = ["RatesResult", "per_reaction_network", "rates_study"]
 
 
 @dataclass(frozen=True)
-class RatesResult:
+class RatesResult(StudyResult):
     """What :func:`rates_study` measured (``to_dict()``: the study's ``results.json``).
 
     Attributes
@@ -80,13 +80,6 @@ class RatesResult:
     ranking: list[dict[str, Any]]
     group_ranking: list[dict[str, Any]]
     seconds: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """The study as the dict its ``results.json`` holds."""
-        return {"study": self.study, **{f.name: getattr(self, f.name) for f in _FIELDS}}
-
-
-_FIELDS = dataclasses.fields(RatesResult)
 
 
 def _train_perturbed(sd: StudyData, compiled: Circuit, factors: Mapping[str, float]) -> np.ndarray:
