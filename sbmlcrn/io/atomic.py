@@ -520,7 +520,7 @@ def atomic_output_dir(
     """A temporary directory to write into, swapped in as ``target`` when the block succeeds.
 
     The temporary directory is a hidden sibling of ``target`` (same file system) named
-    ``.NAME.new-PID-START-XXXX``. On leaving the block normally the whole directory replaces
+    ``.NAME.new-PID-START-<random>``. On leaving the block normally the whole directory replaces
     ``target`` (:func:`_swap`): a reader sees the complete old directory or the complete new
     one, never a mix. On any exception (including ``KeyboardInterrupt``) the temporary
     directory is removed and ``target`` is left as it was. Leftovers of earlier writers that
@@ -573,7 +573,7 @@ def atomic_output_dir(
 # --------------------------------------------------------------------------- whole-run swap
 #
 # Decision: a run directory is replaced as a whole. The new directory is complete before the
-# swap: ``target`` is renamed to ``.NAME.old-PID-START-XXXX``, the new directory is renamed to
+# swap: ``target`` is renamed to ``.NAME.old-PID-START-<random>``, the new directory is renamed to
 # ``target``, and the old one is removed. An exception between the two renames (Ctrl-C) puts
 # the old directory back. A crash there (``kill -9``) leaves ``.NAME.old-*`` and no ``NAME``:
 # the next writer to the same ``--out`` (or the next run's lock, :mod:`sbmlcrn.io.outlock`)
