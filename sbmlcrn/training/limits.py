@@ -23,7 +23,7 @@ from sbmlcrn.circuits.registry import (
     default_config,
 )
 from sbmlcrn.core.data import Dataset
-from sbmlcrn.errors import InputError
+from sbmlcrn.errors import DataError, InputError
 from sbmlcrn.reference import ReferenceRun
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "check_numerics",
     "check_size",
     "check_stats_inputs",
+    "check_test_scale",
     "estimated_reactions",
 ]
 
@@ -352,6 +353,32 @@ def check_loaded(circuit: Circuit) -> None:
                 f"{MAX_STIFFNESS:g}: too stiff for CVODE; lower --annihilation, --horizon or "
                 "--backward."
             )
+
+
+def check_test_scale(compiled: Circuit, test: Dataset) -> None:
+    """Refuse, before training, test inputs the inference network cannot integrate.
+
+    The test metric is computed after the whole training; a test value that the training
+    data's standardisation maps beyond :data:`MAX_CONCENTRATION`
+    (e.g. ``1e149``) made CVODE fail only then. The loaded values are checked here instead.
+    """
+    if not len(test):
+        return
+    loaded = np.abs(np.asarray(compiled.feature_map(test.x), dtype=float))
+    if not loaded.size:
+        return
+    row, col = np.unravel_index(int(np.argmax(loaded)), loaded.shape)
+    scale = float(loaded[row, col])
+    if math.isfinite(scale) and scale <= MAX_CONCENTRATION:
+        return
+    column = test.features[col] if col < len(test.features) else "the constant input"
+    value = float(test.x[row, col]) if col < test.x.shape[1] else float("nan")
+    raise DataError(
+        f"{test.name}: data row {row + 1}, column {column!r}: the value {value:.6g} "
+        f"would load a concentration of {scale:.3g} into the inference network (after the "
+        f"training data's standardisation), above the {MAX_CONCENTRATION:g} the solver can "
+        "integrate; rescale the test data or drop the row."
+    )
 
 
 def check_forward_blowup(circuit: Circuit, ref: ReferenceRun) -> None:

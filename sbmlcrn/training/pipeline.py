@@ -27,11 +27,11 @@ from sbmlcrn.simulate import Tolerances
 from sbmlcrn.training.checkpoint import CheckpointStore
 from sbmlcrn.training.engines import EngineResult, check_engine, run_engine, stochastic_info
 from sbmlcrn.training.limits import (
-    MAX_CONCENTRATION,
     check_forward_blowup,
     check_loaded,
     check_numerics,
     check_size,
+    check_test_scale,
 )
 from sbmlcrn.training.model import TrainedModel, evaluate, predict
 from sbmlcrn.training.run import TrainingRun
@@ -57,32 +57,6 @@ def _aligned_test(
     if test.y is not None:
         family.check_test_labels(spec_task, test.y, None, config, test.name)
     return test
-
-
-def _check_test_scale(compiled: Circuit, test: Dataset) -> None:
-    """Refuse, before training, test inputs the inference network cannot integrate.
-
-    The test metric is computed after the whole training; a test value that the training
-    data's standardisation maps beyond :data:`~sbmlcrn.training.limits.MAX_CONCENTRATION`
-    (e.g. ``1e149``) made CVODE fail only then. The loaded values are checked here instead.
-    """
-    if not len(test):
-        return
-    loaded = np.abs(np.asarray(compiled.feature_map(test.x), dtype=float))
-    if not loaded.size:
-        return
-    row, col = np.unravel_index(int(np.argmax(loaded)), loaded.shape)
-    scale = float(loaded[row, col])
-    if math.isfinite(scale) and scale <= MAX_CONCENTRATION:
-        return
-    column = test.features[col] if col < len(test.features) else "the constant input"
-    value = float(test.x[row, col]) if col < test.x.shape[1] else float("nan")
-    raise DataError(
-        f"{test.name}: data row {row + 1}, column {column!r}: the value {value:.6g} "
-        f"would load a concentration of {scale:.3g} into the inference network (after the "
-        f"training data's standardisation), above the {MAX_CONCENTRATION:g} the solver can "
-        "integrate; rescale the test data or drop the row."
-    )
 
 
 def _describe(name: str, model: TrainingModel, n: int, seed: int) -> str:
@@ -209,7 +183,7 @@ def _build(
     if test is not None and test.y is not None:
         spec.family.check_test_labels(spec.task, test.y, compiled, compiled.config, test.name)
     if test is not None:
-        _check_test_scale(compiled, test)
+        check_test_scale(compiled, test)
     check_loaded(compiled)
     return prepare(compiled, **transforms), test
 
