@@ -228,7 +228,6 @@ def run_train(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn train``: read the data, train, save the run, print its summary."""
     from sbmlcrn.circuits.registry import circuit_task
     from sbmlcrn.core.data import read_csv
-    from sbmlcrn.training.api import check_writable
     from sbmlcrn.training.resume import CheckpointedRun, TrainingInterrupted
     from sbmlcrn.training.store import check_out_dir
 
@@ -247,7 +246,6 @@ def run_train(args: argparse.Namespace) -> int:
     options, how, deviation = _engine_options(args)
     circuit_task(args.circuit)
     check_out_dir(args.out)
-    check_writable(args.out, option="--out")
     checkpointed.claim()  # a second run to the same --out is refused now, before any work
     try:
         config = train_config(args)

@@ -416,11 +416,14 @@ def _resolve_dir(out: str | os.PathLike[str]) -> Path:
                     f"{where}: is a symbolic link to a non-directory; a run directory cannot "
                     "replace it."
                 )
-        return Path(given).resolve()
+        target = Path(given).resolve()
     except FileNotFoundError:
         pass
     except (OSError, RuntimeError) as exc:
         raise _problem(where, exc) from None
+    else:  # ``out`` exists: it and its parent (where the new run is built and swapped in)
+        _writable(where, [target, target.parent] if target.is_dir() else [target.parent])
+        return target
     # ``out`` does not exist: its nearest existing ancestor (links not followed) must be a
     # directory or a link to one.
     parent = Path(os.path.abspath(given)).parent
@@ -441,7 +444,20 @@ def _resolve_dir(out: str | os.PathLike[str]) -> Path:
         raise _problem(where, exc) from None
     if not is_dir:
         raise InputError(f"{where}: {parent} is not a directory.")
+    _writable(where, [parent])
     return target
+
+
+def _writable(where: str, places: list[Path]) -> None:
+    """Refuse, before any work, an output location this user cannot write: the run is built
+    in a temporary sibling and its checkpoint lives beside it (without this check an
+    unwritable location was found only after the whole training)."""
+    for place in places:
+        if os.path.isdir(place) and not os.access(place, os.W_OK | os.X_OK):
+            raise InputError(
+                f"{where}: cannot be written ({place} is not writable by this user); choose "
+                "another output directory."
+            )
 
 
 def check_output_dir(

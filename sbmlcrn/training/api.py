@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-from pathlib import Path
 from typing import Any
 
 from sbmlcrn.circuits.registry import circuit_spec
@@ -17,7 +16,7 @@ from sbmlcrn.training.pipeline import train as run_pipeline
 from sbmlcrn.training.run import TrainingRun
 from sbmlcrn.training.store import check_out_dir, save_run
 
-__all__ = ["PIPELINE_OPTIONS", "check_writable", "train"]
+__all__ = ["PIPELINE_OPTIONS", "train"]
 
 #: Keyword options of :func:`train` that go to the pipeline rather than the circuit's config.
 PIPELINE_OPTIONS = frozenset(
@@ -34,40 +33,6 @@ PIPELINE_OPTIONS = frozenset(
         "max_reactions",
     }
 )
-
-
-def check_writable(out: str | os.PathLike[str], *, option: str = "out") -> None:
-    """Refuse, before training, an output location the run could not write.
-
-    The run directory is written through a temporary sibling and the checkpoint lives beside
-    it, so the nearest existing ancestor of ``out``'s parent must be a writable, searchable
-    directory (and ``out`` itself, when it is an existing directory). Without this check an
-    unwritable location was found only after the whole training.
-
-    Parameters
-    ----------
-    out
-        The output directory (it need not exist).
-    option
-        The option or parameter naming it, used in the message (``--out`` on the CLI).
-
-    Raises
-    ------
-    InputError
-        The location is not writable.
-    """
-    target = Path(os.path.abspath(os.fspath(out)))
-    places = [target] if os.path.isdir(target) else []
-    ancestor = target.parent
-    while not os.path.exists(ancestor) and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    places.append(ancestor)
-    for place in places:
-        if os.path.isdir(place) and not os.access(place, os.W_OK | os.X_OK):
-            raise InputError(
-                f"{option} {os.fspath(out)}: cannot be written ({place} is not writable by "
-                "this user); choose another output directory."
-            )
 
 
 def train(
@@ -141,7 +106,6 @@ def train(
             raise InputError(f"Invalid options for {config_class.__name__}: {exc}.") from None
     if out is not None:
         check_out_dir(out)
-        check_writable(out)
     train_data = as_dataset(data, target=target, parameter="data")
     test_data = None if test is None else as_dataset(test, target=target, parameter="test")
     run = run_pipeline(circuit, train_data, test=test_data, config=config, **pipeline)

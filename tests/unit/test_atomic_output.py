@@ -467,3 +467,19 @@ def test_resolve_path_turns_a_link_loop_into_an_input_error(tmp_path: Path) -> N
     with pytest.raises(InputError, match=rf"^--data {loop}/x.csv: .*symbolic link loop"):
         resolve_path(loop / "x.csv", option="--data")
     assert resolve_path(tmp_path / "new" / "x") == (tmp_path / "new" / "x").resolve()
+
+
+def test_an_unwritable_location_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(  # as a user without write permission there (root may write anywhere)
+        os, "access", lambda p, mode: False if Path(p) == locked else real_access(p, mode)
+    )
+    with pytest.raises(InputError, match=r"cannot be written \(.*locked is not writable"):
+        _check(locked / "new" / "run")
+    with pytest.raises(InputError, match="cannot be written"):
+        _check(locked)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["locked"]
