@@ -43,7 +43,6 @@ __all__ = [
     "load_model",
     "load_run",
     "record_of",
-    "result_dict",
     "save_run",
     "software_versions",
 ]
@@ -98,11 +97,6 @@ def record_of(run: TrainingRun, sections: Mapping[str, Any] | None = None) -> Ru
         software=dict(run.software) if run.software is not None else software_versions(),
         sections=dict(run.sections) | dict(sections or {}),
     )
-
-
-def result_dict(run: TrainingRun) -> dict[str, Any]:
-    """The JSON content of ``result.json`` for ``run``."""
-    return record_of(run).to_dict()
 
 
 def check_out_dir(out: str | Path) -> Path:
