@@ -178,12 +178,14 @@ def default_learning_rate(horizon: float, x_tilde: np.ndarray, per_output: int =
 
 
 def initial_parameters(
-    init: tuple[float, ...] | None, n: int, seed: int, scale: float
+    init: tuple[float, ...] | None, n: int, seed: int, scale: float, folded: bool = False
 ) -> tuple[float, ...]:
-    """``init`` if given (it must have ``n`` values), else ``n`` draws of ``N(0, scale²)``."""
+    """``init`` if given (it must have ``n`` values), else ``n`` draws of ``N(0, scale²)``
+    (their absolute values ``|N(0, scale²)|`` if ``folded``, the authors' half-normal)."""
     if init is None:
         rng = np.random.default_rng(seed)
-        return tuple(float(v) for v in rng.normal(0.0, scale, n))
+        draws = rng.normal(0.0, scale, n)
+        return tuple(float(v) for v in (np.abs(draws) if folded else draws))
     if len(init) != n:
         raise InputError(f"The initial parameters must have {n} values. Got {len(init)} instead.")
     return init

@@ -27,6 +27,12 @@ Gradient (``gradient``):
   ``a_i(0) = ŷ_k − t_k``), and ``∂L/∂θ_ij = ∫ a_i x̃_j ds``.
 * ``first-order`` — the paper's approximation: no reconstruction, no adjoint dynamics,
   ``∂L/∂θ_ij ≈ T (ŷ_k − t_k) x̃_j``; the backward phase is the linear circuit's.
+* ``linapprox`` — the authors' backward of their quadratic classifier (with the per-rail
+  square only): as ``exact``, but ``z`` is reversed with the linear part alone
+  (``dz/ds = −u``; their ``z²`` reversal reactions are commented out) and the ODE runs at
+  unit rates for the backward time ``T_b`` (their 2.0 with ``T = 0.4``), not rescaled to
+  ``[0, T]``. The adjoint decays by ``φ'(z) = 2α|z|``: their ``A + Z → Z`` at rate 0.3 with
+  ``α = 0.15``. Not a gradient of the loss; reproduced because it is what they ran.
 
 The chemistry (every computation by mass-action reactions)
 -----------------------------------------------------------
@@ -58,11 +64,20 @@ Decisions
   ``2 z_p → z_p`` (rate c), ``2 z_m → 3 z_m`` (rate c) and ``z_p + z_m → z_p`` (rate 2c), whose
   net effect on ``z_p − z_m`` is ``−c (z_p − z_m)²`` for *any* rail values. The circuit is then
   exact whatever the annihilation rate: no fast annihilation is needed to make it right, and the
-  numpy reference integrates the very same ``−c z²``. The authors' rail-wise squaring
-  (``2 z_p → z_p``, ``2 z_m → z_m``: ``−c z|z|`` only while one rail is 0) is available as
-  ``square="per-rail"`` to measure what it costs (its deviation from ``−c z|z|`` shrinks only
-  as the annihilation rate grows). The cubic term is likewise expanded exactly (it needs the
-  trimolecular cross terms ``2 z_p + z_m`` and ``z_p + 2 z_m``).
+  numpy reference integrates the very same ``−c z²``. The cubic term is likewise expanded
+  exactly (it needs the trimolecular cross terms ``2 z_p + z_m`` and ``z_p + 2 z_m``).
+* **The authors' per-rail square** (``square="per-rail"``): ``2 z_p → z_p`` and
+  ``2 z_m → z_m`` at ``c``, their reactions, give ``d(z_p − z_m)/dt ∋ −c z (z_p + z_m)``:
+  the odd, stable ``−c z|z|`` while one rail is 0, which annihilation approaches but never
+  reaches. The value of ``z`` then depends on the rails (and through the drive's split on
+  the parameters' rails), so no value-level ODE is its exact reference: its reference is
+  :mod:`sbmlcrn.reference.rails`, which integrates every rail as the chemistry does; the
+  distance to the ideal ``−c z|z|`` is measured and reported separately
+  (``scripts/per_rail_square.py``, ``sbmlcrn reproduce``). The adjoint's ``φ'`` is
+  ``2c (z_p + z_m)``. The inference network annihilates the units' rails at the training
+  rate (without it the rails never meet and the square is far from ``−c z|z|``).
+  Rate constants are SBML's (``k·∏[S]``): the authors' Catalyst rate ``k`` on ``2Z → Z``
+  is ``c = k/2`` here (their 0.3 is ``α = 0.15``, their 1 is ``½``).
 * **Exact adjoint with bimolecular reactions**: ``a_i x̃_j`` is carried by one species pair per
   parameter (``w``), so the update is a bimolecular catalysis by ``e`` and ``w``; a separate
   ``a_i`` would need the trimolecular ``e + a + x``. Cost: 2 species and 4 + 4 reactions per
@@ -260,7 +275,7 @@ def _training_species(
         base = top.output_id(k)
         species += rail_pair(base, 0.0, Role.ERROR)
         load_rails(loads, base, -targets[:, k])
-    if config.gradient == "exact":
+    if config.gradient != "first-order":  # the adjoint transients q and w
         for (_, j), cid in zip(top.connections, top.connection_ids, strict=True):
             species += rail_pair(f"q{cid}", 0.0, Role.TRANSIENT)
             _clear(clears, f"q{cid}", 0.0)
@@ -281,7 +296,7 @@ def _training_reactions(top: Topology, config: NonlinearConfig) -> ReactionBuild
     bases = [f"p{cid}" for cid in top.connection_ids]
     bases += [f"z{u}" for u in top.units]
     bases += [top.output_id(k) for k in range(top.n_outputs)]
-    if config.gradient == "exact":
+    if config.gradient != "first-order":  # the adjoint transients q and w
         bases += [f"w{cid}" for cid in top.connection_ids]
     annihilation_reactions(b, bases, config.annihilation)
     return b

@@ -6,7 +6,12 @@ from collections.abc import Sequence
 
 from sbmlcrn.circuits.common import inference_parameters, rail_pair
 from sbmlcrn.circuits.nonlinear_model import NonlinearConfig, topology
-from sbmlcrn.circuits.nonlinear_reactions import ReactionBuilder, core_species, forward_reactions
+from sbmlcrn.circuits.nonlinear_reactions import (
+    ReactionBuilder,
+    annihilation_reactions,
+    core_species,
+    forward_reactions,
+)
 from sbmlcrn.core.network import Network, Parameter, Readout, Role
 from sbmlcrn.errors import InputError
 
@@ -25,6 +30,10 @@ def nonlinear_inference_network(
     Set ``x<i>_p/_m`` and the units ``z<i>_p/_m`` that start at an input to the rails of the
     loaded (standardised) input, simulate from 0 to ``T`` and read ``yhat = yhat_p − yhat_m``
     (``yhat<k>`` for several outputs). No events; the forward gate is a constant 1.
+
+    With the per-rail square the units' rails annihilate at the training rate (``−c·z|z|``
+    needs one rail near 0, and the training network's forward phase annihilates them too);
+    the exact signed and cubic terms need no annihilation, so their networks have none.
     """
     augmented = config.augmentation is not None
     top = topology(task, n_features + int(augmented), augmented, n_classes)
@@ -36,6 +45,8 @@ def nonlinear_inference_network(
         species += rail_pair(o, 0.0, Role.OUTPUT)
     b = ReactionBuilder()
     forward_reactions(b, top, config, outs)
+    if config.square == "per-rail":
+        annihilation_reactions(b, [f"z{u}" for u in top.units], config.annihilation)
     params = [Parameter(k, v) for k, v in b.rates.items()]
     params += inference_parameters(config.horizon)
     return Network(

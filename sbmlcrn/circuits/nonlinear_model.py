@@ -32,6 +32,7 @@ from sbmlcrn.reference import NonlinearModel
 
 __all__ = [
     "GRADIENTS",
+    "INIT_DISTRIBUTIONS",
     "NONLINEARITIES",
     "SQUARES",
     "TASKS",
@@ -46,9 +47,10 @@ __all__ = [
 ]
 
 TASKS = ("regression", "classification", "multiclass")
-GRADIENTS = ("exact", "first-order")
+GRADIENTS = ("exact", "first-order", "linapprox")
 NONLINEARITIES = ("quadratic", "cubic")
 SQUARES = ("signed", "per-rail")
+INIT_DISTRIBUTIONS = ("normal", "half-normal")
 
 
 def _choice(name: str, option: str, value: object, allowed: Sequence[str]) -> None:
@@ -72,7 +74,9 @@ class NonlinearConfig:
     epochs
         Passes over the training data.
     backward
-        Backward-phase duration ``T_b``; None means ``T``.
+        Backward-phase duration ``T_b``; None means ``T``. For ``exact`` and
+        ``first-order`` it only rescales time (the gradient does not depend on it); for
+        ``linapprox`` it is how long the backward ODE runs (the authors' 2.0 with ``T = 0.4``).
     augmentation
         Value ``a`` of the appended constant input; None for none.
     standardize
@@ -80,7 +84,9 @@ class NonlinearConfig:
     standardize_target
         Standardise regression targets; None follows ``standardize``.
     gradient
-        ``exact`` (chemical adjoint) or ``first-order`` (the paper's approximation).
+        ``exact`` (chemical adjoint), ``first-order`` (the paper's approximation) or
+        ``linapprox`` (the authors' quadratic-classifier backward: ``z`` reversed with the
+        linear part only, the adjoint decaying by ``φ'(z)``, integrated for ``T_b``).
     nonlinearity
         ``quadratic`` (``φ = c z²``, bimolecular) or ``cubic`` (``φ = c z³``, trimolecular).
     degradation
@@ -88,9 +94,12 @@ class NonlinearConfig:
     square
         ``signed`` (exact ``−c z²``) or ``per-rail`` (the authors' ``−c z|z|``; quadratic only).
     init
-        Initial parameters (connection order); None draws ``N(0, init_scale²)``.
+        Initial parameters (connection order); None draws from ``init_dist``.
     init_scale
         Standard deviation of the random initial parameters.
+    init_dist
+        ``normal`` (``N(0, init_scale²)``) or ``half-normal`` (``|N(0, init_scale²)|``,
+        the authors' draw for the quadratic classifier and the regression circuits).
     seed
         Seed of the initial parameters.
     annihilation
@@ -117,6 +126,7 @@ class NonlinearConfig:
     square: str = "signed"
     init: tuple[float, ...] | None = None
     init_scale: float = 0.1
+    init_dist: str = "normal"
     seed: int = 0
     annihilation: float = 1.0
     class_values: tuple[float, float] = (0.0, 1.0)
@@ -129,8 +139,18 @@ class NonlinearConfig:
         _choice("gradient", "--gradient", self.gradient, GRADIENTS)
         _choice("nonlinearity", "--nonlinearity", self.nonlinearity, NONLINEARITIES)
         _choice("square", "--square", self.square, SQUARES)
+        _choice("initial distribution", "--init-dist", self.init_dist, INIT_DISTRIBUTIONS)
         if self.square == "per-rail" and self.nonlinearity != "quadratic":
             raise InputError("The per-rail square (--square per-rail) is for the quadratic term.")
+        if self.gradient == "linapprox" and self.square != "per-rail":
+            # Decision: linapprox is the authors' backward of their per-rail quadratic circuit;
+            # its adjoint decays by |z| there, but with the signed square it would grow by
+            # e^{2c∫|z|} wherever z < 0 (measured: CVODE gives up on a 2-epoch XOR run).
+            raise InputError(
+                "The linapprox gradient (--gradient linapprox) is the authors' backward of the "
+                "per-rail quadratic circuit: use it with --square per-rail. "
+                f"Got --square {self.square} instead."
+            )
         check_finite("augmentation", self.augmentation)
         object.__setattr__(self, "init", finite_init(self.init))
         check_seed(self.seed)
@@ -199,6 +219,8 @@ def reference_model(top: Topology, config: NonlinearConfig) -> NonlinearModel:
         coefficient=config.coefficient,
         odd=config.square == "per-rail",
         horizon=config.horizon,
+        mode=config.gradient,
+        backward=config.backward,
     )
 
 
@@ -267,7 +289,8 @@ def resolve_config(config: NonlinearConfig, x_tilde: np.ndarray, top: Topology) 
             per_output = 1  # diagonal: each input reaches the output through one parameter
         lr = default_learning_rate(config.horizon, x_tilde, per_output)
     n = len(top.connections)
-    init = initial_parameters(config.init, n, config.seed, config.init_scale)
+    folded = config.init_dist == "half-normal"
+    init = initial_parameters(config.init, n, config.seed, config.init_scale, folded)
     backward = config.backward if config.backward is not None else config.horizon
     return replace(
         config,

@@ -141,11 +141,14 @@ def _dphi_factors(z: str, w: str, config: NonlinearConfig) -> tuple[list[tuple[s
 
 
 def backward_reactions(b: ReactionBuilder, top: Topology, config: NonlinearConfig) -> None:
-    """Backward reactions: the first-order update, or the exact adjoint (copy ``q`` of θ,
-    reconstruction of ``z``, transients ``w`` and the update by ``e · w``)."""
+    """Backward reactions: the first-order update, or the adjoint (copy ``q`` of θ,
+    reconstruction of ``z``, transients ``w`` and the update by ``e · w``). ``exact`` runs
+    the adjoint over ``[0, T]`` in the phase time ``T_b`` (every rate times ``T/T_b``);
+    ``linapprox`` runs it unscaled for ``T_b`` and reverses ``z`` with the linear part only."""
     assert config.lr is not None and config.backward is not None
     T, Tb = config.horizon, config.backward
-    r = T / Tb
+    linapprox = config.gradient == "linapprox"
+    r = 1.0 if linapprox else T / Tb
     gate = "g_bwd"
     for (i, j), cid in zip(top.connections, top.connection_ids, strict=True):
         err = top.output_id(top.outputs[i])
@@ -173,7 +176,7 @@ def backward_reactions(b: ReactionBuilder, top: Topology, config: NonlinearConfi
         b.term(
             f"up{cid}", f"p{cid}", [(err, True), (f"w{cid}", True)], -config.lr * r, "k_up", gate
         )
-    if config.gradient == "exact":
+    if config.gradient == "exact":  # linapprox drops the reversal of φ (the authors' choice)
         for u in top.units:
             b.term(
                 f"rd{u}",

@@ -35,7 +35,7 @@ from sbmlcrn.circuits.nonlinear import (
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
 from sbmlcrn.errors import InputError
-from sbmlcrn.reference import ReferenceRun, linear_sgd, nonlinear_sgd
+from sbmlcrn.reference import RailModel, ReferenceRun, linear_sgd, nonlinear_sgd, rail_sgd
 
 __all__ = [
     "CIRCUITS",
@@ -76,6 +76,10 @@ def _linear_reference(circuit: LinearCircuit) -> ReferenceRun:
 
 @np.errstate(over="ignore", invalid="ignore")
 def _nonlinear_reference(circuit: NonlinearCircuit) -> ReferenceRun:
+    cfg = circuit.config
+    if cfg.square == "per-rail":  # the rail-level ODE the chemistry runs (reference.rails)
+        rails = RailModel(circuit.model(), cfg.annihilation, float(cfg.backward), float(cfg.lr))  # type: ignore[arg-type]
+        return rail_sgd(rails, circuit.inputs, circuit.targets, circuit.theta0, epochs=cfg.epochs)
     return nonlinear_sgd(
         circuit.model(),
         circuit.inputs,
@@ -83,7 +87,6 @@ def _nonlinear_reference(circuit: NonlinearCircuit) -> ReferenceRun:
         circuit.theta0,
         lr=float(circuit.config.lr),  # type: ignore[arg-type]
         epochs=circuit.config.epochs,
-        exact=circuit.config.gradient == "exact",
     )
 
 

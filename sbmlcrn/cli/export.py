@@ -33,7 +33,7 @@ def add_stats_parser(sub: Subparsers) -> argparse.ArgumentParser:
         help="number(s) of input features D (default: 2)",
     )
     st.add_argument("--classes", type=number("--classes", integer=True), default=3)
-    st.add_argument("--gradient", choices=["exact", "first-order"], default="exact")
+    st.add_argument("--gradient", choices=["exact", "first-order", "linapprox"], default="exact")
     st.add_argument("--nonlinearity", choices=["quadratic", "cubic"], default="quadratic")
     st.add_argument("--json", action="store_true", help="print JSON")
     return st

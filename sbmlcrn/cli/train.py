@@ -31,9 +31,11 @@ def _add_nonlinear_options(t: argparse.ArgumentParser) -> None:
     n = t.add_argument_group("nonlinear circuits")
     n.add_argument(
         "--gradient",
-        choices=["exact", "first-order"],
+        choices=["exact", "first-order", "linapprox"],
         default="exact",
-        help="chemical adjoint (exact) or the paper's first-order approximation",
+        help="chemical adjoint (exact), the paper's first-order approximation, or the "
+        "authors' quadratic-classifier backward (linapprox: z reversed linearly, the adjoint "
+        "run for --backward time units)",
     )
     n.add_argument(
         "--nonlinearity",
@@ -57,6 +59,12 @@ def _add_nonlinear_options(t: argparse.ArgumentParser) -> None:
         type=number("--init-scale"),
         default=0.1,
         help="standard deviation of the random initial parameters",
+    )
+    n.add_argument(
+        "--init-dist",
+        choices=["normal", "half-normal"],
+        default="normal",
+        help="initial parameters drawn from N(0, s^2) or |N(0, s^2)| (the authors')",
     )
     n.add_argument(
         "--class-values",
@@ -128,7 +136,12 @@ def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
         type=number("--horizon"),
         help="forward time T (default: 1 linear, 0.5 nonlinear)",
     )
-    t.add_argument("--backward", type=number("--backward"), help="backward time (default: T)")
+    t.add_argument(
+        "--backward",
+        type=number("--backward"),
+        help="backward-phase time (default: T); with --gradient linapprox, how long the "
+        "backward ODE runs",
+    )
     t.add_argument("--seed", type=number("--seed", integer=True), default=0)
     t.add_argument("--annihilation", type=number("--annihilation"), default=1.0)
     t.add_argument(
@@ -199,6 +212,7 @@ def train_config(args: argparse.Namespace) -> Any:
                 ("--square", args.square, "signed"),
                 ("--degradation", args.degradation, None),
                 ("--init-scale", args.init_scale, 0.1),
+                ("--init-dist", args.init_dist, "normal"),
                 ("--standardize-target", args.standardize_target, None),
             )
             if value != default
@@ -216,6 +230,7 @@ def train_config(args: argparse.Namespace) -> Any:
         degradation=args.degradation,
         standardize_target=args.standardize_target,
         init_scale=args.init_scale,
+        init_dist=args.init_dist,
     )
 
 

@@ -333,7 +333,16 @@ def configure_cvode(rr: Any, tol: Tolerances, stiff: bool | None) -> None:
     integrator's own choice if None)."""
     integrator = rr.getIntegrator()
     integrator.setValue("relative_tolerance", float(tol.relative))
-    integrator.setValue("absolute_tolerance", float(tol.absolute))
+    # Decision: one absolute tolerance per state element, given as a vector. From a scalar,
+    # RoadRunner derives each element's tolerance from the *current* state at every
+    # simulate() call (sys-bio/roadrunner#1349), so a species that annihilation drives to
+    # 1e-300 ends with a zero tolerance and CVODE stops ("Initial ewt has component(s)
+    # equal to zero"); measured on the authors' per-rail regression at annihilation 100.
+    n_states = len(rr.model.getFloatingSpeciesIds()) + len(rr.getRateRuleIds())
+    if n_states:
+        integrator.setValue("absolute_tolerance", [float(tol.absolute)] * n_states)
+    else:
+        integrator.setValue("absolute_tolerance", float(tol.absolute))
     integrator.setValue("maximum_num_steps", int(tol.max_steps))
     if stiff is not None:
         integrator.setValue("stiff", bool(stiff))

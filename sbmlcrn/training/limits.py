@@ -87,10 +87,13 @@ _REACTIONS_PER_PARAMETER = {
     ("linear", "first-order"): 12,
     ("regression", "exact"): 30,
     ("regression", "first-order"): 16,
+    ("regression", "linapprox"): 30,
     ("classification", "exact"): 24,
     ("classification", "first-order"): 12,
+    ("classification", "linapprox"): 24,
     ("multiclass", "exact"): 24,
     ("multiclass", "first-order"): 12,
+    ("multiclass", "linapprox"): 24,
 }
 
 

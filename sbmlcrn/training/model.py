@@ -21,7 +21,7 @@ from sbmlcrn.errors import DataError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances, simulate_batch
 
-__all__ = ["TrainedModel", "effective_model", "evaluate", "predict"]
+__all__ = ["TrainedModel", "effective_model", "evaluate", "outputs_to_predictions", "predict"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,13 @@ def predict(
         tolerances=tolerances,
     )
     values = np.column_stack([np.asarray(out[ro.plus]) - np.asarray(out[ro.minus]) for ro in outs])
+    return outputs_to_predictions(model, values)
+
+
+def outputs_to_predictions(model: TrainedModel, values: np.ndarray) -> np.ndarray:
+    """Predictions from the network's outputs ``values`` (one row per sample, one column per
+    output): ``ŷ`` in target units (regression), or the labels (see :func:`predict`)."""
+    values = np.asarray(values, dtype=float).reshape(len(values), -1)
     lo, hi = model.config.class_values
     if model.task == "multiclass":
         pick = np.argmax(values, axis=1) if hi > lo else np.argmin(values, axis=1)

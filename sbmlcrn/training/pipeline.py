@@ -110,17 +110,11 @@ def _check_deviation(
         bound = 1e-6 if family_of(compiled).name == "linear" else 1e-4
     scale = max(1.0, float(np.max(np.abs(ref.theta))))
     if checked and (not math.isfinite(deviation) or deviation > bound * scale):
-        per_rail = getattr(compiled.config, "square", "") == "per-rail"
         raise SimulationError(
             f"The parameters the chemistry learned differ from the reference SGD by "
             f"{deviation:.3g} (allowed: {bound:g} x max(1, |theta|) = {bound * scale:.3g}); "
-            + (
-                "the per-rail square equals -c z|z| only while one rail is 0: raise "
-                "--annihilation (or use the exact signed square)."
-                if per_rail
-                else "the model is numerically unreliable with these settings (an extreme "
-                "--annihilation or --horizon, or unscaled data)."
-            )
+            "the model is numerically unreliable with these settings (an extreme "
+            "--annihilation or --horizon, or unscaled data)."
         )
     return deviation
 

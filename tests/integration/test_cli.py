@@ -738,7 +738,7 @@ def test_reproduce_quick_subset(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     assert "Traceback" not in err
     table = [ln for ln in out.splitlines() if ln.startswith("|")]
     header = table[0].lower()
-    for word in ("experiment", "metric", "authors", "sbmlcrn", "dev"):
+    for word in ("experiment", "metric", "authors", "sbmlcrn", "dev", "balanced", "baseline"):
         assert word in header, header
     body = [ln for ln in table[1:] if not set(ln) <= set("|-: ")]
     assert len(body) >= 2
@@ -748,7 +748,11 @@ def test_reproduce_quick_subset(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     for line in body:
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert float(cells[dev_col]) < 1e-6, line
-    assert (out_dir / "report.md").is_file()
+    base_col = next(i for i, c in enumerate(names) if "baseline" in c)
+    and_row = next(ln for ln in body if "AND" in ln)
+    assert "%" in and_row.strip("|").split("|")[base_col]  # a classifier has its baseline
+    report = (out_dir / "report.md").read_text(encoding="utf-8")
+    assert "What each row changes" in report and "fixed bias" in report
     assert (out_dir / "summary.png").is_file()
     assert (out_dir / "and-quad" / "decision.png").is_file()
 

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ReferenceRun", "linear_gradient", "linear_predict", "linear_sgd"]
+__all__ = [
+    "NonlinearModel",
+    "ReferenceRun",
+    "linear_gradient",
+    "linear_predict",
+    "linear_sgd",
+    "nonlinear_sgd",
+]
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,10 @@ def linear_sgd(
 #   dz/ds = −(u − φ(z)),  da/ds = −φ'(z)·a,  dG/ds = a,  a(0) = ŷ_out(i) − t_out(i),
 #   ∂L/∂θ_c = G_i(T)·x̃_j.
 # First-order approximation (the paper's): a stays a(T), so ∂L/∂θ_c ≈ T·a_i(T)·x̃_j.
+# "linapprox" (the authors' quadratic-classifier backward): as the adjoint, but z is reversed
+# with the linear part only (dz/ds = −u) and the ODE runs for the backward time T_b, not T.
+# The per-rail square is −c·z|z| only while one rail of z is 0; sbmlcrn.reference.rails
+# integrates the rail-level ODE that the chemistry runs, this module the ideal one.
 # Both ODEs are integrated with scipy's LSODA (``odeint``, rtol 1e-12; 2.5x less overhead per
 # call than ``solve_ivp`` here): nothing here is shared with the chemistry's construction.
 
@@ -150,6 +161,10 @@ class NonlinearModel:
         Use ``c·z|z|`` instead of ``c·z²`` (quadratic only).
     horizon
         ``T``.
+    mode
+        The gradient: ``exact``, ``first-order`` or ``linapprox`` (see the comment above).
+    backward
+        ``T_b``, the time the ``linapprox`` backward ODE runs (None: ``T``).
     """
 
     connections: tuple[tuple[int, int], ...]
@@ -159,6 +174,8 @@ class NonlinearModel:
     coefficient: float
     odd: bool
     horizon: float
+    mode: str = "exact"
+    backward: float | None = None
 
     @property
     def n_units(self) -> int:
@@ -209,24 +226,29 @@ class NonlinearModel:
         return 0.5 * float(np.sum(err**2))
 
     def gradient(
-        self, theta: np.ndarray, x: np.ndarray, target: np.ndarray, *, exact: bool = True
+        self, theta: np.ndarray, x: np.ndarray, target: np.ndarray, *, exact: bool | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(∂L/∂θ, ŷ − t)`` of one sample; the first-order approximation if not ``exact``."""
+        """``(∂L/∂θ, ŷ − t)`` of one sample by the model's ``mode`` (``exact`` True or
+        False overrides it with the adjoint or the first-order approximation)."""
+        mode = self.mode if exact is None else ("exact" if exact else "first-order")
         theta = np.asarray(theta, dtype=float)
         z_t = self.forward(theta, x)
         err = self.output(z_t) - np.asarray(target, dtype=float)
         a_t = err[np.asarray(self.outputs)]
-        if not exact:
+        if mode == "first-order":
             adj = self.horizon * a_t
         else:
             u = self.drive(theta, x)
             m = self.n_units
+            linear = mode == "linapprox"
+            span = self.horizon if not linear or self.backward is None else self.backward
 
             def rhs(state: np.ndarray, _s: float) -> np.ndarray:
                 z, a = state[:m], state[m : 2 * m]
-                return np.concatenate([-(u - self.phi(z)), -self.dphi(z) * a, a])
+                dz = -u if linear else -(u - self.phi(z))
+                return np.concatenate([dz, -self.dphi(z) * a, a])
 
-            end = _integrate(rhs, np.concatenate([z_t, a_t, np.zeros(m)]), self.horizon)
+            end = _integrate(rhs, np.concatenate([z_t, a_t, np.zeros(m)]), span)
             adj = end[2 * m :] if end is not None else np.full(m, np.nan)
         grad = np.array([adj[i] * x[j] for i, j in self.connections])
         return grad, err
@@ -240,9 +262,11 @@ def nonlinear_sgd(
     *,
     lr: float,
     epochs: int,
-    exact: bool = True,
+    exact: bool | None = None,
 ) -> ReferenceRun:
     """Per-sample SGD of a nonlinear Neural ODE model, samples in data order every epoch.
+
+    The gradient is the model's (``exact`` True or False overrides it).
 
     ``targets`` is ``n × K``. ``errors`` holds ``ŷ − t`` of every step (``epochs × n × K``);
     the loss is ``½ Σ_k (ŷ_k − t_k)²`` averaged over each epoch. A blow-up makes every later

@@ -1,0 +1,28 @@
+"""Independent numpy/scipy implementations of the learning mathematics.
+
+:mod:`sbmlcrn.reference.values` integrates the value-level models (linear SGD, the nonlinear
+Neural ODE with its exact, first-order and ``linapprox`` gradients); :mod:`sbmlcrn.reference.rails`
+integrates the rail-level ODE of the authors' per-rail square, which no value-level model
+reproduces. Nothing here reads a compiled network.
+"""
+
+from sbmlcrn.reference.rails import RailModel, rail_sgd
+from sbmlcrn.reference.values import (
+    NonlinearModel,
+    ReferenceRun,
+    linear_gradient,
+    linear_predict,
+    linear_sgd,
+    nonlinear_sgd,
+)
+
+__all__ = [
+    "NonlinearModel",
+    "RailModel",
+    "ReferenceRun",
+    "linear_gradient",
+    "linear_predict",
+    "linear_sgd",
+    "nonlinear_sgd",
+    "rail_sgd",
+]
