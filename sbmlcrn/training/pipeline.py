@@ -81,6 +81,27 @@ def _describe(name: str, model: TrainingModel, n: int, seed: int) -> str:
     )
 
 
+#: Annihilation rate from which training starts with CVODE's BDF method (stiff) instead of
+#: trying Adams first.
+STIFF_ANNIHILATION = 10.0
+
+
+def default_tolerances(compiled: Circuit) -> Tolerances | None:
+    """The CVODE settings of a training run when the caller gives none: BDF from the start if
+    the annihilation rate is at least :data:`STIFF_ANNIHILATION`, else the simulator's default
+    (Adams, then BDF if Adams fails).
+
+    Decision: fast annihilation makes the model stiff once the rails grow, Adams then fails
+    mid-run and the BDF retry starts again from t = 0. Measured with the authors' settings
+    (annihilation 100): rings quadratic 3 epochs 13.7 s (Adams, then BDF) vs 6.9 s (BDF),
+    x1·x2 + x2² first-order 1.6 s vs 0.39 s; XOR quadratic 2.2 s vs 2.0 s. At the default
+    rate 1, Adams stays 2–3× faster (:class:`~sbmlcrn.simulate.Tolerances`).
+    """
+    if float(getattr(compiled.config, "annihilation", 0.0)) >= STIFF_ANNIHILATION:
+        return Tolerances(stiff=True)
+    return None
+
+
 def _check_reference(compiled: Circuit, ref: ReferenceRun) -> None:
     """Refuse settings under which the reference SGD (and so the chemistry) diverges."""
     cfg = compiled.config
@@ -274,6 +295,8 @@ def train(
     ref = reference_run(compiled)
     timings["reference_s"] = time.perf_counter() - t0
     _check_reference(compiled, ref)
+    if tolerances is None:
+        tolerances = default_tolerances(compiled)
     result = _simulate(
         engine, model, progress, tolerances=tolerances, checkpoint=checkpoint, seed=seed
     )
