@@ -154,7 +154,8 @@ def check_stats_inputs(
     circuit_kind(circuit)  # an unknown circuit: did-you-mean
     config = default_config(circuit)
     if isinstance(config, NonlinearConfig):
-        config = NonlinearConfig(gradient=gradient, nonlinearity=nonlinearity)
+        square = "per-rail" if gradient == "linapprox" else "signed"  # linapprox needs it
+        config = NonlinearConfig(gradient=gradient, nonlinearity=nonlinearity, square=square)
     for d in inputs:
         if d > MAX_STATS_INPUTS:
             raise InputError(f"--inputs {float(d):g} is too large; at most {MAX_STATS_INPUTS}.")

@@ -55,7 +55,8 @@ def circuit_stats(
     options: dict[str, Any] = {}
     if spec.family.name == "nonlinear":
         options = {"gradient": gradient, "nonlinearity": nonlinearity}
-    compiled = spec.compile(data, spec.family.config_class(epochs=1, **options))
+    square = {"square": "per-rail"} if options.get("gradient") == "linapprox" else {}
+    compiled = spec.compile(data, spec.family.config_class(epochs=1, **options, **square))
     stats = compiled.network.stats()
 
     return {

@@ -310,3 +310,41 @@ def test_cli_trains_predicts_exports_and_sizes_nonlinear_circuits(tmp_path, caps
     assert main(["stats", "nonlinear-regression", "--inputs", "2", "4", "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
     assert [s["reactions"] for s in stats] == [88, 146]
+
+
+def test_cli_trains_the_authors_quadratic_classifier_and_predicts_with_it(tmp_path, capsys) -> None:
+    """The README's command for the authors' circuit (per-rail square, linapprox backward,
+    half-normal θ₀), shortened: the record keeps the options, `predict` reloads the run, and
+    the inference network annihilates the units' rails as the training network does."""
+    from sbmlcrn.cli import main
+    from sbmlcrn.training.store import load_run
+
+    task = make_task("xor", 0)
+    rows = np.column_stack([task.train.x[:10], task.train.y[:10]])
+    csv_path = tmp_path / "xor.csv"
+    np.savetxt(csv_path, rows, delimiter=",", header="x1,x2,y", comments="")
+    out = tmp_path / "run"
+    argv = [
+        "train", "nonlinear-classification", "--data", str(csv_path), "--no-standardize",
+        "--augmentation", "0.2", "--square", "per-rail", "--degradation", "0.15",
+        "--gradient", "linapprox", "--horizon", "0.4", "--backward", "2.0", "--lr", "0.5",
+        "--epochs", "2", "--annihilation", "100", "--init-dist", "half-normal",
+        "--init-scale", "0.577", "--out", str(out), "--quiet",
+    ]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    result = json.loads((out / "result.json").read_text())
+    cfg = result["config"]
+    assert (cfg["gradient"], cfg["square"], cfg["init_dist"]) == (
+        "linapprox",
+        "per-rail",
+        "half-normal",
+    )
+    assert result["max_abs_deviation"] < 1e-7
+    run = load_run(out)
+    assert any(r.id.startswith("ann_z") for r in run.model.inference_network().reactions)
+    capsys.readouterr()
+    assert main(["predict", str(out), "--data", str(csv_path)]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 11
+    bad = [*argv[:-3], "--square", "signed", "--out", str(tmp_path / "r2")]
+    assert main(bad) == 2
+    assert "--square per-rail" in capsys.readouterr().err
