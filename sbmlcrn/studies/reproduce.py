@@ -422,7 +422,12 @@ def format_ideal(rows: list[ReproRow]) -> str:
     ]
     if not body:
         return ""
-    head = ["row", "per-rail chemistry", "ideal −c·z|z| model", "max |Δθ| / max(1, |θ|)"]
+    head = [
+        "row",
+        "per-rail chemistry",
+        "ideal −c·z\\|z\\| model",
+        "max \\|Δθ\\| / max(1, \\|θ\\|)",
+    ]
     return _markdown(head, body)
 
 
