@@ -26,7 +26,7 @@ def add_reproduce_parser(sub: Subparsers) -> argparse.ArgumentParser:
     """Add the parser of ``sbmlcrn reproduce`` to ``sub`` and return it."""
     r = sub.add_parser("reproduce", help="run the authors' experiments on built-in data")
     r.add_argument(
-        "--quick", action="store_true", help="every row, 2 seeds, <= 8 epochs, coarse grids"
+        "--quick", action="store_true", help="every row, 2 seeds, <= 5 epochs, coarse grids"
     )
     r.add_argument("--out", type=Path, help="directory for the report, models and plots")
     r.add_argument(

@@ -19,7 +19,7 @@ accuracy on a grid over the input square (XOR, AND, OR: 40 × 40; linear classif
 every classification row also gives its balanced accuracy and the majority-class baseline,
 and every per-rail row the distance to the ideal ``−c·z|z|`` model.
 
-``quick`` runs every row with the same code path but 2 seeds, at most 8 epochs and coarser
+``quick`` runs every row with the same code path but 2 seeds, at most 5 epochs and coarser
 grids, so it finishes in minutes; its numbers are not the published comparison.
 """
 
@@ -223,7 +223,7 @@ def run_reproduce(
     Parameters
     ----------
     quick
-        2 seeds, at most 8 epochs, coarse grids (the same code path).
+        2 seeds, at most 5 epochs, coarse grids (the same code path).
     out
         Directory for ``report.md``, ``results.json``, a summary plot and, per experiment,
         the seed-0 run directory (model, result, loss and decision/prediction plots).
@@ -494,7 +494,7 @@ def _write_report(
 ) -> None:
     _summary_plot(rows, out / "summary.png")
     lines = [
-        "# sbmlcrn reproduce" + (" (quick: 2 seeds, ≤ 8 epochs, coarse grids)" if quick else ""),
+        "# sbmlcrn reproduce" + (" (quick: 2 seeds, ≤ 5 epochs, coarse grids)" if quick else ""),
         "",
         "Every number was computed by simulating the circuit's single SBML training model in "
         "libRoadRunner and evaluating the CRN inference network; `max dev CRN vs ref` is the "
