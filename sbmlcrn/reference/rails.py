@@ -53,7 +53,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sbmlcrn.reference.values import NonlinearModel, ReferenceRun
+from sbmlcrn.reference.values import NonlinearModel, ReferenceRun, integrated_end
 
 __all__ = ["RailModel", "rail_sgd"]
 
@@ -316,12 +316,7 @@ def _integrate(rhs: Callable, jac: Callable, y0: np.ndarray, span: float) -> np.
             mxstep=200_000,
             full_output=True,
         )
-    end = out[-1]
-    if info["message"] != "Integration successful." or not np.all(np.isfinite(end)):
-        return None
-    if np.max(np.abs(end)) > 1e12:
-        return None
-    return end
+    return integrated_end(out, info)
 
 
 def rail_sgd(

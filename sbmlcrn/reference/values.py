@@ -133,6 +133,12 @@ def _integrate(rhs, y0: np.ndarray, horizon: float) -> np.ndarray | None:
         out, info = odeint(
             rhs, y0, [0.0, horizon], rtol=_RTOL, atol=_ATOL, mxstep=100_000, full_output=True
         )
+    return integrated_end(out, info)
+
+
+def integrated_end(out: np.ndarray, info: dict) -> np.ndarray | None:
+    """The last row of an ``odeint`` solution, or None if LSODA failed or the state is not
+    finite or beyond 1e12 (a blow-up)."""
     end = out[-1]
     if info["message"] != "Integration successful." or not np.all(np.isfinite(end)):
         return None
