@@ -43,6 +43,7 @@ __all__ = [
     "parameter_names",
     "reference_model",
     "resolve_config",
+    "square_for",
     "topology",
 ]
 
@@ -51,6 +52,12 @@ GRADIENTS = ("exact", "first-order", "linapprox")
 NONLINEARITIES = ("quadratic", "cubic")
 SQUARES = ("signed", "per-rail")
 INIT_DISTRIBUTIONS = ("normal", "half-normal")
+
+
+def square_for(gradient: str) -> str:
+    """The square a circuit with ``gradient`` uses unless told otherwise: ``per-rail`` for
+    ``linapprox`` (the only square it accepts), the exact ``signed`` one for the others."""
+    return "per-rail" if gradient == "linapprox" else "signed"
 
 
 def _choice(name: str, option: str, value: object, allowed: Sequence[str]) -> None:

@@ -78,7 +78,8 @@ def _linear_reference(circuit: LinearCircuit) -> ReferenceRun:
 def _nonlinear_reference(circuit: NonlinearCircuit) -> ReferenceRun:
     cfg = circuit.config
     if cfg.square == "per-rail":  # the rail-level ODE the chemistry runs (reference.rails)
-        rails = RailModel(circuit.model(), cfg.annihilation, float(cfg.backward), float(cfg.lr))  # type: ignore[arg-type]
+        assert cfg.backward is not None and cfg.lr is not None  # resolved by the compiler
+        rails = RailModel(circuit.model(), cfg.annihilation, cfg.backward, cfg.lr)
         return rail_sgd(rails, circuit.inputs, circuit.targets, circuit.theta0, epochs=cfg.epochs)
     return nonlinear_sgd(
         circuit.model(),

@@ -14,6 +14,7 @@ from sbmlcrn.reference.values import (
     linear_predict,
     linear_sgd,
     nonlinear_sgd,
+    relative_deviation,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "linear_sgd",
     "nonlinear_sgd",
     "rail_sgd",
+    "relative_deviation",
 ]

@@ -22,6 +22,7 @@ __all__ = [
     "linear_predict",
     "linear_sgd",
     "nonlinear_sgd",
+    "relative_deviation",
 ]
 
 
@@ -134,6 +135,14 @@ def _integrate(rhs, y0: np.ndarray, horizon: float) -> np.ndarray | None:
             rhs, y0, [0.0, horizon], rtol=_RTOL, atol=_ATOL, mxstep=100_000, full_output=True
         )
     return integrated_end(out, info)
+
+
+def relative_deviation(theta: np.ndarray, reference: np.ndarray) -> float:
+    """``max |θ − θ_ref| / max(1, max |θ_ref|)``: how the chemistry's parameters are compared
+    with a reference's."""
+    theta, reference = np.asarray(theta, dtype=float), np.asarray(reference, dtype=float)
+    scale = max(1.0, float(np.max(np.abs(reference))))
+    return float(np.max(np.abs(theta - reference))) / scale
 
 
 def integrated_end(out: np.ndarray, info: dict) -> np.ndarray | None:

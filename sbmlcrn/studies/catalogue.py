@@ -183,7 +183,6 @@ def _x(
 
 
 _NLR, _NLC = "nonlinear-regression", "nonlinear-classification"
-_STD = "standardised inputs and targets"
 
 EXPERIMENTS: tuple[Experiment, ...] = (
     _x(

@@ -28,12 +28,21 @@ from typing import Any
 
 import numpy as np
 
+from sbmlcrn.circuits.registry import Circuit
 from sbmlcrn.core.data import Task
-from sbmlcrn.reference import nonlinear_sgd
+from sbmlcrn.reference import ReferenceRun, nonlinear_sgd, relative_deviation
+from sbmlcrn.studies.catalogue import HALF_MSE
 from sbmlcrn.training.model import outputs_to_predictions, predict
 from sbmlcrn.training.run import TrainingRun
 
-__all__ = ["Scores", "classification_scores", "grid_points", "ideal_scores", "score_run"]
+__all__ = [
+    "Scores",
+    "classification_scores",
+    "grid_points",
+    "ideal_reference",
+    "ideal_scores",
+    "score_run",
+]
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,12 @@ def grid_points(task: Task, resolution: int) -> tuple[np.ndarray, np.ndarray]:
     return pts[keep], truth[keep]
 
 
+def _regression_value(mse: float, metric: str) -> float:
+    """The regression metric from the MSE: half of it for :data:`HALF_MSE` (the authors'
+    ½·MSE), the MSE itself otherwise."""
+    return 0.5 * mse if metric == HALF_MSE else mse
+
+
 def score_run(
     run: TrainingRun, task: Task, metric: str, *, grid: int | None
 ) -> tuple[Scores, tuple[np.ndarray, np.ndarray] | None]:
@@ -77,11 +92,23 @@ def score_run(
         pts, truth = grid_points(task, grid)
         return classification_scores(predict(run.model, pts), truth), (pts, truth)
     assert run.test is not None
-    if "MSE" in metric:
-        mse = float(run.test["mse"])
-        return Scores(0.5 * mse if "½" in metric else mse), None
+    if "mse" in run.test:
+        return Scores(_regression_value(float(run.test["mse"]), metric)), None
     assert run.test_predictions is not None and task.test.y is not None
     return classification_scores(run.test_predictions, task.test.y), None
+
+
+def ideal_reference(circuit: Circuit) -> ReferenceRun:
+    """The circuit's value-level model (for the per-rail square: the ideal ``−c·z|z|``)
+    trained on its data, θ₀ and schedule."""
+    return nonlinear_sgd(
+        circuit.model(),  # type: ignore[union-attr]
+        circuit.inputs,
+        circuit.targets,
+        circuit.theta0,
+        lr=float(circuit.config.lr),  # type: ignore[arg-type]
+        epochs=circuit.config.epochs,
+    )
 
 
 def ideal_scores(
@@ -94,28 +121,19 @@ def ideal_scores(
     config = getattr(circuit, "config", None)
     if config is None or getattr(config, "square", None) != "per-rail":
         return None
-    model = circuit.model()  # type: ignore[union-attr]
-    ref = nonlinear_sgd(
-        model,
-        circuit.inputs,  # type: ignore[union-attr]
-        circuit.targets,  # type: ignore[union-attr]
-        circuit.theta0,  # type: ignore[union-attr]
-        lr=float(config.lr),
-        epochs=config.epochs,
-    )
+    ref = ideal_reference(circuit)  # type: ignore[arg-type]
     if not np.all(np.isfinite(ref.theta)):
         return {"deviation": float("nan"), "value": float("nan")}
-    learned = run.model.theta()
-    deviation = float(np.max(np.abs(learned - ref.theta)) / max(1.0, np.max(np.abs(ref.theta))))
+    deviation = relative_deviation(run.model.theta(), ref.theta)
     if points is not None:
         x, truth = points
     else:
         x, truth = task.test.x, task.test.y
+    model = circuit.model()  # type: ignore[union-attr]
     outputs = model.predict(ref.theta, run.model.feature_map(np.asarray(x, dtype=float)))
     predicted = outputs_to_predictions(run.model, outputs)
-    if "MSE" in metric:
-        mse = float(np.mean((predicted - np.asarray(truth)) ** 2))
-        value = 0.5 * mse if "½" in metric else mse
+    if run.task == "regression":
+        value = _regression_value(float(np.mean((predicted - np.asarray(truth)) ** 2)), metric)
     else:
         value = classification_scores(predicted, np.asarray(truth)).value
     return {"deviation": deviation, "value": value}

@@ -15,6 +15,7 @@ import numpy as np
 
 from sbmlcrn.circuits.linear import MAX_CYCLES, LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
+from sbmlcrn.circuits.nonlinear_model import square_for
 from sbmlcrn.circuits.registry import (
     Circuit,
     Config,
@@ -154,8 +155,9 @@ def check_stats_inputs(
     circuit_kind(circuit)  # an unknown circuit: did-you-mean
     config = default_config(circuit)
     if isinstance(config, NonlinearConfig):
-        square = "per-rail" if gradient == "linapprox" else "signed"  # linapprox needs it
-        config = NonlinearConfig(gradient=gradient, nonlinearity=nonlinearity, square=square)
+        config = NonlinearConfig(
+            gradient=gradient, nonlinearity=nonlinearity, square=square_for(gradient)
+        )
     for d in inputs:
         if d > MAX_STATS_INPUTS:
             raise InputError(f"--inputs {float(d):g} is too large; at most {MAX_STATS_INPUTS}.")

@@ -97,7 +97,7 @@ def default_tolerances(compiled: Circuit) -> Tolerances | None:
     x1·x2 + x2² first-order 1.6 s vs 0.39 s; XOR quadratic 2.2 s vs 2.0 s. At the default
     rate 1, Adams stays 2–3× faster (:class:`~sbmlcrn.simulate.Tolerances`).
     """
-    if float(getattr(compiled.config, "annihilation", 0.0)) >= STIFF_ANNIHILATION:
+    if compiled.config.annihilation >= STIFF_ANNIHILATION:
         return Tolerances(stiff=True)
     return None
 

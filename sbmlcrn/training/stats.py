@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sbmlcrn.circuits.nonlinear_model import square_for
 from sbmlcrn.circuits.registry import circuit_spec
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError
@@ -55,7 +56,7 @@ def circuit_stats(
     options: dict[str, Any] = {}
     if spec.family.name == "nonlinear":
         options = {"gradient": gradient, "nonlinearity": nonlinearity}
-    square = {"square": "per-rail"} if options.get("gradient") == "linapprox" else {}
+    square = {"square": square_for(gradient)} if options else {}
     compiled = spec.compile(data, spec.family.config_class(epochs=1, **options, **square))
     stats = compiled.network.stats()
 
