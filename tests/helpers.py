@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,6 +12,9 @@ from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
+
+if TYPE_CHECKING:
+    import pytest
 
 
 def linear_data(
@@ -116,3 +120,20 @@ def mass_action_rhs(network: Network, gates: dict[str, float]):
         return dy
 
     return ids, rhs
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
+    """Run ``sbmlcrn ARGS`` in-process: (exit status, stdout, stderr); never a traceback.
+
+    argparse errors raise SystemExit; its code is returned like a normal exit status.
+    """
+    from sbmlcrn.cli import main
+
+    capsys.readouterr()  # drop anything printed before
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err, err
+    return code, out, err

@@ -22,6 +22,7 @@ import pytest
 import roadrunner
 
 from sbmlcrn.cli import main
+from tests.helpers import run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 RESULT_KEYS = {
@@ -39,20 +40,6 @@ RESULT_KEYS = {
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    """Run ``sbmlcrn ARGS`` in-process: (exit status, stdout, stderr).
-
-    argparse errors raise SystemExit; its code is returned like a normal exit status.
-    """
-    capsys.readouterr()  # drop anything printed before
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_one_error_line(err: str, *patterns: str) -> str:

@@ -15,7 +15,6 @@ import antimony
 import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig
-from sbmlcrn.cli import main
 from sbmlcrn.core.data import read_csv
 from sbmlcrn.errors import CopasiError, InputError
 from sbmlcrn.io import copasi as copasi_mod
@@ -23,7 +22,7 @@ from sbmlcrn.io.copasi import CrosscheckReport, crosscheck, default_tolerance, e
 from sbmlcrn.io.record import RunRecord, write_record
 from sbmlcrn.training.pipeline import train
 from sbmlcrn.training.store import save_run
-from tests.helpers import linear_data
+from tests.helpers import linear_data, run_cli
 
 pytest.importorskip("basico")
 
@@ -47,16 +46,6 @@ def classification_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example classification data (101 samples), 3 epochs."""
     data = read_csv(EXAMPLES / "cls_train.csv")
     return _train(tmp_path_factory.mktemp("copasi-cls"), "linear-classification", data, 3)
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def one_error_line(err: str, *patterns: str) -> None:

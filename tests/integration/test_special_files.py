@@ -15,22 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from sbmlcrn.cli import main
+from tests.helpers import run_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TEST_CSV = EXAMPLES / "linreg_test.csv"
 
 
-def run_cli(cap: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
-    """Run ``sbmlcrn ARGS`` in-process: (exit status, stdout, stderr)."""
-    cap.readouterr()
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = cap.readouterr()
-    assert "Traceback" not in err, err
-    return code, out, err
+def _train_example(capsys: pytest.CaptureFixture[str], out: object) -> tuple[int, str, str]:
+    """``sbmlcrn train linear-regression`` on the example data, 1 epoch, into ``out``."""
+    data = EXAMPLES / "linreg_train.csv"
+    return run_cli(capsys, "train", "linear-regression", "--data", data, "--epochs", "1",
+                   "--out", out, "--quiet")  # fmt: skip
 
 
 def error_line(err: str, *fragments: str) -> None:
@@ -183,23 +178,11 @@ def test_unusable_output_files_exit_2(
 def test_train_out_refuses_links_to_non_directories(
     capsys: pytest.CaptureFixture[str], links: dict[str, Path]
 ) -> None:
-    data = EXAMPLES / "linreg_train.csv"
     for name, message in [
         ("to_file", "symbolic link to a non-directory"),
         ("dangling", "symbolic link to a missing path"),
     ]:
-        code, _, err = run_cli(
-            capsys,
-            "train",
-            "linear-regression",
-            "--data",
-            data,
-            "--epochs",
-            "1",
-            "--out",
-            links[name],
-            "--quiet",
-        )
+        code, _, err = _train_example(capsys, links[name])
         assert code == 2, name
         error_line(err, f"--out {links[name]}", message)
     assert links["to_file"].is_symlink() and links["dangling"].is_symlink()
@@ -209,19 +192,7 @@ def test_train_out_refuses_links_to_non_directories(
 def test_train_out_link_loop_exits_2(
     capsys: pytest.CaptureFixture[str], links: dict[str, Path]
 ) -> None:
-    data = EXAMPLES / "linreg_train.csv"
-    code, _, err = run_cli(
-        capsys,
-        "train",
-        "linear-regression",
-        "--data",
-        data,
-        "--epochs",
-        "1",
-        "--out",
-        links["loop"],
-        "--quiet",
-    )
+    code, _, err = _train_example(capsys, links["loop"])
     assert code == 2
     error_line(err, str(links["loop"]), "symbolic link loop")
 
@@ -229,20 +200,8 @@ def test_train_out_link_loop_exits_2(
 def test_train_out_link_to_a_directory_writes_the_target(
     capsys: pytest.CaptureFixture[str], links: dict[str, Path]
 ) -> None:
-    data = EXAMPLES / "linreg_train.csv"
     for _ in range(2):  # a new run, then a previous run replaced
-        code, _, err = run_cli(
-            capsys,
-            "train",
-            "linear-regression",
-            "--data",
-            data,
-            "--epochs",
-            "1",
-            "--out",
-            links["to_dir"],
-            "--quiet",
-        )
+        code, _, err = _train_example(capsys, links["to_dir"])
         assert code == 0, err
         assert links["to_dir"].is_symlink()
         assert {"model.xml", "result.json"} <= {p.name for p in links["adir"].iterdir()}
@@ -257,18 +216,7 @@ def test_train_never_overwrites_a_users_files_with_run_names(
     out.mkdir()
     (out / "model.xml").write_text("<my model/>", encoding="utf-8")
     (out / "result.json").write_text('{"accuracy": 0.9}', encoding="utf-8")
-    code, _, err = run_cli(
-        capsys,
-        "train",
-        "linear-regression",
-        "--data",
-        EXAMPLES / "linreg_train.csv",
-        "--epochs",
-        "1",
-        "--out",
-        out,
-        "--quiet",
-    )
+    code, _, err = _train_example(capsys, out)
     assert code == 2
     error_line(err, f"--out {out}", "sbmlcrn did not write")
     assert (out / "model.xml").read_text(encoding="utf-8") == "<my model/>"
