@@ -118,6 +118,10 @@ class NonlinearConfig:
         ``argmin``). Decision: the quadratic term makes ``ŷ`` naturally high where ``|x̃|``
         is small, so a task whose inner class is label 0 (rings) learns far better with the
         high value on label 0 — measured 83.9 % vs 38.8 % on the rings task.
+    design
+        Always ``"node"``: names the design (the paper's Neural ODE circuits) in records and
+        options; the default design of the nonlinear circuits is ``"products"``
+        (:class:`~sbmlcrn.circuits.products.ProductConfig`).
     """
 
     horizon: float = 0.5
@@ -137,8 +141,13 @@ class NonlinearConfig:
     seed: int = 0
     annihilation: float = 1.0
     class_values: tuple[float, float] = (0.0, 1.0)
+    design: str = "node"
 
     def __post_init__(self) -> None:
+        if self.design != "node":
+            raise InputError(
+                f"The design parameter of NonlinearConfig must be 'node'. Got {self.design!r}."
+            )
         check_schedule(self)
         check_positive("initialisation scale", "--init-scale", self.init_scale)
         if self.degradation is not None:

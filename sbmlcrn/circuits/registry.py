@@ -32,10 +32,26 @@ from sbmlcrn.circuits.nonlinear import (
     nonlinear_inference_network,
     topology,
 )
+from sbmlcrn.circuits.products import (
+    ProductCircuit,
+    ProductConfig,
+    check_product_labels,
+    compile_products,
+    product_count,
+    product_inference_network,
+    product_loads,
+)
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
 from sbmlcrn.errors import InputError
-from sbmlcrn.reference import RailModel, ReferenceRun, linear_sgd, nonlinear_sgd, rail_sgd
+from sbmlcrn.reference import (
+    RailModel,
+    ReferenceRun,
+    linear_sgd,
+    nonlinear_sgd,
+    product_sgd,
+    rail_sgd,
+)
 
 __all__ = [
     "CIRCUITS",
@@ -55,9 +71,9 @@ __all__ = [
 ]
 
 #: Every compiled circuit (the one place this union is declared).
-Circuit = LinearCircuit | NonlinearCircuit
+Circuit = LinearCircuit | NonlinearCircuit | ProductCircuit
 #: Every circuit configuration (the one place this union is declared).
-Config = LinearConfig | NonlinearConfig
+Config = LinearConfig | NonlinearConfig | ProductConfig
 
 
 @np.errstate(over="ignore", invalid="ignore")  # a diverging SGD is reported, not warned about
@@ -89,6 +105,54 @@ def _nonlinear_reference(circuit: NonlinearCircuit) -> ReferenceRun:
         lr=float(circuit.config.lr),  # type: ignore[arg-type]
         epochs=circuit.config.epochs,
     )
+
+
+@np.errstate(over="ignore", invalid="ignore")
+def _product_reference(circuit: ProductCircuit) -> ReferenceRun:
+    return product_sgd(
+        circuit.model(), circuit.inputs, circuit.targets, circuit.theta0, circuit.config.epochs
+    )
+
+
+def _squared_loss(task: str, config: Config, errors: np.ndarray) -> np.ndarray:
+    """Mean ``½ Σ_k e_k²`` per epoch of errors ``epochs × n × K``."""
+    return 0.5 * np.mean(np.sum(np.asarray(errors, dtype=float) ** 2, axis=2), axis=1)
+
+
+def _product_loss(task: str, config: ProductConfig, errors: np.ndarray) -> np.ndarray:
+    """The squared loss, or the squared hinge ``½ Σ_k max(0, m_k)²`` of the margins."""
+    if config.loss_for(task) == "squared":
+        return _squared_loss(task, config, errors)
+    margins = np.maximum(np.asarray(errors, dtype=float), 0.0)
+    return 0.5 * np.mean(np.sum(margins**2, axis=2), axis=1)
+
+
+def _channels(config: Config, n_inputs: int) -> int:
+    return n_inputs + int(config.augmentation is not None)
+
+
+def _linear_count(task: str, config: LinearConfig, n_inputs: int, n_classes: int) -> int:
+    return _channels(config, n_inputs)
+
+
+def _nonlinear_count(task: str, config: NonlinearConfig, n_inputs: int, n_classes: int) -> int:
+    channels = _channels(config, n_inputs)
+    if task == "regression":
+        return channels
+    if task == "classification":
+        return channels * channels
+    return max(n_classes, 2) * channels
+
+
+def _product_count(task: str, config: ProductConfig, n_inputs: int, n_classes: int) -> int:
+    return product_count(task, n_inputs, n_classes, config.degree)
+
+
+def _product_test_labels(
+    task: str, y: np.ndarray, circuit: ProductCircuit | None, config: ProductConfig, source: str
+) -> None:
+    if circuit is not None:
+        check_product_labels(task, y, circuit.classes, source)
 
 
 def _linear_loads(
@@ -140,7 +204,9 @@ class Family:
     Attributes
     ----------
     name
-        ``linear`` or ``nonlinear``.
+        ``linear``, ``nonlinear`` or ``products``.
+    design
+        The design's name in options and records (``linear``, ``node``, ``products``).
     tasks
         The tasks the family compiles.
     config_class, circuit_class
@@ -159,6 +225,12 @@ class Family:
         ``check(task, y, circuit_or_None, config, source)`` raises
         :class:`~sbmlcrn.errors.DataError` for test labels the circuit cannot score (before
         compiling, ``circuit`` is None; after it, the circuit's resolved classes are known).
+    count
+        ``count(task, config, n_inputs, n_classes)``: the number of learned parameters,
+        counted without building the network (a size check may ask about 10⁵ inputs).
+    train_loss
+        ``train_loss(task, config, errors)``: the mean training loss per epoch of the error
+        readouts (``epochs × n × K``).
     """
 
     name: str
@@ -170,6 +242,9 @@ class Family:
     inference: Callable[[str, Sequence[float], Config, int, int], Network]
     loads: Callable[[str, Config, np.ndarray, int, int], dict[str, np.ndarray]]
     check_test_labels: Callable[[str, np.ndarray, Circuit | None, Config, str], None]
+    design: str
+    count: Callable[[str, Config, int, int], int]
+    train_loss: Callable[[str, Config, np.ndarray], np.ndarray]
 
 
 FAMILIES: Mapping[str, Family] = {
@@ -183,6 +258,9 @@ FAMILIES: Mapping[str, Family] = {
         _linear_inference,  # type: ignore[arg-type]
         _linear_loads,  # type: ignore[arg-type]
         _linear_test_labels,  # type: ignore[arg-type]
+        "linear",
+        _linear_count,  # type: ignore[arg-type]
+        _squared_loss,
     ),
     "nonlinear": Family(
         "nonlinear",
@@ -194,59 +272,106 @@ FAMILIES: Mapping[str, Family] = {
         nonlinear_inference_network,  # type: ignore[arg-type]
         _nonlinear_loads,  # type: ignore[arg-type]
         _nonlinear_test_labels,  # type: ignore[arg-type]
+        "node",
+        _nonlinear_count,  # type: ignore[arg-type]
+        _squared_loss,
+    ),
+    "products": Family(
+        "products",
+        ("regression", "classification", "multiclass"),
+        ProductConfig,
+        ProductCircuit,
+        compile_products,  # type: ignore[arg-type]
+        _product_reference,  # type: ignore[arg-type]
+        product_inference_network,  # type: ignore[arg-type]
+        product_loads,  # type: ignore[arg-type]
+        _product_test_labels,  # type: ignore[arg-type]
+        "products",
+        _product_count,  # type: ignore[arg-type]
+        _product_loss,  # type: ignore[arg-type]
     ),
 }
 
 
 @dataclass(frozen=True)
 class CircuitSpec:
-    """One registered circuit: its name, its task and its family."""
+    """One registered circuit: its name, its task and its designs (families), default first."""
 
     name: str
     task: str
-    family: Family
+    families: tuple[Family, ...]
+
+    @property
+    def family(self) -> Family:
+        """The default design's family."""
+        return self.families[0]
+
+    @property
+    def designs(self) -> tuple[str, ...]:
+        """The designs' names, default first."""
+        return tuple(f.design for f in self.families)
+
+    def family_for(self, design: str | None = None) -> Family:
+        """The family of ``design`` (None: the default).
+
+        Raises
+        ------
+        InputError
+            If the circuit has no such design.
+        """
+        if design is None:
+            return self.family
+        for family in self.families:
+            if family.design == design:
+                return family
+        raise InputError(
+            f"The design of circuit {self.name!r} must be one of {', '.join(self.designs)}. "
+            f"Got {design!r} instead."
+        )
+
+    def record_family(self, design: object) -> Family:
+        """The family a record's ``design`` names; a record without one (None) was written
+        before designs existed, by the family listed last."""
+        return self.families[-1] if design is None else self.family_for(str(design))
 
     def default_config(self) -> Config:
-        """The default hyper-parameters."""
+        """The default hyper-parameters (of the default design)."""
         return self.family.config_class()  # type: ignore[no-any-return]
 
     def check_config(self, config: Config | None, *, caller: str = "train") -> Config:
-        """``config``, or the default when None; a config of another family is refused."""
+        """``config``, or the default when None; a config of no design of this circuit is
+        refused."""
         if config is None:
             return self.default_config()
-        want = self.family.config_class
-        if not isinstance(config, want):
+        classes = tuple(f.config_class for f in self.families)
+        if not isinstance(config, classes):
+            want = " or ".join(c.__name__ for c in classes)
             raise InputError(
-                f"The config parameter of {caller} must be a {want.__name__} for circuit "
+                f"The config parameter of {caller} must be a {want} for circuit "
                 f"{self.name!r}. Got {type(config).__name__} instead."
             )
         return config
 
     def parameter_count(self, config: Config, n_inputs: int, n_classes: int = 2) -> int:
-        """How many parameters the circuit has for ``n_inputs`` inputs (and ``n_classes``).
-
-        One per loaded channel (the inputs and the constant) for linear circuits and nonlinear
-        regression, one per pair of channels for nonlinear classification, one per class and
-        channel for multiclass: the connections of
-        :func:`~sbmlcrn.circuits.nonlinear_model.topology`, counted without building them (a
-        size check or a tampered record may ask about 10⁵ inputs).
-        """
-        channels = n_inputs + int(config.augmentation is not None)
-        if self.family.name == "linear" or self.task == "regression":
-            return channels
-        if self.task == "classification":
-            return channels * channels
-        return max(n_classes, 2) * channels
+        """How many parameters the circuit has for ``n_inputs`` inputs (and ``n_classes``),
+        counted without building them (a size check or a tampered record may ask about 10⁵
+        inputs)."""
+        return family_of(config).count(self.task, config, n_inputs, n_classes)
 
     def compile(self, data: Dataset, config: Config | None = None) -> Circuit:
         """The training network of this circuit on ``data`` with ``config``."""
-        return self.family.compile(self.task, data, self.check_config(config, caller="compile"))
+        config = self.check_config(config, caller="compile")
+        return family_of(config).compile(self.task, data, config)
 
+
+_DESIGNS = {"linear": ("linear",), "nonlinear": ("products", "nonlinear")}
 
 #: Every circuit's specification, by name.
 REGISTRY: Mapping[str, CircuitSpec] = {
-    f"{family}-{task}": CircuitSpec(f"{family}-{task}", task, FAMILIES[family])
-    for family, task in (
+    f"{kind}-{task}": CircuitSpec(
+        f"{kind}-{task}", task, tuple(FAMILIES[f] for f in _DESIGNS[kind])
+    )
+    for kind, task in (
         ("linear", "regression"),
         ("linear", "classification"),
         ("nonlinear", "regression"),
@@ -281,13 +406,14 @@ def circuit_task(name: str) -> str:
 
 
 def circuit_kind(name: str) -> str:
-    """The family of circuit ``name`` (``linear``, ``nonlinear``)."""
-    return circuit_spec(name).family.name
+    """The kind of circuit ``name``: ``linear`` or ``nonlinear`` (the prefix of its name,
+    whatever its design)."""
+    return circuit_spec(name).name.split("-", 1)[0]
 
 
-def default_config(name: str) -> Config:
-    """The default hyper-parameters of circuit ``name``."""
-    return circuit_spec(name).default_config()
+def default_config(name: str, design: str | None = None) -> Config:
+    """The default hyper-parameters of circuit ``name`` (of ``design``; None: the default)."""
+    return circuit_spec(name).family_for(design).config_class()  # type: ignore[no-any-return]
 
 
 def compile_circuit(name: str, data: Dataset, config: Config | None = None) -> Circuit:

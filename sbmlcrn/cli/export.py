@@ -33,6 +33,12 @@ def add_stats_parser(sub: Subparsers) -> argparse.ArgumentParser:
         help="number(s) of input features D (default: 2)",
     )
     st.add_argument("--classes", type=number("--classes", integer=True), default=3)
+    st.add_argument(
+        "--design",
+        choices=["products", "node"],
+        default=None,
+        help="nonlinear circuits: product units (default) or the paper's Neural ODE",
+    )
     st.add_argument("--gradient", choices=["exact", "first-order", "linapprox"], default="exact")
     st.add_argument("--nonlinearity", choices=["quadratic", "cubic"], default="quadratic")
     st.add_argument("--json", action="store_true", help="print JSON")
@@ -69,6 +75,7 @@ def run_stats(args: argparse.Namespace) -> int:
         gradient=args.gradient,
         nonlinearity=args.nonlinearity,
         classes=args.classes,
+        design=args.design,
     )
 
     rows = [
@@ -78,6 +85,7 @@ def run_stats(args: argparse.Namespace) -> int:
             gradient=args.gradient,
             nonlinearity=args.nonlinearity,
             classes=args.classes,
+            design=args.design,
         )
         for d in args.inputs
     ]

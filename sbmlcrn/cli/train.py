@@ -27,8 +27,44 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "add_train_parser", "resume_argv", "run_train", "train_config"]
 
 
+#: Options of the paper's Neural ODE circuits (``--design node``) and their defaults.
+_NODE_OPTIONS = {
+    "gradient": "exact",
+    "nonlinearity": "quadratic",
+    "square": "signed",
+    "degradation": None,
+    "init_scale": 0.1,
+    "init_dist": "normal",
+    "class_values": None,
+    "augmentation": None,
+    "no_offset": False,
+}
+#: Options of the product-unit circuits (the default design of the nonlinear circuits).
+_PRODUCT_OPTIONS = ("loss", "degree")
+
+
 def _add_nonlinear_options(t: argparse.ArgumentParser) -> None:
-    n = t.add_argument_group("nonlinear circuits")
+    p = t.add_argument_group("nonlinear circuits: product units (the default design)")
+    p.add_argument(
+        "--design",
+        choices=["products", "node"],
+        default=None,
+        help="product units with a trained readout (products, the default) or the paper's "
+        "Neural ODE circuits (node; the options of the next group)",
+    )
+    p.add_argument(
+        "--loss",
+        choices=["squared", "squared-hinge"],
+        default=None,
+        help="training loss (default: squared for regression, squared-hinge for classes)",
+    )
+    p.add_argument(
+        "--degree",
+        type=number("--degree", integer=True),
+        default=None,
+        help="2: products of every pair of inputs (default); 1: the inputs alone",
+    )
+    n = t.add_argument_group("nonlinear circuits: the paper's Neural ODE (--design node)")
     n.add_argument(
         "--gradient",
         choices=["exact", "first-order", "linapprox"],
@@ -128,13 +164,13 @@ def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
     t.add_argument(
         "--epochs",
         type=number("--epochs", integer=True),
-        help="passes over the data (default: 20 linear, 30 nonlinear)",
+        help="passes over the data (default: 20 linear, 100 product units, 30 node)",
     )
     t.add_argument("--lr", type=number("--lr"), help="learning rate (default: from the data)")
     t.add_argument(
         "--horizon",
         type=number("--horizon"),
-        help="forward time T (default: 1 linear, 0.5 nonlinear)",
+        help="forward time T (default: 1; 0.5 node)",
     )
     t.add_argument(
         "--backward",
@@ -143,7 +179,12 @@ def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
         "backward ODE runs",
     )
     t.add_argument("--seed", type=number("--seed", integer=True), default=0)
-    t.add_argument("--annihilation", type=number("--annihilation"), default=1.0)
+    t.add_argument(
+        "--annihilation",
+        type=number("--annihilation"),
+        default=None,
+        help="rate of v_p + v_m -> 0 (default: 1; 100 for the product units' margin)",
+    )
     t.add_argument(
         "--no-standardize", action="store_true", help="load raw inputs (no standardisation)"
     )
@@ -159,7 +200,7 @@ def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
     t.add_argument(
         "--augmentation",
         type=number("--augmentation"),
-        default=1.0,
+        default=None,
         help="value of the constant input (default: 1)",
     )
     _add_nonlinear_options(t)
@@ -184,54 +225,74 @@ def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
     return t
 
 
-def train_config(args: argparse.Namespace) -> Any:
-    """The circuit's config from the command line (unset options keep the circuit default)."""
-    from sbmlcrn.circuits.linear import LinearConfig
-    from sbmlcrn.circuits.nonlinear import NonlinearConfig
-    from sbmlcrn.circuits.registry import circuit_kind
+def _given(args: argparse.Namespace, names: Any, defaults: dict[str, Any] | None = None) -> list:
+    """The options among ``names`` that the command line set (not at their defaults)."""
+    defaults = defaults or {}
+    given = []
+    for n in names:
+        value = getattr(args, n, None)
+        if value is None or value is False or (n in defaults and value == defaults[n]):
+            continue
+        given.append("--" + n.replace("_", "-"))
+    return given
 
-    common = {
-        "lr": args.lr,
-        "seed": args.seed,
-        "annihilation": args.annihilation,
-        "standardize": not args.no_standardize,
-        "augmentation": None if args.no_offset else args.augmentation,
-        "backward": args.backward,
-    }
-    for key in ("horizon", "epochs"):
+
+def train_config(args: argparse.Namespace) -> Any:
+    """The circuit's config from the command line (unset options keep the circuit default).
+
+    An option of another design than the one chosen is refused, naming the option and the
+    design it belongs to (``--square`` without ``--design node``, ``--loss`` with it).
+    """
+    from sbmlcrn.circuits.registry import circuit_kind, circuit_spec
+
+    common = {"lr": args.lr, "seed": args.seed, "backward": args.backward}
+    common["standardize"] = not args.no_standardize
+    for key in ("horizon", "epochs", "annihilation"):
         if getattr(args, key) is not None:
             common[key] = getattr(args, key)
-    if args.class_values is not None:
-        common["class_values"] = tuple(args.class_values)
-    if circuit_kind(args.circuit) == "linear":
-        given = [
-            opt
-            for opt, value, default in (
-                ("--gradient", args.gradient, "exact"),
-                ("--nonlinearity", args.nonlinearity, "quadratic"),
-                ("--square", args.square, "signed"),
-                ("--degradation", args.degradation, None),
-                ("--init-scale", args.init_scale, 0.1),
-                ("--init-dist", args.init_dist, "normal"),
-                ("--standardize-target", args.standardize_target, None),
-            )
-            if value != default
-        ]
-        if given:
-            raise InputError(
-                f"{', '.join(given)} only apply to nonlinear circuits, not {args.circuit}."
-            )
-        return LinearConfig(**common)
-    return NonlinearConfig(
-        **common,
-        gradient=args.gradient,
-        nonlinearity=args.nonlinearity,
-        square=args.square,
-        degradation=args.degradation,
-        standardize_target=args.standardize_target,
-        init_scale=args.init_scale,
-        init_dist=args.init_dist,
-    )
+    kind = circuit_kind(args.circuit)
+    design = args.design or ("linear" if kind == "linear" else "products")
+    if kind == "linear" and args.design is not None:
+        raise InputError(f"--design applies to the nonlinear circuits, not {args.circuit}.")
+    node_given = _given(args, _NODE_OPTIONS, _NODE_OPTIONS)
+    node_given += _given(args, ("standardize_target",)) if design == "linear" else []
+    product_given = _given(args, _PRODUCT_OPTIONS)
+    wrong = [o for o in node_given if o not in ("--augmentation", "--no-offset", "--class-values")]
+    if design == "products":
+        wrong = node_given
+    if design in ("linear", "products") and wrong:
+        where = "nonlinear circuits" if design == "linear" else "--design node"
+        raise InputError(
+            f"{', '.join(wrong)} only apply to {where}, not {args.circuit}"
+            f"{'' if design == 'linear' else ' with product units'}."
+        )
+    if design != "products" and product_given:
+        raise InputError(
+            f"{', '.join(product_given)} only apply to the product units (the default design "
+            f"of the nonlinear circuits), not {args.circuit} with --design {design}."
+        )
+    cls = circuit_spec(args.circuit).family_for(None if kind == "linear" else design).config_class
+    options = dict(common)
+    if design in ("linear", "node"):
+        options["augmentation"] = (
+            None if args.no_offset else 1.0 if args.augmentation is None else args.augmentation
+        )
+        if args.class_values is not None:
+            options["class_values"] = tuple(args.class_values)
+    if design == "products":
+        options.update({k: getattr(args, k) for k in _PRODUCT_OPTIONS if getattr(args, k)})
+        options["design"] = "products"
+        if args.standardize_target is not None:
+            options["standardize_target"] = args.standardize_target
+    if design == "node":
+        options.update({k: getattr(args, k) for k in _NODE_OPTIONS if k not in _NOT_FIELDS})
+        options["standardize_target"] = args.standardize_target
+        options["design"] = "node"
+    return cls(**options)
+
+
+#: Entries of :data:`_NODE_OPTIONS` that are not config fields (handled above).
+_NOT_FIELDS = ("class_values", "augmentation", "no_offset")
 
 
 def _is_variant(args: argparse.Namespace) -> bool:

@@ -495,7 +495,35 @@ TASKS: dict[str, str] = {
     "rings": "0 if |x| <= 0.45, 1 if 0.5 <= |x| <= 1, x ~ U(-1, 1)^2, 101 train (balanced)",
     "rings-offset": "0 if |x-(1,1)| <= 0.4, 1 if 0.6 <= |x-(1,1)| <= 1, x ~ U(0, 2)^2, 101 train",
     "iris": "Fisher's iris: 4 features, 3 classes, 150 samples (stratified 100 train / 50 val)",
+    "rings3": "three concentric classes around (0.5, 0.5): radius < 0.2, < 0.35, beyond, "
+    "x ~ U(0, 1)^2, 150 train / 300 val",
+    "hill": "y = x^2 / (0.5^2 + x^2) + N(0, 0.02^2), x ~ U(0, 2), 60 train / 200 val",
 }
+
+
+def _rings3(seed: int, n_train: int, n_test: int) -> Task:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n, split in ((n_train, "train"), (n_test, "val")):
+        x = rng.uniform(0.0, 1.0, size=(n, 2))
+        r = np.hypot(x[:, 0] - 0.5, x[:, 1] - 0.5)
+        y = np.digitize(r, [0.2, 0.35]).astype(float)
+        parts.append(Dataset(("x1", "x2"), x, y, "y", name=f"rings3-{split}-seed{seed}"))
+
+    def label(x: np.ndarray) -> np.ndarray:
+        return np.digitize(np.hypot(x[:, 0] - 0.5, x[:, 1] - 0.5), [0.2, 0.35]).astype(float)
+
+    return Task("rings3", parts[0], parts[1], label, (0.0, 1.0))
+
+
+def _hill(seed: int, n_train: int, n_test: int) -> Task:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n, split in ((n_train, "train"), (n_test, "val")):
+        x = rng.uniform(0.0, 2.0, size=(n, 1))
+        y = x[:, 0] ** 2 / (0.25 + x[:, 0] ** 2) + rng.normal(0.0, 0.02, size=n)
+        parts.append(Dataset(("dose",), x, y, "response", name=f"hill-{split}-seed{seed}"))
+    return Task("hill", parts[0], parts[1], None, (0.0, 2.0))
 
 
 def make_task(name: str, seed: int = 0, n_train: int | None = None, n_test: int = 200) -> Task:
@@ -519,6 +547,10 @@ def make_task(name: str, seed: int = 0, n_train: int | None = None, n_test: int 
         return _classification(name, _rings(1.0, 0.4, 0.6, 1.0), (0.0, 2.0), 0.5, seed, n, n_test)
     if name == "iris":
         return _iris_task(seed)
+    if name == "rings3":
+        return _rings3(seed, n_train or 150, 300)
+    if name == "hill":
+        return _hill(seed, n_train or 60, n_test)
     raise DataError(f"Unknown built-in task {name!r}; known: {', '.join(TASKS)}.")
 
 

@@ -284,7 +284,10 @@ def _option(kind: str, value: object) -> object:
 
 
 def _config(circuit: str, config: Mapping[str, Any], where: str) -> Config:
-    kind = circuit_spec(circuit).family.config_class
+    try:  # the design selects the config class; a record from before designs has none
+        kind = circuit_spec(circuit).record_family(config.get("design")).config_class
+    except InputError as exc:
+        raise invalid_record(where, f"the 'config' entry's design is not valid: {exc}") from None
     types = {f.name: str(f.type) for f in fields(kind)}
     values = {}
     for name, value in config.items():

@@ -1,7 +1,8 @@
 """The grid of ``sbmlcrn sweep``: ``key=v1,v2`` items parsed by the config's field types.
 
 Grid keys are the fields of the circuit's config dataclass
-(:class:`~sbmlcrn.circuits.linear.LinearConfig` or
+(:class:`~sbmlcrn.circuits.linear.LinearConfig`,
+:class:`~sbmlcrn.circuits.products.ProductConfig` or
 :class:`~sbmlcrn.circuits.nonlinear.NonlinearConfig`): the same names as in ``result.json``'s
 ``config``; an unknown key is refused with the valid keys and a did-you-mean. Values are parsed
 by the field's type; ``a..b`` is an inclusive range of integers (integer fields only), ``none``
@@ -22,9 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sbmlcrn.circuits.linear import LinearConfig
-from sbmlcrn.circuits.nonlinear import NonlinearConfig
-from sbmlcrn.circuits.registry import circuit_kind
+from sbmlcrn.circuits.registry import circuit_spec
 from sbmlcrn.errors import InputError
 
 __all__ = [
@@ -61,9 +60,10 @@ def _integer(key: str, token: str) -> int:
     return value
 
 
-def config_class(circuit: str) -> type[LinearConfig] | type[NonlinearConfig]:
-    """The config dataclass of ``circuit`` (unknown names raise :class:`InputError`)."""
-    return LinearConfig if circuit_kind(circuit) == "linear" else NonlinearConfig
+def config_class(circuit: str, design: str | None = None) -> type:
+    """The config dataclass of ``circuit``'s ``design`` (None: its default design; unknown
+    names raise :class:`InputError`)."""
+    return circuit_spec(circuit).family_for(design).config_class
 
 
 def _field_kind(annotation: Any) -> tuple[str, bool]:
@@ -132,9 +132,14 @@ def parse_grid(circuit: str, items: Sequence[str]) -> dict[str, tuple[Any, ...]]
     Keys must be fields of the circuit's config dataclass (an unknown one raises
     :class:`~sbmlcrn.errors.InputError` naming it, with the valid keys); values are parsed
     by the field's type; ``a..b`` is an inclusive integer range; ``none`` resets an optional
-    field. Tuple-valued fields (``init``, ``class_values``) cannot be swept.
+    field. Tuple-valued fields (``init``, ``class_values``) cannot be swept. ``design=node``
+    selects the paper's circuits (and their fields) for a nonlinear circuit; one design per
+    sweep.
     """
-    cls = config_class(circuit)
+    designs = {i.split("=", 1)[1].strip() for i in items if i.split("=", 1)[0].strip() == "design"}
+    if len(designs) > 1 or any("," in d for d in designs):
+        raise InputError(f"--grid design: one design per sweep. Got {sorted(designs)}.")
+    cls = config_class(circuit, designs.pop() if designs else None)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     grid: dict[str, tuple[Any, ...]] = {}
     for item in items:

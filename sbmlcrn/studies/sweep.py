@@ -109,7 +109,7 @@ def _run_one(
         # is the row's error, the warnings would only clutter the sweep's output
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            config = config_class(circuit)(**settings)
+            config = config_class(circuit, settings.get("design"))(**settings)
             run = train(circuit, data, test=test, config=config)
         except SbmlcrnError as exc:
             return {
@@ -352,7 +352,8 @@ def run_sweep(
     """
     say = progress or (lambda _msg: None)
     advance = getattr(progress, "advance", None)  # a live bar of runs, if the display has one
-    cls = config_class(circuit)
+    designs = grid.get("design", (None,))
+    cls = config_class(circuit, designs[0] if len(designs) == 1 else None)
     target = check_sweep_out(out) if out is not None else None
     grid = {k: tuple(v) for k, v in grid.items()}
     fields = {f.name for f in dataclasses.fields(cls)}

@@ -64,8 +64,11 @@ def train(
     target
         Name of the target column of tables.
     config
-        A ready :class:`~sbmlcrn.circuits.linear.LinearConfig` or
-        :class:`~sbmlcrn.circuits.nonlinear.NonlinearConfig`; or give its fields as options.
+        A ready :class:`~sbmlcrn.circuits.linear.LinearConfig`,
+        :class:`~sbmlcrn.circuits.products.ProductConfig` (the default design of the
+        ``nonlinear-*`` circuits) or :class:`~sbmlcrn.circuits.nonlinear.NonlinearConfig`
+        (``design="node"``, the paper's circuits); or give its fields as options
+        (``design="node"`` selects the paper's circuits' options).
     plots
         Write plots into ``out``.
     **options
@@ -80,7 +83,10 @@ def train(
         ``.roadrunner()``.
     """
     spec = circuit_spec(circuit)
-    config_class = spec.family.config_class
+    design = options.get("design")
+    if config is not None and design is None:
+        design = getattr(config, "design", None)
+    config_class = spec.family_for(design).config_class
     fields = {f.name for f in dataclasses.fields(config_class)}
     pipeline = {k: v for k, v in options.items() if k in PIPELINE_OPTIONS and k not in fields}
     settings = {k: v for k, v in options.items() if k in fields}

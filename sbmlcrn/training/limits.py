@@ -22,6 +22,7 @@ from sbmlcrn.circuits.registry import (
     circuit_kind,
     circuit_spec,
     default_config,
+    family_of,
 )
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import DataError, InputError
@@ -92,6 +93,8 @@ _REACTIONS_PER_PARAMETER = {
     ("classification", "exact"): 24,
     ("classification", "first-order"): 12,
     ("classification", "linapprox"): 24,
+    ("products", "squared"): 14,
+    ("products", "squared-hinge"): 16,
     ("multiclass", "exact"): 24,
     ("multiclass", "first-order"): 12,
     ("multiclass", "linapprox"): 24,
@@ -103,8 +106,11 @@ def estimated_reactions(circuit: str, n_inputs: int, config: Config, n_classes: 
     inputs (an upper estimate from the per-parameter counts of ``sbmlcrn stats``)."""
     spec = circuit_spec(circuit)
     params = spec.parameter_count(config, n_inputs, n_classes)
-    if spec.family.name == "linear":
+    family = family_of(config)
+    if family.name == "linear":
         key = ("linear", "exact")
+    elif family.name == "products":
+        key = ("products", config.loss_for(spec.task))  # type: ignore[union-attr]
     else:
         key = (spec.task, getattr(config, "gradient", "exact"))
     return _REACTIONS_PER_PARAMETER.get(key, 30) * params + 1
@@ -132,6 +138,7 @@ def check_stats_inputs(
     gradient: str = "exact",
     nonlinearity: str = "quadratic",
     classes: int = 3,
+    design: str | None = None,
 ) -> None:
     """Refuse input counts whose ``sbmlcrn stats`` network would not fit in memory.
 
@@ -145,6 +152,8 @@ def check_stats_inputs(
         The options of a nonlinear circuit (ignored by linear circuits).
     classes
         The number of classes of a multiclass circuit.
+    design
+        The design of a nonlinear circuit (None: its default, the product units).
 
     Raises
     ------
@@ -153,7 +162,7 @@ def check_stats_inputs(
         :data:`MAX_STATS_REACTIONS` reactions.
     """
     circuit_kind(circuit)  # an unknown circuit: did-you-mean
-    config = default_config(circuit)
+    config = default_config(circuit, design)
     if isinstance(config, NonlinearConfig):
         config = NonlinearConfig(
             gradient=gradient, nonlinearity=nonlinearity, square=square_for(gradient)
@@ -287,7 +296,8 @@ EXPLOSION_FACTOR = 1e4
 
 def _check_rates(config: Config, n_cycles: int) -> None:
     """Stiffness and duration limits that depend on the configuration alone."""
-    k_ann = float(config.annihilation)
+    # None: the product units' default, at most 100 (their margin's rate)
+    k_ann = float(config.annihilation if config.annihilation is not None else 100.0)
     horizon = float(config.horizon)
     backward = float(config.backward) if config.backward is not None else horizon
     if k_ann > MAX_ANNIHILATION:

@@ -46,7 +46,7 @@ class TrainedModel:
 
     def inference_network(self) -> Network:
         """The forward-only inference network with the learned parameters."""
-        family = circuit_spec(self.circuit).family
+        family = family_of(self.config)
         n_classes = max(len(self.classes), 2)
         return family.inference(self.task, self.theta(), self.config, len(self.features), n_classes)
 

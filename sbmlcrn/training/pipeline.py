@@ -125,10 +125,11 @@ def _check_deviation(
     checked: bool,
 ) -> float:
     """``max |θ_CRN − θ_ref|``; when ``checked``, a deviation above ``bound × max(1, |θ|)``
-    (default 1e-6 for linear circuits, exact chemistry, 1e-4 for nonlinear ones) raises."""
+    (default 1e-6 for the linear and product-unit circuits, exact chemistry, 1e-4 for the
+    Neural ODE circuits, whose adjoint integrates a nonlinear ODE) raises."""
     deviation = float(np.max(np.abs(result.theta - ref.theta)))
     if bound is None:
-        bound = 1e-6 if family_of(compiled).name == "linear" else 1e-4
+        bound = 1e-4 if family_of(compiled).name == "nonlinear" else 1e-6
     scale = max(1.0, float(np.max(np.abs(ref.theta))))
     if checked and (not math.isfinite(deviation) or deviation > bound * scale):
         raise SimulationError(
@@ -193,10 +194,11 @@ def _build(
     spec = circuit_spec(circuit)
     config = spec.check_config(config)
     check_size(circuit, data, config, max_reactions=max_reactions)
-    test = _aligned_test(spec.task, spec.family, data, test, config)
-    compiled = spec.family.compile(spec.task, data, config)
+    family = family_of(config)
+    test = _aligned_test(spec.task, family, data, test, config)
+    compiled = family.compile(spec.task, data, config)
     if test is not None and test.y is not None:
-        spec.family.check_test_labels(spec.task, test.y, compiled, compiled.config, test.name)
+        family.check_test_labels(spec.task, test.y, compiled, compiled.config, test.name)
     if test is not None:
         check_test_scale(compiled, test)
     check_loaded(compiled)
@@ -263,8 +265,9 @@ def train(
         :class:`~sbmlcrn.training.progress.Progress` also shows a live bar of epochs.
     max_deviation
         Largest accepted difference between the CRN's and the reference's parameters,
-        relative to ``max(1, max |θ|)`` (default 1e-6 for linear circuits, whose chemistry is
-        exact, and 1e-4 for nonlinear ones); checked for deterministic event-gated runs.
+        relative to ``max(1, max |θ|)`` (default 1e-6 for the linear and product-unit
+        circuits, whose chemistry is exact, and 1e-4 for the Neural ODE ones); checked for
+        deterministic event-gated runs.
     checkpoint
         Store the simulation's state there after every epoch; with ``resume=True`` on the
         store, continue an interrupted run from its last stored epoch (same final result).
@@ -367,7 +370,9 @@ def finish_run(
         parameter_species=compiled.parameter_species,
         error_species=tuple(compiled.error_species),
         training_end_time=clock.end_time,
-        train_loss=0.5 * np.mean(np.sum(errors**2, axis=2), axis=1),
+        train_loss=family_of(compiled).train_loss(
+            circuit_spec(circuit).task, compiled.config, errors
+        ),
         reference_parameters=dict(
             zip(compiled.parameter_names, map(float, reference.theta), strict=True)
         ),

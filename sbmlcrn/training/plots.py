@@ -1,21 +1,52 @@
-"""Plots of training runs (matplotlib, Agg backend: no display needed)."""
+"""Plots of training runs (matplotlib, Agg; no display and no pyplot state needed).
+
+Three plots, written by :func:`sbmlcrn.training.store.save_run` for a fresh run (one that
+still holds its data):
+
+* :func:`plot_loss`: the training loss per epoch (CRN and numpy reference) and the parameters;
+* :func:`plot_decision`: decision regions of a 2-input classifier with the training and test
+  points, the test accuracy and balanced accuracy, and the misclassified test points;
+* :func:`plot_predictions`: predicted against measured target with ``R²`` and the MSE in the
+  target's units, plus the fitted curve when the model has one input.
+
+The figures are laid out with fixed margins: no ``tight_layout`` or ``bbox_inches='tight'``
+pass, which cost more than the drawing itself.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sbmlcrn.errors import InputError
 from sbmlcrn.training.model import predict
 
 if TYPE_CHECKING:
+    from sbmlcrn.core.data import Dataset
     from sbmlcrn.training.run import TrainingRun
 
-__all__ = ["plot_decision", "plot_loss"]
+__all__ = [
+    "balanced_accuracy",
+    "class_label",
+    "loss_label",
+    "misclassified",
+    "plot_decision",
+    "plot_loss",
+    "plot_predictions",
+    "r_squared",
+]
+
+#: Class colours (points) and their light versions (regions); red is kept for errors.
+_CLASS_COLORS = ("#1f5fa8", "#e08214", "#2a9d4b", "#7b3fa0", "#8c564b", "#d6609f", "#5f6b73")
+_REGION_COLORS = ("#cfe0f3", "#fbe3c6", "#cdebd5", "#e3d3ee", "#e6d5cf", "#f6d5e8", "#dde1e4")
+_ERROR_COLOR = "#d62728"
+_DPI = 110
 
 
-def _pyplot():
+def _pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend (for the study plots)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -24,81 +55,340 @@ def _pyplot():
     return plt
 
 
+def _figure(width: float, height: float) -> Any:
+    """A stand-alone figure (no pyplot registry: nothing to close, no global state)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    fig.savefig(path, dpi=_DPI)
+    return Path(path)
+
+
+# --- small pure helpers -----------------------------------------------------------------------
+
+
+def r_squared(measured: np.ndarray, predicted: np.ndarray) -> float:
+    """Coefficient of determination ``1 − SS_res / SS_tot`` (nan for a constant target).
+
+    Parameters
+    ----------
+    measured, predicted
+        The target values and the predictions, one per sample.
+
+    Returns
+    -------
+    float
+        ``R²`` (1 for a perfect fit, 0 for predicting the mean, negative when worse).
+    """
+    y = np.asarray(measured, dtype=float).ravel()
+    p = np.asarray(predicted, dtype=float).ravel()
+    if y.shape != p.shape:
+        raise InputError(
+            "The predicted parameter of r_squared must have one value per measured value. "
+            f"Got {p.size} predictions for {y.size} values instead."
+        )
+    ss_tot = float(np.sum((y - y.mean()) ** 2)) if y.size else 0.0
+    if ss_tot == 0.0:
+        return float("nan")
+    return 1.0 - float(np.sum((y - p) ** 2)) / ss_tot
+
+
+def misclassified(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Boolean mask of the samples whose predicted label differs from the true one."""
+    y = np.asarray(labels, dtype=float).ravel()
+    p = np.asarray(predicted, dtype=float).ravel()
+    if y.shape != p.shape:
+        raise InputError(
+            "The predicted parameter of misclassified must have one label per true label. "
+            f"Got {p.size} predictions for {y.size} labels instead."
+        )
+    return y != p
+
+
+def balanced_accuracy(labels: np.ndarray, predicted: np.ndarray) -> float:
+    """Mean over the classes present in ``labels`` of the fraction predicted right (nan if
+    there are no samples)."""
+    y = np.asarray(labels, dtype=float).ravel()
+    wrong = misclassified(y, predicted)
+    if y.size == 0:
+        return float("nan")
+    return float(np.mean([1.0 - np.mean(wrong[y == c]) for c in np.unique(y)]))
+
+
+def class_label(target: str | None, value: float) -> str:
+    """Legend text of a class: the target column and the label as the data has it
+    (``species = 2``)."""
+    return f"{target or 'y'} = {value:g}"
+
+
+def loss_label(run: TrainingRun) -> str:
+    """The y-axis label of the loss plot: what the recorded loss measures, in which units."""
+    task = run.task
+    if task == "regression":
+        fmap = run.model.feature_map
+        if fmap.target_scale != 1.0 or fmap.target_mean != 0.0:
+            return "mean ½(ŷ − t)² in the epoch\n(t: standardised target)"
+        return "mean ½(ŷ − t)² in the epoch\n(target units)"
+    values = getattr(run.model.config, "class_values", None)
+    where = f"t: class values {values[0]:g} / {values[1]:g}" if values else "t: class values"
+    norm = "‖ŷ − t‖²" if task == "multiclass" else "(ŷ − t)²"
+    return f"mean ½{norm} in the epoch\n({where})"
+
+
+# --- data of a run ----------------------------------------------------------------------------
+
+
+def _train_data(run: TrainingRun, fname: str) -> Dataset:
+    data = run.train_data
+    if data is None or data.y is None:
+        raise InputError(
+            f"The run parameter of {fname} must be a fresh run holding its training data. "
+            "Got a run without data (loaded from disk?) instead."
+        )
+    return data
+
+
+def _test_set(run: TrainingRun) -> tuple[Dataset, np.ndarray] | None:
+    """The test data with its predictions (by the CRN inference network), or None."""
+    test = run.test_data
+    if test is None or test.y is None or len(test) == 0:
+        return None
+    pred = run.test_predictions
+    if pred is None:
+        pred = predict(run.model, test.x)
+    return test, np.asarray(pred, dtype=float)
+
+
+def _classes(run: TrainingRun, *labels: np.ndarray) -> np.ndarray:
+    """The class values: the model's and every label seen in the data, sorted."""
+    seen = [np.asarray(run.model.classes, dtype=float)]
+    seen += [np.asarray(v, dtype=float).ravel() for v in labels]
+    return np.unique(np.concatenate(seen))
+
+
+# --- plots ------------------------------------------------------------------------------------
+
+
 def plot_loss(run: TrainingRun, path: str | Path) -> Path:
-    """Training loss per epoch: the CRN's (read from the error species) and the reference's."""
-    plt = _pyplot()
+    """Training loss per epoch (the CRN's, read from the error species, and the reference's)
+    and each parameter at every epoch start and at the end.
+
+    Parameters
+    ----------
+    run
+        A fresh run (with its reference run and parameter trajectory).
+    path
+        The PNG file to write.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    if run.reference is None or run.parameter_trajectory is None:
+        raise InputError(
+            "The run parameter of plot_loss must be a fresh run holding its reference run. "
+            "Got a run without one (loaded from disk?) instead."
+        )
+    fig = _figure(9.5, 3.8)
+    ax, bx = fig.subplots(1, 2)
+    fig.subplots_adjust(left=0.125, right=0.98, bottom=0.14, top=0.9, wspace=0.3)
     epochs = np.arange(1, len(run.train_loss) + 1)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
     ax.plot(epochs, run.train_loss, "o-", label="CRN (RoadRunner)")
     ax.plot(epochs, run.reference.train_loss, "x--", label="numpy reference")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean ½(ŷ − t)² during the epoch")
+    ax.set_ylabel(loss_label(run), fontsize="small")
     ax.set_yscale("log")
     ax.set_title(f"{run.circuit_name}: training loss")
-    ax.legend()
+    ax.legend(fontsize="small")
     traj = run.parameter_trajectory
-    for j, name in enumerate(run.parameters):
-        bx.plot(np.arange(traj.shape[0]), traj[:, j], "o-", label=f"θ[{name}]")
+    names = list(run.parameters)
+    for j, name in enumerate(names):
+        label = f"θ[{name}]" if len(names) <= 8 else None
+        bx.plot(np.arange(traj.shape[0]), traj[:, j], "o-", ms=3, label=label)
     bx.set_xlabel("epoch")
     bx.set_ylabel("parameter (p⁺ − p⁻)")
-    bx.set_title(f"parameters (max |CRN − ref| = {run.max_abs_deviation:.1e})")
-    bx.legend(fontsize="small")
-    from matplotlib.ticker import MaxNLocator
-
+    bx.set_title(f"{len(names)} parameters (max |CRN − ref| = {run.max_abs_deviation:.1e})")
+    if len(names) <= 8:
+        bx.legend(fontsize="x-small")
     for axis in (ax, bx):
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(fig, path)
+
+
+def _accuracy_text(run: TrainingRun, test: tuple[Dataset, np.ndarray] | None) -> str:
+    if test is None:
+        return "no test set"
+    data, pred = test
+    assert data.y is not None
+    metrics = dict(run.test or {})
+    acc = metrics.get("accuracy", 1.0 - float(np.mean(misclassified(data.y, pred))))
+    bal = metrics.get("balanced_accuracy", balanced_accuracy(data.y, pred))
+    return f"test accuracy {acc:.1%}, balanced {bal:.1%} (n = {len(data)})"
 
 
 def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -> Path:
-    """Decision regions of a 2-input classifier (CRN inference network) with the data."""
-    plt = _pyplot()
-    data = run.train_data
-    assert data is not None
-    sets = [("train", data)] + ([("test", run.test_data)] if run.test_data is not None else [])
-    pts = np.vstack([d.x for _, d in sets])
+    """Decision regions of a 2-input classifier (binary or multiclass) with the data.
+
+    The regions are the CRN inference network's predictions on a ``resolution`` ×
+    ``resolution`` grid. Training points are circles and test points triangles, coloured by
+    their true class (named ``<target> = <label>`` as in the data); misclassified test points
+    are ringed in red and counted in the legend. The title gives the test accuracy and the
+    balanced accuracy, or says there is no test set.
+
+    Parameters
+    ----------
+    run
+        A fresh classification or multiclass run with two inputs (holding its data).
+    path
+        The PNG file to write.
+    resolution
+        Grid points per axis.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from matplotlib.colors import ListedColormap
+
+    if len(run.features) != 2:
+        raise InputError(
+            "The run parameter of plot_decision must be a run with 2 inputs. "
+            f"Got {len(run.features)} inputs instead."
+        )
+    data = _train_data(run, "plot_decision")
+    assert data.y is not None
+    test = _test_set(run)
+    pts = data.x if test is None else np.vstack([data.x, test[0].x])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = 0.05 * (hi - lo + 1e-12)
+    pad = 0.05 * (hi - lo) + 1e-9
     g1 = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
     g2 = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
-    mesh = np.array([[a, b] for b in g2 for a in g1])
-    labels = predict(run.model, mesh).reshape(resolution, resolution)
-    fig, ax = plt.subplots(figsize=(5, 4.4), constrained_layout=True)
-    ax.contourf(g1, g2, labels, levels=[-0.5, 0.5, 1.5], colors=["#cfe0f3", "#f6d2c4"])
-    for (name, d), marker in zip(sets, ("o", "^"), strict=False):
-        assert d.y is not None
-        for label, color in ((0, "#1f5fa8"), (1, "#c0392b")):
-            sel = d.y == label
-            ax.scatter(
-                d.x[sel, 0], d.x[sel, 1], s=14, c=color, marker=marker, label=f"{name} {label}"
-            )
-    ax.set_xlabel(run.circuit.features[0])
-    ax.set_ylabel(run.circuit.features[1])
-    ax.set_title("decision regions of the CRN inference network")
-    ax.legend(fontsize="small", loc="best")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    mesh = np.column_stack([np.tile(g1, resolution), np.repeat(g2, resolution)])
+    labels = np.asarray(predict(run.model, mesh), dtype=float)
+    extra = [] if test is None else [test[0].y, test[1]]
+    classes = _classes(run, data.y, labels, *extra)
+    k = len(classes)
+    index = np.searchsorted(classes, labels).reshape(resolution, resolution)
+    colors = [_CLASS_COLORS[i % len(_CLASS_COLORS)] for i in range(k)]
+    fig = _figure(5.6, 4.8)
+    ax = fig.subplots()
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.11, top=0.88)
+    regions = [_REGION_COLORS[i % len(_REGION_COLORS)] for i in range(k)]
+    # cells, not contours: contours between classes 0 and 2 would pass through a band of 1
+    ax.pcolormesh(
+        g1, g2, index, cmap=ListedColormap(regions), vmin=-0.5, vmax=k - 0.5, shading="nearest"
+    )
+    for c, color in zip(classes, colors, strict=True):
+        sel = data.y == c
+        ax.scatter(data.x[sel, 0], data.x[sel, 1], s=16, c=color, label=class_label(run.target, c))
+    ax.scatter([], [], s=16, c="#555555", label=f"training (n = {len(data)})")
+    if test is not None:
+        tdata, tpred = test
+        assert tdata.y is not None
+        for c, color in zip(classes, colors, strict=True):
+            sel = tdata.y == c
+            ax.scatter(tdata.x[sel, 0], tdata.x[sel, 1], s=22, c=color, marker="^")
+        wrong = misclassified(tdata.y, tpred)
+        ax.scatter([], [], s=22, c="#555555", marker="^", label=f"test (n = {len(tdata)})")
+        ax.scatter(
+            tdata.x[wrong, 0],
+            tdata.x[wrong, 1],
+            s=90,
+            facecolors="none",
+            edgecolors=_ERROR_COLOR,
+            linewidths=1.4,
+            label=f"misclassified ({int(wrong.sum())} of {len(tdata)})",
+        )
+    ax.set_xlabel(run.features[0])
+    ax.set_ylabel(run.features[1])
+    ax.set_title(
+        f"{run.circuit_name}: decision regions (CRN)\n{_accuracy_text(run, test)}",
+        fontsize="medium",
+    )
+    ax.legend(fontsize="x-small", loc="best", framealpha=0.8)
+    return _save(fig, path)
 
 
-def plot_predictions(run: TrainingRun, path: str | Path) -> Path:
-    """Predicted vs target on the test data (regression; CRN inference network)."""
-    plt = _pyplot()
-    data = run.test_data
-    assert data is not None and data.y is not None and run.test_predictions is not None
-    pred = np.asarray(run.test_predictions)
-    fig, ax = plt.subplots(figsize=(4.6, 4.4), constrained_layout=True)
-    ax.scatter(data.y, pred, s=14, c="#1f5fa8", label="test samples")
-    lo = float(min(data.y.min(), pred.min()))
-    hi = float(max(data.y.max(), pred.max()))
-    ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="ŷ = y")
-    mse = float(np.mean((pred - data.y) ** 2))
-    ax.set_xlabel(f"target {data.target}")
-    ax.set_ylabel("prediction ŷ (CRN inference network)")
-    ax.set_title(f"{run.circuit_name}: test ½MSE = {0.5 * mse:.4f}")
-    ax.legend(fontsize="small")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+def plot_predictions(run: TrainingRun, path: str | Path, *, points: int = 200) -> Path:
+    """Predicted against measured target (regression; CRN inference network).
+
+    The test set is shown if the run has one, else the training set (predicted here). The
+    title gives ``R²`` and the MSE in the target's units. A model with one input gets a second
+    panel: the fitted curve on ``points`` inputs spanning the data, with the data points.
+
+    Parameters
+    ----------
+    run
+        A fresh regression run (holding its data).
+    path
+        The PNG file to write.
+    points
+        Grid points of the fitted curve (one-input models).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    data = _train_data(run, "plot_predictions")
+    assert data.y is not None
+    test = _test_set(run)
+    if test is not None:
+        shown, pred, which = test[0], test[1], "test"
+    else:
+        shown, pred, which = data, np.asarray(predict(run.model, data.x), dtype=float), "training"
+    assert shown.y is not None
+    target = run.target or shown.target or "y"
+    one_input = len(run.features) == 1
+    fig = _figure(9.6 if one_input else 5.0, 4.6)
+    axes = fig.subplots(1, 2 if one_input else 1, squeeze=False)[0]
+    left = 0.08 if one_input else 0.15
+    fig.subplots_adjust(left=left, right=0.97, bottom=0.12, top=0.86, wspace=0.28)
+    ax = axes[0]
+    mse = float(np.mean((pred - shown.y) ** 2))
+    ax.scatter(shown.y, pred, s=16, c=_CLASS_COLORS[0], label=f"{which} samples (n = {len(shown)})")
+    lo = float(min(shown.y.min(), pred.min()))
+    hi = float(max(shown.y.max(), pred.max()))
+    ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="predicted = measured")
+    ax.set_xlabel(f"{target} (measured)")
+    ax.set_ylabel(f"{target} (predicted)")
+    ax.set_title(
+        f"{run.circuit_name}: {which} set\n"
+        f"R² = {r_squared(shown.y, pred):.3f}, MSE = {mse:.4g} (raw units)",
+        fontsize="medium",
+    )
+    ax.legend(fontsize="x-small", loc="upper left")
+    if one_input:
+        _fitted_curve(run, axes[1], data, test, target, points)
+    return _save(fig, path)
+
+
+def _fitted_curve(
+    run: TrainingRun,
+    ax: Any,
+    data: Dataset,
+    test: tuple[Dataset, np.ndarray] | None,
+    target: str,
+    points: int,
+) -> None:
+    """The prediction over the input range (one-input models) with the data points."""
+    xs = data.x[:, 0] if test is None else np.concatenate([data.x[:, 0], test[0].x[:, 0]])
+    lo, hi = float(xs.min()), float(xs.max())
+    pad = 0.05 * (hi - lo) + 1e-9
+    grid = np.linspace(lo - pad, hi + pad, points)
+    curve = np.asarray(predict(run.model, grid[:, None]), dtype=float)
+    ax.scatter(data.x[:, 0], data.y, s=14, c=_CLASS_COLORS[0], label="training data")
+    if test is not None:
+        ax.scatter(test[0].x[:, 0], test[0].y, s=20, c=_CLASS_COLORS[1], marker="^", label="test")
+    ax.plot(grid, curve, "k-", lw=1.5, label="CRN prediction")
+    ax.set_xlabel(run.features[0])
+    ax.set_ylabel(target)
+    ax.set_title(f"fitted curve of {target} over {run.features[0]}", fontsize="medium")
+    ax.legend(fontsize="x-small", loc="best")

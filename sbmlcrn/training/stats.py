@@ -28,6 +28,7 @@ def circuit_stats(
     gradient: str = "exact",
     nonlinearity: str = "quadratic",
     classes: int = 3,
+    design: str | None = None,
 ) -> dict[str, Any]:
     """Size of ``circuit``'s training network for ``inputs`` features.
 
@@ -41,6 +42,8 @@ def circuit_stats(
         Options of the nonlinear circuits (ignored for linear ones).
     classes
         Number of classes of ``nonlinear-multiclass``.
+    design
+        ``products`` (the nonlinear circuits' default) or ``node`` (the paper's circuits).
     """
     task = circuit_spec(circuit).task
     if not isinstance(inputs, int) or isinstance(inputs, bool) or inputs < 1:
@@ -53,15 +56,16 @@ def circuit_stats(
     y = np.arange(n, dtype=float) % (classes if task == "multiclass" else 2)
     data = Dataset(tuple(f"x{i + 1}" for i in range(inputs)), x, y, "y", name="stats")
     spec = circuit_spec(circuit)
+    family = spec.family_for(design)
     options: dict[str, Any] = {}
-    if spec.family.name == "nonlinear":
+    if family.name == "nonlinear":
         options = {"gradient": gradient, "nonlinearity": nonlinearity}
     square = {"square": square_for(gradient)} if options else {}
-    compiled = spec.compile(data, spec.family.config_class(epochs=1, **options, **square))
+    compiled = spec.compile(data, family.config_class(epochs=1, **options, **square))
     stats = compiled.network.stats()
-
     return {
         "circuit": circuit,
+        "design": family.design,
         **options,
         "inputs": inputs,
         "trainable_parameters": len(compiled.parameter_names),
@@ -70,6 +74,7 @@ def circuit_stats(
         "events": stats["events"],
         "max_molecularity": stats["max_molecularity"],
         "sbml_bytes": len(to_sbml(compiled.network).encode()),
+        "reactions_per_parameter": round(stats["reactions"] / len(compiled.parameter_names), 2),
     }
 
 
@@ -77,6 +82,7 @@ def format_stats(rows: list[dict[str, Any]]) -> str:
     """A markdown table of :func:`circuit_stats` rows."""
     keys = [
         "circuit",
+        "design",
         "gradient",
         "nonlinearity",
         "inputs",

@@ -138,7 +138,7 @@ def save_run(
             write_record(record, tmp)
             if plots and run.reference is not None and run.parameter_trajectory is not None:
                 plot_loss(run, tmp / "loss.png")
-                if run.task == "classification" and len(run.features) == 2:
+                if run.task in ("classification", "multiclass") and len(run.features) == 2:
                     plot_decision(run, tmp / "decision.png")
                 if run.task == "regression" and run.test_predictions is not None:
                     plot_predictions(run, tmp / "predictions.png")

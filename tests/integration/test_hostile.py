@@ -286,7 +286,7 @@ OTHER_COMMAND_CASES = [
     ("stats-inputs-huge", ["stats", "linear-regression", "--inputs", "1e308"], [r"--inputs"]),
     (
         "stats-inputs-too-big",
-        ["stats", "nonlinear-classification", "--inputs", "200"],
+        ["stats", "nonlinear-classification", "--design", "node", "--inputs", "200"],
         [r"200,000"],
     ),
     ("stats-classes-one", ["stats", "nonlinear-multiclass", "--classes", "1"], [r"classes"]),
@@ -339,7 +339,7 @@ def test_nonlinear_option_out_of_range(
     out = tmp_path / "run"
     code, _, err = run_cli(
         capsys, "train", "nonlinear-classification", "--data", data, "--out", out, "--quiet",
-        "--epochs", "2", *extra,
+        "--epochs", "2", "--design", "node", *extra,
     )  # fmt: skip
     assert code == 2, err
     assert_one_error_line(err, *patterns)

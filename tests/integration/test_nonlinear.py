@@ -242,15 +242,15 @@ def test_reaction_count_grows_linearly_for_first_order_and_diagonal_circuits() -
         return [circuit_stats(circuit, d, **kw)["reactions"] for d in dims]
 
     for circuit, kw in (
-        ("nonlinear-regression", {"gradient": "first-order"}),
-        ("nonlinear-regression", {"gradient": "exact"}),
+        ("nonlinear-regression", {"gradient": "first-order", "design": "node"}),
+        ("nonlinear-regression", {"gradient": "exact", "design": "node"}),
         ("linear-regression", {}),
     ):
         r = counts(circuit, **kw)
         slopes = {(r[i + 1] - r[i]) / (dims[i + 1] - dims[i]) for i in range(len(dims) - 1)}
         assert len(slopes) == 1, (circuit, kw, r)
     # a full D×D matrix: quadratic in D
-    r = counts("nonlinear-classification", gradient="first-order")
+    r = counts("nonlinear-classification", gradient="first-order", design="node")
     second = np.diff(np.diff(r) / np.diff(dims))
     assert np.all(second > 0)
 
@@ -292,6 +292,7 @@ def test_cli_trains_predicts_exports_and_sizes_nonlinear_circuits(tmp_path, caps
     np.savetxt(csv_path, rows, delimiter=",", header="x1,x2,y", comments="")
     out = tmp_path / "run"
     argv = ["train", "nonlinear-classification", "--data", str(csv_path), "--epochs", "1"]
+    argv += ["--design", "node"]
     assert main([*argv, "--out", str(out), "--quiet", "--class-values", "-1", "1"]) == 0
     result = json.loads((out / "result.json").read_text())
     assert result["circuit"] == "nonlinear-classification"
@@ -307,7 +308,8 @@ def test_cli_trains_predicts_exports_and_sizes_nonlinear_circuits(tmp_path, caps
     bad = ["train", "linear-regression", "--data", str(csv_path), "--gradient", "first-order"]
     assert main([*bad, "--out", str(tmp_path / "r2")]) == 2
     assert "only apply to nonlinear" in capsys.readouterr().err
-    assert main(["stats", "nonlinear-regression", "--inputs", "2", "4", "--json"]) == 0
+    argv = ["stats", "nonlinear-regression", "--design", "node", "--inputs", "2", "4", "--json"]
+    assert main(argv) == 0
     stats = json.loads(capsys.readouterr().out)
     assert [s["reactions"] for s in stats] == [88, 146]
 
@@ -326,7 +328,7 @@ def test_cli_trains_the_authors_quadratic_classifier_and_predicts_with_it(tmp_pa
     out = tmp_path / "run"
     argv = [
         "train", "nonlinear-classification", "--data", str(csv_path), "--no-standardize",
-        "--augmentation", "0.2", "--square", "per-rail", "--degradation", "0.15",
+        "--design", "node", "--augmentation", "0.2", "--square", "per-rail", "--degradation", "0.15",
         "--gradient", "linapprox", "--horizon", "0.4", "--backward", "2.0", "--lr", "0.5",
         "--epochs", "2", "--annihilation", "100", "--init-dist", "half-normal",
         "--init-scale", "0.577", "--out", str(out), "--quiet",

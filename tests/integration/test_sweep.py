@@ -67,8 +67,17 @@ def test_parse_grid_types_ranges_and_none() -> None:
         "augmentation": (None, 1.0),
     }
     assert len(combinations(grid)) == 2 * 2 * 5 * 2 * 2
-    nonlinear = parse_grid("nonlinear-regression", ["gradient=exact,first-order", "epochs=1..2"])
-    assert nonlinear == {"gradient": ("exact", "first-order"), "epochs": (1, 2)}
+    nonlinear = parse_grid(
+        "nonlinear-regression", ["design=node", "gradient=exact,first-order", "epochs=1..2"]
+    )
+    assert nonlinear == {
+        "design": ("node",),
+        "gradient": ("exact", "first-order"),
+        "epochs": (1, 2),
+    }
+    assert parse_grid("nonlinear-regression", ["loss=squared,squared-hinge"]) == {
+        "loss": ("squared", "squared-hinge")
+    }
 
 
 @pytest.mark.parametrize(

@@ -47,17 +47,18 @@ def test_epochs_limit() -> None:
 
 def test_stats_inputs_limits() -> None:
     check_stats_inputs("linear-regression", [1, 2, 1000])
-    check_stats_inputs("nonlinear-classification", [90])
+    check_stats_inputs("nonlinear-classification", [90], design="node")
+    check_stats_inputs("nonlinear-classification", [1000])  # product units: degree 1 beyond 3
     with pytest.raises(InputError, match=r"^--inputs 100001 is too large; at most 100000\.$"):
         check_stats_inputs("linear-regression", [2, MAX_STATS_INPUTS + 1])
     with pytest.raises(InputError) as info:
-        check_stats_inputs("nonlinear-classification", [100])
+        check_stats_inputs("nonlinear-classification", [100], design="node")
     assert str(info.value) == (
         "--inputs 100 would make a nonlinear-classification network of about 2.45e+05 "
         "reactions; stats builds networks of at most 200,000."
     )
     # the gradient changes the estimate: first-order needs half the reactions
-    check_stats_inputs("nonlinear-classification", [100], gradient="first-order")
+    check_stats_inputs("nonlinear-classification", [100], gradient="first-order", design="node")
     with pytest.raises(InputError, match="Did you mean 'linear-regression'"):
         check_stats_inputs("linear-regresion", [2])
 
