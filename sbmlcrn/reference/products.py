@@ -41,8 +41,9 @@ and negative updates, which is what makes the forward phase's split of ``m`` ove
 (and so the hinge's correction term) computable here exactly; they grow with the total
 variation of the SGD path (about 15–60 after 100 epochs on the built-in tasks), not
 geometrically, because the update reads only the margin's positive rail.
-:func:`product_sgd` tracks every rail and returns a :class:`~sbmlcrn.reference.values.ReferenceRun`; :func:`ideal_gradient` is the
-gradient of the ideal loss (no softening), checked against finite differences in the tests.
+:func:`product_sgd` tracks every rail and returns a
+:class:`~sbmlcrn.reference.values.ReferenceRun`; :func:`ideal_gradient` is the gradient
+of the ideal loss (no softening), checked against finite differences in the tests.
 """
 
 from __future__ import annotations

@@ -328,7 +328,8 @@ def test_cli_trains_the_authors_quadratic_classifier_and_predicts_with_it(tmp_pa
     out = tmp_path / "run"
     argv = [
         "train", "nonlinear-classification", "--data", str(csv_path), "--no-standardize",
-        "--design", "node", "--augmentation", "0.2", "--square", "per-rail", "--degradation", "0.15",
+        "--design", "node", "--augmentation", "0.2", "--square", "per-rail",
+        "--degradation", "0.15",
         "--gradient", "linapprox", "--horizon", "0.4", "--backward", "2.0", "--lr", "0.5",
         "--epochs", "2", "--annihilation", "100", "--init-dist", "half-normal",
         "--init-scale", "0.577", "--out", str(out), "--quiet",
