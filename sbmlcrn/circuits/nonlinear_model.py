@@ -247,13 +247,7 @@ def encode_labels(
     y = np.asarray(y, dtype=float)
     if task == "regression":
         return y.reshape(-1, 1)
-    bad = np.flatnonzero(~np.isin(y, np.asarray(classes)))
-    if bad.size:
-        allowed = ", ".join(f"{c:g}" for c in classes)
-        raise DataError(
-            f"{source}: the circuit's labels are {allowed}; data row {bad[0] + 1} has "
-            f"{float(y[bad[0]]):g}."
-        )
+    check_class_labels(y, classes, source)
     lo, hi = config.class_values
     if task == "classification":
         return np.where(y == 1, hi, lo).reshape(-1, 1)
@@ -261,6 +255,17 @@ def encode_labels(
     for k, c in enumerate(classes):
         out[y == c, k] = hi
     return out
+
+
+def check_class_labels(y: np.ndarray, classes: Sequence[float], source: str) -> None:
+    """Refuse a label of ``y`` that is not one of the circuit's ``classes`` (naming its row)."""
+    bad = np.flatnonzero(~np.isin(y, np.asarray(classes)))
+    if bad.size:
+        allowed = ", ".join(f"{c:g}" for c in classes)
+        raise DataError(
+            f"{source}: the circuit's labels are {allowed}; data row {bad[0] + 1} has "
+            f"{float(y[bad[0]]):g}."
+        )
 
 
 def class_list(task: str, y: np.ndarray, source: str) -> tuple[float, ...]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
+from sbmlcrn.circuits.products import ProductConfig
 from sbmlcrn.circuits.registry import Config
 
 __all__ = [
@@ -76,7 +77,7 @@ class Experiment:
         if quick:
             # 5 epochs: the authors' 65–80-epoch rows at annihilation 100 made 8 epochs take
             # 3 min 22 s on 2 idle cores, over the 3-minute budget of the quick run
-            cfg = replace(cfg, epochs=min(cfg.epochs, QUICK_EPOCHS))
+            cfg = replace(cfg, epochs=min(cfg.epochs or QUICK_EPOCHS, QUICK_EPOCHS))
         return cfg
 
 
@@ -183,6 +184,11 @@ def _x(
 
 
 _NLR, _NLC = "nonlinear-regression", "nonlinear-classification"
+_NLM = "nonlinear-multiclass"
+_PRODUCTS = (
+    "not the paper's circuit: product units x̃ᵢx̃ⱼ and a trained readout (the default design "
+    "since issue 15), squared hinge for classes, standardised inputs, default settings"
+)
 
 EXPERIMENTS: tuple[Experiment, ...] = (
     _x(
@@ -438,6 +444,55 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         None,
         _S_IRIS,
         "paper v1 reports no number we could read",
+    ),
+    *(
+        _x(
+            f"{slug}-products",
+            label,
+            "product units",
+            circuit,
+            task,
+            metric,
+            authors,
+            ProductConfig(),
+            _PRODUCTS + note,
+        )
+        for slug, label, circuit, task, metric, authors, note in (
+            ("xor", "XOR", _NLC, "xor", GRID_ACCURACY, 0.847, " (compared: their cubic)"),
+            ("and", "AND", _NLC, "and", GRID_ACCURACY, None, ""),
+            ("or", "OR", _NLC, "or", GRID_ACCURACY, None, ""),
+            (
+                "rings",
+                "rings, centre 0",
+                _NLC,
+                "rings",
+                VAL_ACCURACY,
+                0.726,
+                " (compared: their cubic)",
+            ),
+            (
+                "rings-offset",
+                "rings around (1,1)",
+                _NLC,
+                "rings-offset",
+                VAL_ACCURACY,
+                0.822,
+                " (compared: their quadratic)",
+            ),
+            ("rings3", "three concentric classes", _NLM, "rings3", VAL_ACCURACY, None, ""),
+            ("iris", "Iris, 3 classes", _NLM, "iris", VAL_ACCURACY, None, ""),
+            (
+                "poly",
+                "x1·x2 + x2²",
+                _NLR,
+                "poly",
+                HALF_MSE,
+                0.070,
+                " (compared: their first-order)",
+            ),
+            ("sin", "sin(x1) + x2²", _NLR, "sin", HALF_MSE, 0.075, ""),
+            ("hill", "Hill curve x²/(0.5² + x²)", _NLR, "hill", "val MSE", None, ""),
+        )
     ),
 )
 SLUGS = tuple(e.slug for e in EXPERIMENTS)

@@ -172,7 +172,7 @@ def _cost(exp: Experiment) -> float:
     """A rough relative cost of one run, to start the longest first: epochs, ten times more
     with fast (stiff) annihilation, which the authors' rows use."""
     stiff = (exp.config.annihilation or 0.0) >= STIFF_ANNIHILATION
-    return exp.config.epochs * (10.0 if stiff else 1.0)
+    return (exp.config.epochs or 100) * (10.0 if stiff else 1.0)
 
 
 def _grid(exp: Experiment, quick: bool) -> int | None:

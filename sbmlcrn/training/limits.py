@@ -245,10 +245,11 @@ def check_size(
             f"model holds at most {MAX_DATA_VALUES:,} (about 40 kB of memory each to compile "
             f"and simulate): subsample the data to at most {fit:,} rows."
         )
-    cycles = n * int(config.epochs)
+    epochs = config.epochs if config.epochs is not None else 100  # None: at most 100
+    cycles = n * int(epochs)
     if cycles > MAX_CYCLES:
         raise InputError(
-            f"{n:,} samples x {float(config.epochs):g} epochs = {float(cycles):.3g} training "
+            f"{n:,} samples x {float(epochs):g} epochs = {float(cycles):.3g} training "
             f"steps; at most {MAX_CYCLES:,} fit in one model (lower --epochs)."
         )
     _check_rates(config, cycles)

@@ -83,28 +83,30 @@ def r_squared(measured: np.ndarray, predicted: np.ndarray) -> float:
     float
         ``R²`` (1 for a perfect fit, 0 for predicting the mean, negative when worse).
     """
-    y = np.asarray(measured, dtype=float).ravel()
-    p = np.asarray(predicted, dtype=float).ravel()
-    if y.shape != p.shape:
-        raise InputError(
-            "The predicted parameter of r_squared must have one value per measured value. "
-            f"Got {p.size} predictions for {y.size} values instead."
-        )
+    y, p = _paired(measured, predicted, "r_squared", "value")
     ss_tot = float(np.sum((y - y.mean()) ** 2)) if y.size else 0.0
     if ss_tot == 0.0:
         return float("nan")
     return 1.0 - float(np.sum((y - p) ** 2)) / ss_tot
 
 
-def misclassified(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """Boolean mask of the samples whose predicted label differs from the true one."""
-    y = np.asarray(labels, dtype=float).ravel()
+def _paired(
+    truth: np.ndarray, predicted: np.ndarray, caller: str, what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both as flat float arrays; refused unless there is one prediction per true ``what``."""
+    y = np.asarray(truth, dtype=float).ravel()
     p = np.asarray(predicted, dtype=float).ravel()
     if y.shape != p.shape:
         raise InputError(
-            "The predicted parameter of misclassified must have one label per true label. "
-            f"Got {p.size} predictions for {y.size} labels instead."
+            f"The predicted parameter of {caller} must have one {what} per true {what}. "
+            f"Got {p.size} predictions for {y.size} {what}s instead."
         )
+    return y, p
+
+
+def misclassified(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Boolean mask of the samples whose predicted label differs from the true one."""
+    y, p = _paired(labels, predicted, "misclassified", "label")
     return y != p
 
 

@@ -704,7 +704,7 @@ def test_validate_unusable_input_exit_2(
 
 
 def test_reproduce_quick_subset(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    """The --quick code path on three rows, one seed, in-process (the full --quick is slow)."""
+    """The --quick code path on four rows, one seed, in-process (the full --quick is slow)."""
     out_dir = tmp_path / "repro"
     code, out, err = run_cli(
         capsys,
@@ -714,6 +714,7 @@ def test_reproduce_quick_subset(capsys: pytest.CaptureFixture[str], tmp_path: Pa
         "linreg-authors",
         "lincls",
         "and-quad",
+        "and-products",
         "--seeds",
         "1",
         "--workers",
@@ -736,8 +737,10 @@ def test_reproduce_quick_subset(capsys: pytest.CaptureFixture[str], tmp_path: Pa
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert float(cells[dev_col]) < 1e-6, line
     base_col = next(i for i, c in enumerate(names) if "baseline" in c)
-    and_row = next(ln for ln in body if "AND" in ln)
-    assert "%" in and_row.strip("|").split("|")[base_col]  # a classifier has its baseline
+    and_rows = [ln for ln in body if "AND" in ln]
+    assert len(and_rows) == 2  # the paper's quadratic circuit and the product units
+    for and_row in and_rows:
+        assert "%" in and_row.strip("|").split("|")[base_col]  # a classifier has its baseline
     report = (out_dir / "report.md").read_text(encoding="utf-8")
     assert "What each row changes" in report and "fixed bias" in report
     assert (out_dir / "summary.png").is_file()

@@ -119,3 +119,15 @@ def test_record_without_design_is_read_as_the_papers_circuit(tmp_path) -> None:
     del record["config"]["design"]
     path.write_text(json.dumps(record), encoding="utf-8")
     assert isinstance(sbmlcrn.load_run(tmp_path / "old2").model.config, NonlinearConfig)
+
+
+@pytest.mark.parametrize(
+    ("circuit", "data"),
+    [("nonlinear-classification", xor_data(8)), ("nonlinear-multiclass", _three_classes(9))],
+)
+def test_training_and_inference_models_validate_without_errors(circuit: str, data) -> None:
+    """Bimolecular mass action, events that only load data: 0 errors at molecularity 2."""
+    run = sbmlcrn.train(circuit, data, epochs=1)
+    for sbml in (run.sbml, run.model.inference_sbml()):
+        report = sbmlcrn.validate(sbml)
+        assert not report.errors, [str(f) for f in report.errors][:3]
