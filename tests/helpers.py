@@ -46,6 +46,15 @@ def xor_data(n: int, *, seed: int = 0) -> Dataset:
     return Dataset(("x1", "x2"), x, y, "y", name=f"xor-{n}")
 
 
+def three_rings(n: int, *, seed: int = 4) -> Dataset:
+    """``n`` points of the unit square in three classes by their distance to its centre
+    (below 0.2, below 0.35, beyond), the target named ``ring``."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, size=(n, 2))
+    r = np.hypot(x[:, 0] - 0.5, x[:, 1] - 0.5)
+    return Dataset(("a", "b"), x, np.digitize(r, [0.2, 0.35]).astype(float), "ring", name="rings3")
+
+
 def separable_data(n: int, *, seed: int = 0) -> Dataset:
     """Two Gaussian blobs (labels 0 and 1, alternating) on either side of x1 + x2 = 0."""
     rng = np.random.default_rng(seed)

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_CYCLES",
     "SIGNS",
     "TrainingReadouts",
+    "batch_slots",
     "channel_ids",
     "check_finite",
     "check_positive",
@@ -36,6 +37,7 @@ __all__ = [
     "parameter_readouts",
     "rail_pair",
     "rails",
+    "slot_values",
     "two_phase_clock",
     "unique_name",
 ]
@@ -66,6 +68,23 @@ def load_rails(
     pairs = [rails(v) for v in values]
     loads[f"{base}_p"] = [p for p, _ in pairs]
     loads[f"{base}_m"] = [m for _, m in pairs]
+
+
+def batch_slots(batch_size: int) -> tuple[str, ...]:
+    """The suffixes of a mini-batch's slots: ``("",)`` for one sample per step (the per-sample
+    network's names), else ``("s1", …, "sB")``."""
+    return ("",) if batch_size == 1 else tuple(f"s{i + 1}" for i in range(batch_size))
+
+
+def slot_values(values: np.ndarray, batch_size: int, slot: int, fill: float = 0.0) -> np.ndarray:
+    """What slot ``slot`` holds in each of the ``⌈n / B⌉`` batches: sample ``k·B + slot`` of
+    ``values``, or ``fill`` where the last batch is short (an empty slot)."""
+    v = np.asarray(values, dtype=float)
+    n_batches = -(-len(v) // batch_size)
+    out = np.full(n_batches, float(fill))
+    picked = v[slot::batch_size]
+    out[: len(picked)] = picked
+    return out
 
 
 def unique_name(name: str, taken: Sequence[str]) -> str:
@@ -245,6 +264,18 @@ class TrainingReadouts:
     def error_species(self) -> list[tuple[str, str]]:
         """Rails of every output's error, in output order."""
         return [(ro.plus, ro.minus) for ro in self.network.readouts if ro.role is Role.ERROR]
+
+    def sample_errors(self, errors: np.ndarray) -> np.ndarray:
+        """Errors read per cycle (``epochs × cycles × readouts``) as errors per sample
+        (``epochs × n × K``): a mini-batch's slots are its samples, in order, and the empty
+        slots of a short last batch are dropped. The identity for one sample per cycle."""
+        e = np.asarray(errors, dtype=float)
+        batch = int(getattr(self.config, "batch_size", 1))  # type: ignore[attr-defined]
+        if batch == 1:
+            return e
+        n = len(self.inputs)  # type: ignore[attr-defined]
+        per_slot = e.reshape(e.shape[0], e.shape[1], batch, -1)
+        return per_slot.reshape(e.shape[0], e.shape[1] * batch, -1)[:, :n, :]
 
     def forward_error_times(self) -> list[float]:
         """Times in every cycle's backward phase, where the error species hold ``ŷ − t``."""

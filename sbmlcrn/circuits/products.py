@@ -63,8 +63,8 @@ import numpy as np
 
 from sbmlcrn.circuits.clock import PhaseClock
 from sbmlcrn.circuits.common import (
-    SIGNS,
     TrainingReadouts,
+    batch_slots,
     channel_ids,
     check_positive,
     check_schedule,
@@ -76,13 +76,22 @@ from sbmlcrn.circuits.common import (
     load_rails,
     parameter_readouts,
     rail_pair,
+    slot_values,
     two_phase_clock,
     unique_name,
 )
 from sbmlcrn.circuits.linear import FeatureMap
 from sbmlcrn.circuits.nonlinear_model import TASKS, check_class_labels, class_list
+from sbmlcrn.circuits.products_reactions import (
+    error_ids,
+    parameter_id,
+    readout_reactions,
+    training_reactions,
+    unit_id,
+    unit_reactions,
+)
 from sbmlcrn.core.data import Dataset
-from sbmlcrn.core.network import Network, Parameter, Reaction, Readout, Role, Species
+from sbmlcrn.core.network import Network, Parameter, Readout, Role, Species
 from sbmlcrn.errors import InputError
 from sbmlcrn.reference.products import LOSSES, ProductModel, feature_pairs, product_features
 
@@ -143,6 +152,10 @@ class ProductConfig:
         Standardise the inputs (and regression targets) with the training data's statistics.
     init, seed
         Initial readout weights (output-major); None draws ``N(0, 0.1²)`` from ``seed``.
+    batch_size
+        Samples per SGD step ``B``: ``B`` slots of inputs, units and errors (margins) run side
+        by side in one forward phase, and one backward phase moves the weights by the mean of
+        their steps (1: the per-sample network, byte for byte).
     """
 
     design: str = "products"
@@ -157,8 +170,11 @@ class ProductConfig:
     standardize_target: bool = True
     init: tuple[float, ...] | None = None
     seed: int = 0
+    batch_size: int = 1
 
     def __post_init__(self) -> None:
+        check_positive("batch size", "--batch-size", self.batch_size, integer=True)
+        object.__setattr__(self, "batch_size", int(self.batch_size))
         if self.design != "products":
             raise InputError(
                 f"The design parameter of ProductConfig must be 'products'. Got {self.design!r}."
@@ -246,14 +262,6 @@ def encode_product_labels(
 # ----------------------------------------------------------------------------- naming
 
 
-def _unit_id(channels: Sequence[str], pair: tuple[int, int]) -> str:
-    return f"{channels[pair[0]]}_{channels[pair[1]]}"
-
-
-def _parameter_id(channels: Sequence[str], pair: tuple[int, int], k: int, n_out: int) -> str:
-    return _unit_id(channels, pair) if n_out == 1 else f"c{k + 1}_{_unit_id(channels, pair)}"
-
-
 def _unit_names(features: Sequence[str], pairs: Sequence[tuple[int, int]]) -> list[str]:
     """``offset``, ``x1``, ``x1^2``, ``x1*x2``: the product units in the data's names."""
     cols = list(features)
@@ -280,147 +288,62 @@ def _parameter_names(
     return tuple(f"class{int(c)}.{u}" for c in classes for u in units)
 
 
-# ----------------------------------------------------------------------------- reactions
-
-
-def _rails_of(channel: str) -> tuple[str, ...]:
-    """The rails of a channel that can be non-zero (the constant has only ``p``)."""
-    return ("p",) if channel == "b" else SIGNS
-
-
-def _product(a: str, b: str, sign: int = 1) -> str:
-    return "p" if (a == b) == (sign > 0) else "m"
-
-
-def _catalysis(
-    rid: str, u: str, v: str, target: str, sign: int, rate: str, gates: tuple[str, ...]
-) -> list[Reaction]:
-    """``u^a + v^b → u^a + v^b + target^(sign·a·b)`` for the four rail pairs."""
-    return [
-        Reaction(
-            f"{rid}_{a}{b}",
-            (f"{u}_{a}", f"{v}_{b}"),
-            (f"{u}_{a}", f"{v}_{b}", f"{target}_{_product(a, b, sign)}"),
-            rate,
-            gates,
-        )
-        for a in SIGNS
-        for b in SIGNS
-    ]
-
-
-def _unit_reactions(channels: Sequence[str], pairs: Sequence[tuple[int, int]]) -> list[Reaction]:
-    """The product units ``h_f``: ``x_i^a + x_j^b → … + h_f^(a·b)`` (forward gate)."""
-    reactions = []
-    for pair in pairs:
-        ci, cj = channels[pair[0]], channels[pair[1]]
-        uid = _unit_id(channels, pair)
-        for a in _rails_of(ci):
-            for b in _rails_of(cj):
-                if ci == cj and (a, b) == ("m", "p"):
-                    continue  # a square's cross rails: one reaction at twice the rate
-                rate = "k_h2" if ci == cj and a != b else "k_h"
-                reactions.append(
-                    Reaction(
-                        f"h{uid}_{a}{b}",
-                        (f"x{ci}_{a}", f"x{cj}_{b}"),
-                        (f"x{ci}_{a}", f"x{cj}_{b}", f"h{uid}_{_product(a, b)}"),
-                        rate,
-                        ("g_fwd",),
-                    )
-                )
-    return reactions
-
-
-def _readout_reactions(
-    channels: Sequence[str],
-    pairs: Sequence[tuple[int, int]],
-    n_out: int,
-    out: Sequence[str],
-    hinge: bool,
-) -> list[Reaction]:
-    """Output ``k`` gains ``Σ w φ`` (from ``h``) or the margin loses it (from ``u = ℓ h``)."""
-    reactions = []
-    for k in range(n_out):
-        for pair in pairs:
-            pid = _parameter_id(channels, pair, k, n_out)
-            uid = _unit_id(channels, pair)
-            if hinge:
-                reactions += _catalysis(
-                    f"y{pid}", f"p{pid}", f"u{k + 1}_{uid}", out[k], -1, "k_m", ("g_fwd",)
-                )
-            else:
-                reactions += _catalysis(
-                    f"y{pid}", f"p{pid}", f"h{uid}", out[k], +1, "k_y", ("g_fwd",)
-                )
-    return reactions
-
-
-def _training_reactions(
-    channels: Sequence[str], pairs: Sequence[tuple[int, int]], n_out: int, hinge: bool
-) -> list[Reaction]:
-    errors = [f"e{k + 1}" if n_out > 1 else "e" for k in range(n_out)]
-    reactions = _unit_reactions(channels, pairs)
-    if hinge:
-        for k in range(n_out):
-            for pair in pairs:
-                uid = _unit_id(channels, pair)
-                reactions += _catalysis(
-                    f"u{k + 1}_{uid}",
-                    f"t{k + 1}",
-                    f"h{uid}",
-                    f"u{k + 1}_{uid}",
-                    +1,
-                    "k_u",
-                    ("g_fwd",),
-                )
-    reactions += _readout_reactions(channels, pairs, n_out, errors, hinge)
-    for k, err in enumerate(errors):
-        for pair in pairs:
-            pid = _parameter_id(channels, pair, k, n_out)
-            uid = _unit_id(channels, pair)
-            if hinge:  # the positive rail of the margin alone: the chemical ReLU
-                for b in SIGNS:
-                    reactions.append(
-                        Reaction(
-                            f"bw{pid}_p{b}",
-                            (f"{err}_p", f"u{k + 1}_{uid}_{b}"),
-                            (f"{err}_p", f"u{k + 1}_{uid}_{b}", f"p{pid}_{b}"),
-                            "k_bw",
-                            ("g_bwd",),
-                        )
-                    )
-            else:
-                reactions += _catalysis(
-                    f"bw{pid}", err, f"h{uid}", f"p{pid}", -1, "k_bw", ("g_bwd",)
-                )
-        if hinge:
-            reactions.append(
-                Reaction(f"ann_{err}", (f"{err}_p", f"{err}_m"), (), "k_ann", ("g_bwd",))
-            )
-    if not hinge:  # the squared loss reads no rail alone: annihilation changes no result
-        bases = [
-            *errors,
-            *(f"p{_parameter_id(channels, p, k, n_out)}" for k in range(n_out) for p in pairs),
-        ]
-        reactions += [Reaction(f"ann_{b}", (f"{b}_p", f"{b}_m"), (), "k_ann") for b in bases]
-    return reactions
-
-
 # ----------------------------------------------------------------------------- species
 
 
-def _input_species(channels: Sequence[str]) -> list[Species]:
+def _input_species(channels: Sequence[str], slot: str = "") -> list[Species]:
+    """The inputs of batch slot ``slot``; a slot's constant is loaded (0 in an empty slot)."""
     species: list[Species] = []
     for c in channels:
-        species += rail_pair(f"x{c}", _CONSTANT if c == "b" else 0.0, Role.INPUT)
+        value = _CONSTANT if c == "b" and not slot else 0.0
+        species += rail_pair(f"x{c}{slot}", value, Role.INPUT)
     return species
 
 
-def _unit_species(channels: Sequence[str], pairs: Sequence[tuple[int, int]]) -> list[Species]:
+def _unit_species(
+    channels: Sequence[str], pairs: Sequence[tuple[int, int]], slot: str = ""
+) -> list[Species]:
     species: list[Species] = []
     for pair in pairs:
-        species += rail_pair(f"h{_unit_id(channels, pair)}", 0.0, Role.HIDDEN)
+        species += rail_pair(f"h{unit_id(channels, pair)}{slot}", 0.0, Role.HIDDEN)
+    return species
+
+
+def _slot_species(
+    channels: Sequence[str],
+    pairs: Sequence[tuple[int, int]],
+    x_tilde: np.ndarray,
+    targets: np.ndarray,
+    hinge: bool,
+    batch: int,
+    loads: dict[str, list[float]],
+    clears: dict[str, float],
+) -> list[Species]:
+    """Every slot's error (margin), label and signed units, and what each load sets: the
+    inputs, ``−t`` into the error or 1 into the margin and ``t`` into the label, for slot ``i``
+    the samples ``i, i + B, …`` (0 where the last batch is short: an empty slot learns nothing).
+    """
+    n_out = targets.shape[1]
+    species: list[Species] = []
+    for i, slot in enumerate(batch_slots(batch)):
+        for j, c in enumerate(channels):
+            if c != "b" or slot:
+                load_rails(loads, f"x{c}{slot}", slot_values(x_tilde[:, j], batch, i))
+        for pair in pairs:
+            clears[f"h{unit_id(channels, pair)}{slot}_p"] = 0.0
+            clears[f"h{unit_id(channels, pair)}{slot}_m"] = 0.0
+        for k, err in enumerate(error_ids(n_out, slot)):
+            species += rail_pair(err, 0.0, Role.ERROR)
+            if not hinge:
+                load_rails(loads, err, slot_values(-targets[:, k], batch, i))
+                continue
+            clears[f"{err}_p"], clears[f"{err}_m"] = 1.0, 0.0  # the margin starts at 1
+            species += rail_pair(f"t{k + 1}{slot}", 0.0, Role.INPUT)
+            load_rails(loads, f"t{k + 1}{slot}", slot_values(targets[:, k], batch, i))
+            for pair in pairs:
+                base = f"u{k + 1}_{unit_id(channels, pair)}{slot}"
+                species += rail_pair(base, 0.0, Role.TRANSIENT)
+                clears[f"{base}_p"] = clears[f"{base}_m"] = 0.0
     return species
 
 
@@ -428,7 +351,7 @@ def _weight_species(
     channels: Sequence[str], pairs: Sequence[tuple[int, int]], n_out: int, theta: Sequence[float]
 ) -> list[Species]:
     species: list[Species] = []
-    ids = [_parameter_id(channels, p, k, n_out) for k in range(n_out) for p in pairs]
+    ids = [parameter_id(channels, p, k, n_out) for k in range(n_out) for p in pairs]
     for pid, value in zip(ids, theta, strict=True):
         species += rail_pair(f"p{pid}", value, Role.PARAMETER)
     return species
@@ -469,7 +392,7 @@ def _rates(config: ProductConfig, hinge: bool) -> list[Parameter]:
     else:
         params.append(Parameter("k_y", 2.0 / t))
     params.append(Parameter("k_ann", config.annihilation))
-    params.append(Parameter("k_bw", config.lr / config.backward))
+    params.append(Parameter("k_bw", config.lr / (config.backward * config.batch_size)))
     return params
 
 
@@ -524,42 +447,31 @@ def compile_products(
     hinge = config.loss_for(task) == "squared-hinge"
     assert config.init is not None and config.backward is not None
 
-    species = _input_species(channels) + _unit_species(channels, pairs)
+    batch = config.batch_size
+    slots = batch_slots(batch)
+    species = [s for slot in slots for s in _input_species(channels, slot)]
+    species += [s for slot in slots for s in _unit_species(channels, pairs, slot)]
     species += _weight_species(channels, pairs, n_out, config.init)
     loads: dict[str, list[float]] = {}
     clears: dict[str, float] = {}
-    for j, c in enumerate(channels[:-1]):
-        load_rails(loads, f"x{c}", x_tilde[:, j])
-    for pair in pairs:
-        clears[f"h{_unit_id(channels, pair)}_p"] = clears[f"h{_unit_id(channels, pair)}_m"] = 0.0
-    errors = [f"e{k + 1}" if n_out > 1 else "e" for k in range(n_out)]
-    for k, err in enumerate(errors):
-        species += rail_pair(err, 0.0, Role.ERROR)
-        if not hinge:
-            load_rails(loads, err, -targets[:, k])
-            continue
-        clears[f"{err}_p"], clears[f"{err}_m"] = 1.0, 0.0  # the margin starts at 1
-        species += rail_pair(f"t{k + 1}", 0.0, Role.INPUT)
-        load_rails(loads, f"t{k + 1}", targets[:, k])
-        for pair in pairs:
-            base = f"u{k + 1}_{_unit_id(channels, pair)}"
-            species += rail_pair(base, 0.0, Role.TRANSIENT)
-            clears[f"{base}_p"] = clears[f"{base}_m"] = 0.0
+    species += _slot_species(channels, pairs, x_tilde, targets, hinge, batch, loads, clears)
 
     names = _parameter_names(task, data.features, pairs, classes)
-    clock = two_phase_clock(config.horizon, config.backward, len(data), config.epochs)
+    n_batches = -(-len(data) // batch)
+    clock = two_phase_clock(config.horizon, config.backward, n_batches, config.epochs)
     readouts = parameter_readouts(
-        names, [_parameter_id(channels, p, k, n_out) for k in range(n_out) for p in pairs]
+        names, [parameter_id(channels, p, k, n_out) for k in range(n_out) for p in pairs]
     )
     label = "margin" if hinge else "error"
-    for k, err in enumerate(errors):
-        name = label if n_out == 1 else f"{label}{k}"
-        readouts.append(Readout(unique_name(name, names), f"{err}_p", f"{err}_m", Role.ERROR))
+    for slot in slots:
+        for k, err in enumerate(error_ids(n_out, slot)):
+            name = label + (str(k) if n_out > 1 else "") + (f"_{slot}" if slot else "")
+            readouts.append(Readout(unique_name(name, names), f"{err}_p", f"{err}_m", Role.ERROR))
     network = Network(
         id=f"products_{task}",
         species=tuple(species),
         parameters=(*_rates(config, hinge), *clock.parameters()),
-        reactions=tuple(_training_reactions(channels, pairs, n_out, hinge)),
+        reactions=tuple(training_reactions(channels, pairs, n_out, hinge, slots)),
         events=clock.events(loads, clears),
         readouts=tuple(readouts),
         notes=_notes(task, config, len(data), len(pairs)),
@@ -615,8 +527,8 @@ def product_inference_network(
     for o in outs:
         species += rail_pair(o, 0.0, Role.OUTPUT)
     t = config.horizon
-    reactions = _unit_reactions(channels, pairs)
-    reactions += _readout_reactions(channels, pairs, n_out, outs, hinge=False)
+    reactions = unit_reactions(channels, pairs)
+    reactions += readout_reactions(channels, pairs, n_out, outs, hinge=False)
     params = [Parameter("k_h", 1.0 / t), Parameter("k_h2", 2.0 / t), Parameter("k_y", 2.0 / t)]
     return Network(
         id=f"products_{task}_inference",

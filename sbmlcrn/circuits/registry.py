@@ -87,6 +87,7 @@ def _linear_reference(circuit: LinearCircuit) -> ReferenceRun:
         lr=float(cfg.lr),  # type: ignore[arg-type]
         epochs=cfg.epochs,
         bias=cfg.bias,
+        batch_size=cfg.batch_size,
     )
 
 
@@ -109,9 +110,12 @@ def _nonlinear_reference(circuit: NonlinearCircuit) -> ReferenceRun:
 
 @np.errstate(over="ignore", invalid="ignore")
 def _product_reference(circuit: ProductCircuit) -> ReferenceRun:
+    cfg = circuit.config
+    assert cfg.epochs is not None
     return product_sgd(
-        circuit.model(), circuit.inputs, circuit.targets, circuit.theta0, circuit.config.epochs
-    )
+        circuit.model(), circuit.inputs, circuit.targets, circuit.theta0, cfg.epochs,
+        cfg.batch_size,
+    )  # fmt: skip
 
 
 def _squared_loss(task: str, config: Config, errors: np.ndarray) -> np.ndarray:

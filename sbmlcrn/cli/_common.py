@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sbmlcrn.training.progress import Progress
 
 __all__ = [
+    "CIRCUIT_HELP",
     "Command",
     "Interrupted",
     "Parser",
@@ -157,6 +158,22 @@ def circuits() -> list[str]:
     from sbmlcrn.circuits.registry import CIRCUITS
 
     return list(CIRCUITS)
+
+
+class _CircuitNames(str):
+    """A help text that lists the registered circuits only when help is printed.
+
+    argparse expands every help text with ``help % params`` as it prints it; this one answers
+    with :func:`circuits`, so building the parser (``sbmlcrn --help``, every command) does not
+    load the circuit registry and numpy.
+    """
+
+    def __mod__(self, params: object) -> str:
+        return ", ".join(circuits())
+
+
+#: The help text of a ``circuit`` argument: the registered circuits, listed lazily.
+CIRCUIT_HELP = _CircuitNames("%(circuits)s")
 
 
 _DISPLAYS: list[Any] = []  # progress displays of this command, closed when it ends

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sbmlcrn.cli._common import Command, Subparsers, circuits, number
+from sbmlcrn.cli._common import CIRCUIT_HELP, Command, Subparsers, number
 from sbmlcrn.errors import InputError
 
 __all__ = ["COMMANDS", "add_export_parser", "add_stats_parser", "run_export", "run_stats"]
@@ -24,7 +24,7 @@ def add_export_parser(sub: Subparsers) -> argparse.ArgumentParser:
 def add_stats_parser(sub: Subparsers) -> argparse.ArgumentParser:
     """Add the parser of ``sbmlcrn stats`` to ``sub`` and return it."""
     st = sub.add_parser("stats", help="size of a circuit's training network for D inputs")
-    st.add_argument("circuit", help=", ".join(circuits()))
+    st.add_argument("circuit", help=CIRCUIT_HELP)
     st.add_argument(
         "--inputs",
         type=number("--inputs", integer=True),

@@ -8,7 +8,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sbmlcrn.cli._common import Command, Subparsers, circuits, number, progress, progress_option
+from sbmlcrn.cli._common import (
+    CIRCUIT_HELP,
+    Command,
+    Subparsers,
+    number,
+    progress,
+    progress_option,
+)
 from sbmlcrn.errors import InputError
 
 __all__ = [
@@ -45,7 +52,7 @@ def add_reproduce_parser(sub: Subparsers) -> argparse.ArgumentParser:
 def add_sweep_parser(sub: Subparsers) -> argparse.ArgumentParser:
     """Add the parser of ``sbmlcrn sweep`` to ``sub`` and return it."""
     sw = sub.add_parser("sweep", help="train every combination of a hyper-parameter grid")
-    sw.add_argument("circuit", help=", ".join(circuits()))
+    sw.add_argument("circuit", help=CIRCUIT_HELP)
     sw.add_argument("--data", required=True, type=Path, help="training CSV (header row)")
     sw.add_argument("--test", type=Path, help="test CSV: the metric is the test MSE or accuracy")
     sw.add_argument("--target", default="y", help="target column (default: y)")
@@ -79,7 +86,7 @@ def add_robustness_parser(sub: Subparsers) -> argparse.ArgumentParser:
         "robustness", help="molecular noise, perturbed rate constants, chemical clock studies"
     )
     rb.add_argument("action", choices=["noise", "rates", "clock"], help="the study")
-    rb.add_argument("circuit", help=", ".join(circuits()))
+    rb.add_argument("circuit", help=CIRCUIT_HELP)
     rb.add_argument("--out", required=True, type=Path, help="directory for report and plots")
     rb.add_argument("--data", type=Path, help="training CSV (default: built-in data)")
     rb.add_argument("--test", type=Path, help="test CSV (needed with --data)")

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sbmlcrn.cli._common import (
+    CIRCUIT_HELP,
     Command,
     Interrupted,
     Subparsers,
-    circuits,
     number,
     progress,
     progress_option,
@@ -157,7 +157,7 @@ def _add_variant_options(t: argparse.ArgumentParser) -> None:
 def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
     """Add the parser of ``sbmlcrn train`` to ``sub`` and return it."""
     t = sub.add_parser("train", help="compile a circuit for the data, train it by simulation")
-    t.add_argument("circuit", help=", ".join(circuits()))
+    t.add_argument("circuit", help=CIRCUIT_HELP)
     t.add_argument("--data", required=True, type=Path, help="training CSV (header row)")
     t.add_argument("--test", type=Path, help="test CSV with the same columns")
     t.add_argument("--target", default="y", help="target column (default: y)")
@@ -179,6 +179,13 @@ def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
         "backward ODE runs",
     )
     t.add_argument("--seed", type=number("--seed", integer=True), default=0)
+    t.add_argument(
+        "--batch-size",
+        type=number("--batch-size", integer=True),
+        default=None,
+        help="samples per SGD step, run side by side in one forward phase (default 1; linear "
+        "circuits and product units)",
+    )
     t.add_argument(
         "--annihilation",
         type=number("--annihilation"),
@@ -266,6 +273,11 @@ def train_config(args: argparse.Namespace) -> Any:
             f"{', '.join(wrong)} only apply to {where}, not {args.circuit}"
             f"{'' if design == 'linear' else ' with product units'}."
         )
+    if args.batch_size is not None and design == "node":
+        raise InputError(
+            "--batch-size applies to the linear circuits and the product units (so far), "
+            f"not {args.circuit} with --design node."
+        )
     if design != "products" and product_given:
         raise InputError(
             f"{', '.join(product_given)} only apply to the product units (the default design "
@@ -273,6 +285,8 @@ def train_config(args: argparse.Namespace) -> Any:
         )
     cls = circuit_spec(args.circuit).family_for(None if kind == "linear" else design).config_class
     options = dict(common)
+    if design != "node" and args.batch_size is not None:
+        options["batch_size"] = args.batch_size
     if design in ("linear", "node"):
         options["augmentation"] = (
             None if args.no_offset else 1.0 if args.augmentation is None else args.augmentation
@@ -304,6 +318,7 @@ def run_train(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn train``: read the data, train, save the run, print its summary."""
     from sbmlcrn.circuits.registry import circuit_task
     from sbmlcrn.core.data import read_csv
+    from sbmlcrn.training.plots import PlotWorker
     from sbmlcrn.training.resume import CheckpointedRun, TrainingInterrupted
     from sbmlcrn.training.store import check_out_dir
 
@@ -317,7 +332,8 @@ def run_train(args: argparse.Namespace) -> int:
         args.out,
         resume=args.resume,
         command=_absolute_train_argv(raw) if raw is not None else None,
-        checkpoint=not _is_variant(args),  # stochastic and chemical-clock runs keep none
+        # stochastic, chemical-clock and phases runs keep none (--resume is for events runs)
+        checkpoint=not _is_variant(args) and args.engine == "events",
     )
     options, how, deviation = _engine_options(args)
     circuit_task(args.circuit)
@@ -335,13 +351,14 @@ def run_train(args: argparse.Namespace) -> int:
         say = progress(args.quiet, args.progress)
         if say is not None:
             say(f"resuming from the checkpoint in {checkpointed.path}")
-    try:
-        run = checkpointed.train(
-            args.circuit, data, test=test, config=config, progress=display, **options
-        )
-    except TrainingInterrupted as exc:
-        raise Interrupted(_interrupted(exc, args.out)) from None
-    out = checkpointed.save(run)
+    with PlotWorker.start() as plots:  # loads matplotlib in a second process meanwhile
+        try:
+            run = checkpointed.train(
+                args.circuit, data, test=test, config=config, progress=display, **options
+            )
+        except TrainingInterrupted as exc:
+            raise Interrupted(_interrupted(exc, args.out)) from None
+        out = checkpointed.save(run, plots=plots)
     if "clock" in run.sections:
         info = run.sections["clock"]
         how += f"; +{info['extra_species']} species, +{info['extra_reactions']} reactions)"

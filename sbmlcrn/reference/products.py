@@ -149,26 +149,44 @@ class ProductModel:
     def step(self, wp: np.ndarray, wm: np.ndarray, x: np.ndarray, target: np.ndarray) -> np.ndarray:
         """One sample's two phases; updates the rails ``wp``, ``wm`` (``K × F``) in place and
         returns each output's error readout (``ŷ − t``, or the margin ``1 − t ŷ``)."""
-        fp, fm = _feature_rails(x, self.pairs)
-        readout = np.empty(self.n_outputs)
-        for k in range(self.n_outputs):
-            t = float(target[k])
-            if self.loss == "squared":  # values only: the rails annihilate and no rail is read
-                w = wp[k] - wm[k]
-                e = float(w @ (fp - fm)) - t
-                w = w - self.lr * e * (fp - fm)
-                wp[k], wm[k] = np.maximum(w, 0.0), np.maximum(-w, 0.0)
-                readout[k] = e
-                continue
-            up, um = (fp, fm) if t > 0 else (fm, fp)  # u = ℓ φ with ℓ = sign(t)
-            mp = 1.0 + wp[k] @ um + wm[k] @ up
-            mm = wp[k] @ up + wm[k] @ um
-            gain = (
-                self.lr / self.backward * hinge_integral(mp, mm, self.annihilation, self.backward)
-            )
-            wp[k] += gain * up
-            wm[k] += gain * um
-            readout[k] = mp - mm
+        return self.batch_step(wp, wm, x[None, :], np.asarray(target)[None, :], 1)[0]
+
+    def batch_step(
+        self, wp: np.ndarray, wm: np.ndarray, x: np.ndarray, targets: np.ndarray, batch: int
+    ) -> np.ndarray:
+        """The two phases of one mini-batch: every sample's forward phase from the rails at
+        the batch's start, then the sum of their updates at the per-sample weight ``1/B``
+        (``B`` = ``batch``; a short last batch has fewer rows). Updates ``wp``, ``wm`` in place
+        and returns the readouts (rows × K)."""
+        readout = np.empty((len(x), self.n_outputs))
+        dp, dm = np.zeros_like(wp), np.zeros_like(wm)
+        w = wp - wm
+        for r in range(len(x)):
+            fp, fm = _feature_rails(x[r], self.pairs)
+            for k in range(self.n_outputs):
+                t = float(targets[r][k])
+                if self.loss == "squared":  # values only: the rails annihilate, none is read
+                    e = float(w[k] @ (fp - fm)) - t
+                    dp[k] -= self.lr * e * (fp - fm)
+                    readout[r, k] = e
+                    continue
+                up, um = (fp, fm) if t > 0 else (fm, fp)  # u = ℓ φ with ℓ = sign(t)
+                mp = 1.0 + wp[k] @ um + wm[k] @ up
+                mm = wp[k] @ up + wm[k] @ um
+                gain = (
+                    self.lr
+                    / self.backward
+                    * hinge_integral(mp, mm, self.annihilation, self.backward)
+                )
+                dp[k] += gain * up
+                dm[k] += gain * um
+                readout[r, k] = mp - mm
+        if self.loss == "squared":
+            w = w + dp / batch
+            wp[:], wm[:] = np.maximum(w, 0.0), np.maximum(-w, 0.0)
+        else:
+            wp += dp / batch
+            wm += dm / batch
         return readout
 
     def loss_of(self, readouts: np.ndarray) -> np.ndarray:
@@ -185,8 +203,10 @@ def product_sgd(
     targets: np.ndarray,
     theta0: np.ndarray,
     epochs: int,
+    batch_size: int = 1,
 ) -> ReferenceRun:
-    """Per-sample SGD as the chemistry runs it, rail by rail (module docstring).
+    """SGD as the chemistry runs it, rail by rail (module docstring), one sample per step or
+    ``batch_size`` consecutive samples per step (:meth:`ProductModel.batch_step`).
 
     ``targets`` is ``n × K`` (class values ±1 for the hinge); ``θ₀`` is output-major
     (``K × F`` flattened) and starts in canonical rails. ``errors`` holds each step's error
@@ -199,8 +219,9 @@ def product_sgd(
     per_epoch = [w0.ravel().copy()]
     errors = np.empty((epochs, len(x), model.n_outputs))
     for e in range(epochs):
-        for s in range(len(x)):
-            errors[e, s] = model.step(wp, wm, x[s], t[s])
+        for s in range(0, len(x), batch_size):
+            rows = slice(s, s + batch_size)
+            errors[e, rows] = model.batch_step(wp, wm, x[rows], t[rows], batch_size)
         per_epoch.append((wp - wm).ravel().copy())
     return ReferenceRun(
         theta=per_epoch[-1],

@@ -73,20 +73,32 @@ def linear_sgd(
     lr: float,
     epochs: int,
     bias: float = 0.0,
+    batch_size: int = 1,
 ) -> ReferenceRun:
-    """Per-sample SGD of the linear Neural ODE model (see the module docstring)."""
+    """SGD of the linear Neural ODE model (see the module docstring), one sample per step or
+    ``batch_size`` consecutive samples per step: every error of a batch is computed with the
+    batch's starting ``θ``, then ``θ ← θ − (η T / B) Σ_b e_b x̃_b``; a short last batch of
+    ``r`` samples takes the same per-sample weight ``η T / B`` (its step is ``r/B`` of a
+    full one: each sample of an epoch counts alike)."""
     x = np.asarray(x_tilde, dtype=float)
     t = np.asarray(targets, dtype=float)
     theta = np.array(theta0, dtype=float)
     snapshots = [theta.copy()]
     errors = np.empty((epochs, x.shape[0]))
+    per_sample = batch_size == 1
     with np.errstate(all="ignore"):  # a diverging run ends in inf/NaN; the caller refuses it
         for epoch in range(epochs):
-            for i in range(x.shape[0]):
+            for i in range(x.shape[0] if per_sample else 0):
                 y_hat = float(np.sum(x[i] + horizon * (theta * x[i] + bias)))
                 err = y_hat - t[i]
                 errors[epoch, i] = err
                 theta = theta - lr * err * horizon * x[i]
+            for start in range(0, 0 if per_sample else x.shape[0], batch_size):
+                xb = x[start : start + batch_size]
+                tb = t[start : start + batch_size]
+                err_b = np.sum(xb + horizon * (theta * xb + bias), axis=1) - tb
+                errors[epoch, start : start + batch_size] = err_b
+                theta = theta - lr * horizon / batch_size * np.sum(err_b[:, None] * xb, axis=0)
             snapshots.append(theta.copy())
     with np.errstate(all="ignore"):
         loss = 0.5 * np.mean(errors**2, axis=1)

@@ -35,6 +35,7 @@ __all__ = [
     "MAX_DATA_VALUES",
     "MAX_END_TIME",
     "MAX_EPOCHS",
+    "MAX_PHASES_DATA_VALUES",
     "MAX_REACTIONS",
     "MAX_STATS_INPUTS",
     "MAX_STATS_REACTIONS",
@@ -60,6 +61,14 @@ __all__ = [
 #: 24 s to load in RoadRunner and 1.2 GB of peak memory, all growing linearly (so the largest
 #: model stays under :data:`sbmlcrn.validation.safexml.MAX_SBML_BYTES`).
 MAX_DATA_VALUES = 30_000
+
+#: Most data values (samples × (inputs + 1)) of a run of the ``phases`` engine, which loads the
+#: event-free network once and sets each sample's values from the host: its cost grows linearly
+#: with the samples. Measured (``scripts/scale.py``, BENCHMARKS.md "Scale"): 100,000 samples ×
+#: 3 values, linear regression D = 3, 1 epoch: compile + reference + engine in 550 MB of peak
+#: memory. The event model ``model.xml`` of so many samples is not what this engine simulates;
+#: written in full it would be about 540 MB (see :data:`MAX_DATA_VALUES`).
+MAX_PHASES_DATA_VALUES = 300_000
 
 #: Most rows of a training CSV file read for a checkpointed (event-clock) run: with at least one
 #: input and the target, more rows than this cannot fit in :data:`MAX_DATA_VALUES`, so reading
@@ -207,15 +216,23 @@ def _size_cause(circuit: str, data: Dataset, config: Config, max_reactions: int 
 
 
 def check_size(
-    circuit: str, data: Dataset, config: Config, *, max_reactions: int | None = None
+    circuit: str,
+    data: Dataset,
+    config: Config,
+    *,
+    max_reactions: int | None = None,
+    engine: str = "events",
 ) -> None:
     """Refuse training data too large for one model, before anything is compiled.
+
+    ``engine`` is the engine that will simulate the run: ``"phases"`` accepts up to
+    :data:`MAX_PHASES_DATA_VALUES` data values, every other engine :data:`MAX_DATA_VALUES`.
 
     Raises
     ------
     InputError
-        If ``samples × (inputs + 1)`` exceeds :data:`MAX_DATA_VALUES`, the network would
-        exceed ``max_reactions`` (default :data:`MAX_REACTIONS`) reactions, or a value loaded
+        If ``samples × (inputs + 1)`` exceeds that limit, the network would exceed
+        ``max_reactions`` (default :data:`MAX_REACTIONS`) reactions, or a value loaded
         unscaled (the augmentation, inputs with ``standardize=False``) exceeds
         :data:`MAX_CONCENTRATION`.
     """
@@ -238,7 +255,14 @@ def check_size(
                 "keep inputs standardised or rescale the column."
             )
     values = n * (d + 1)
-    if values > MAX_DATA_VALUES:
+    if engine == "phases" and values > MAX_PHASES_DATA_VALUES:
+        fit = MAX_PHASES_DATA_VALUES // (d + 1)
+        raise InputError(
+            f"{data.name}: {n:,} samples x {d + 1} columns = {values:,} values; a run of the "
+            f"phases engine holds at most {MAX_PHASES_DATA_VALUES:,}: subsample the data to at "
+            f"most {fit:,} rows."
+        )
+    if engine != "phases" and values > MAX_DATA_VALUES:
         fit = MAX_DATA_VALUES // (d + 1)
         raise InputError(
             f"{data.name}: {n:,} samples x {d + 1} columns = {values:,} values; one training "

@@ -199,12 +199,14 @@ def _build(
     test: Dataset | None,
     config: Config | None,
     max_reactions: int | None,
+    engine: str = "events",
     **transforms: Any,
 ) -> tuple[TrainingModel, Dataset | None]:
-    """Check the inputs, compile the circuit, apply the transforms, write the model."""
+    """Check the inputs (the data limit is the ``engine``'s), compile the circuit, apply the
+    transforms, write the model."""
     spec = circuit_spec(circuit)
     config = spec.check_config(config)
-    check_size(circuit, data, config, max_reactions=max_reactions)
+    check_size(circuit, data, config, max_reactions=max_reactions, engine=engine)
     family = family_of(config)
     test = _aligned_test(spec.task, family, data, test, config)
     compiled = family.compile(spec.task, data, config)
@@ -296,14 +298,13 @@ def train(
     check_engine(engine, clock, molecules, checkpoint)
     if molecules is not None:
         molecules = check_molecules(molecules)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    started = t0 = time.perf_counter()  # started: the origin of timings["total_s"]
     model, test = _build(
-        circuit, data, test, config, max_reactions, clock=clock, clock_config=clock_config,
-        molecules=molecules,
+        circuit, data, test, config, max_reactions, engine, clock=clock,
+        clock_config=clock_config, molecules=molecules,
     )  # fmt: skip
     compiled = model.base
-    timings["build_s"] = time.perf_counter() - t0
+    timings: dict[str, float] = {"build_s": time.perf_counter() - t0}
     say(_describe(circuit, model, len(data), seed))
     t0 = time.perf_counter()
     ref = reference_run(compiled)
@@ -335,6 +336,7 @@ def train(
         timings=timings,
         tolerances=tolerances,
         engine="events" if engine == "events" else "phases",
+        started=started,
     )
 
 
@@ -350,10 +352,12 @@ def finish_run(
     timings: dict[str, float],
     tolerances: Tolerances | None = None,
     engine: str = "events",
+    started: float | None = None,
 ) -> TrainingRun:
     """The :class:`TrainingRun`: the test metric from the CRN inference network with the
     learned parameters (its time added to ``timings`` as ``test_s``), every result in one
-    record."""
+    record; with ``started`` (:func:`time.perf_counter` when training started), ``timings``
+    gains ``total_s``, the wall time from then to now."""
     compiled = model.circuit
     learned = dict(zip(compiled.parameter_species, map(float, result.theta), strict=True))
     trained = TrainedModel(
@@ -370,8 +374,10 @@ def finish_run(
         preds = predict(trained, test.x, tolerances=tolerances)
         metrics = evaluate(circuit_spec(circuit).task, preds, test, compiled.config)
         timings["test_s"] = time.perf_counter() - t0
-    errors = result.errors
+    errors = compiled.sample_errors(result.errors)  # a mini-batch's slots are its samples
     clock = compiled.clock
+    if started is not None:
+        timings["total_s"] = time.perf_counter() - started
     return TrainingRun(
         circuit_name=circuit,
         model=trained,
@@ -407,4 +413,5 @@ def finish_run(
         test_predictions=preds,
         train_data=data,
         test_data=test,
+        started=started,
     )

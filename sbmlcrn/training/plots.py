@@ -11,10 +11,23 @@ still holds its data):
 
 The figures are laid out with fixed margins: no ``tight_layout`` or ``bbox_inches='tight'``
 pass, which cost more than the drawing itself.
+
+:class:`PlotWorker` draws them in a second process that imports and warms up matplotlib
+while this one trains (RoadRunner holds the GIL during a simulation, so a thread could not
+overlap them); the files are the same as drawn here, which is where they are drawn whenever
+the worker is unavailable.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import gc
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,14 +41,17 @@ if TYPE_CHECKING:
     from sbmlcrn.training.run import TrainingRun
 
 __all__ = [
+    "PlotWorker",
     "balanced_accuracy",
     "class_label",
+    "draw_plots",
     "loss_label",
     "misclassified",
     "plot_decision",
     "plot_loss",
     "plot_predictions",
     "r_squared",
+    "serve",
 ]
 
 #: Class colours (points) and their light versions (regions); red is kept for errors.
@@ -394,3 +410,167 @@ def _fitted_curve(
     ax.set_ylabel(target)
     ax.set_title(f"fitted curve of {target} over {run.features[0]}", fontsize="medium")
     ax.legend(fontsize="x-small", loc="best")
+
+
+# --- drawing in a second process --------------------------------------------------------------
+
+#: The plots a job names (``("loss", path)``, …) and the functions drawing them.
+_PLOTS = {"loss": plot_loss, "decision": plot_decision, "predictions": plot_predictions}
+#: Seconds a worker may take to draw; a slower one is stopped and the plots are drawn here.
+_WORKER_TIMEOUT = 600.0
+_WORKER_MAIN = "from sbmlcrn.training.plots import serve; serve()"
+
+
+def draw_plots(run: TrainingRun, jobs: Sequence[tuple[str, str | Path]]) -> None:
+    """Draw the plots ``jobs`` of ``run`` in this process.
+
+    Parameters
+    ----------
+    run
+        A fresh run (holding its reference run and data).
+    jobs
+        ``(plot, path)`` pairs; ``plot`` is ``loss``, ``decision`` or ``predictions``.
+    """
+    for plot, path in jobs:
+        if plot not in _PLOTS:
+            raise InputError(
+                f"The jobs parameter of draw_plots must name plots of {sorted(_PLOTS)}. "
+                f"Got {plot!r} instead."
+            )
+        _PLOTS[plot](run, path)
+
+
+def _warm_up() -> None:
+    """Draw a small figure like the run plots (log axis, legend, markers, the run plots'
+    symbols) into memory: matplotlib's first drawing loads fonts and builds its parsers."""
+    import io
+
+    from matplotlib.ticker import MaxNLocator
+
+    fig = _figure(4.0, 3.0)
+    ax, bx = fig.subplots(1, 2)
+    steps = np.arange(1, 4)
+    ax.plot(steps, [1.0, 0.1, 0.01], "o-", label="½(ŷ − t)² ‖θ‖ p⁺ − p⁻ R²")
+    ax.plot(steps, [1.0, 0.2, 0.02], "x--")
+    ax.set_yscale("log")
+    ax.set_title("warm-up")
+    ax.legend(fontsize="small")
+    bx.scatter(steps, steps, s=16, c=_CLASS_COLORS[0], marker="^")
+    bx.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.savefig(io.BytesIO(), format="png", dpi=_DPI)
+
+
+def serve() -> None:
+    """The main of a :class:`PlotWorker` process: warm matplotlib up, then draw the jobs
+    pickled on standard input (``(run, jobs)``); nothing to draw at end of input."""
+    _warm_up()
+    try:
+        run, jobs = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return
+    draw_plots(run, jobs)
+    gc.freeze()  # the parent waits for this process to end: skip the collections at exit
+
+
+def _cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _idle_processor() -> bool:
+    """Whether a processor is likely to be idle: the 1-minute load average is below the
+    processors this process may use (True when the load is unknown)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return True
+    return load < _cpus()
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        process.kill()
+    if process is not None:
+        process.wait()
+
+
+class PlotWorker:
+    """A second process that loads matplotlib while this one trains, then draws the plots.
+
+    Importing matplotlib and its first drawing (fonts, text layout, the tick machinery) cost
+    about as much as the simulation of a small run. :meth:`start` launches the worker when
+    this process may use two or more processors and one of them is likely idle (on a busy
+    machine a second process would only slow the simulation down); it imports and warms
+    matplotlib up at once; :meth:`draw` hands it a fresh run's plot jobs and waits for the
+    files. Whenever the worker cannot draw them (it did not start, died, timed out, or the run
+    could not be sent), they are drawn in this process instead: the same files, and the same
+    errors. Use it as a context manager, so an unused worker is stopped.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes] | None = None) -> None:
+        self._process = process
+
+    @classmethod
+    def start(cls, *, when_idle: bool = True) -> PlotWorker:
+        """Launch a worker: none on a single processor, nor with ``when_idle`` while the load
+        average says no processor is idle (the plots are then drawn here)."""
+        if _cpus() < 2 or (when_idle and not _idle_processor()):
+            return cls(None)
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])  # the directory holding sbmlcrn
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _WORKER_MAIN],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:
+            return cls(None)
+        return cls(process)
+
+    @property
+    def running(self) -> bool:
+        """Whether a worker process is waiting for jobs."""
+        return self._process is not None and self._process.poll() is None
+
+    def draw(self, run: TrainingRun, jobs: Sequence[tuple[str, str | Path]]) -> bool:
+        """Draw the plots ``jobs`` of ``run`` (see :func:`draw_plots`); the worker is used once.
+
+        Returns
+        -------
+        bool
+            Whether the worker drew them (False: they were drawn in this process).
+        """
+        process, self._process = self._process, None
+        jobs = [(plot, str(path)) for plot, path in jobs]
+        if process is None or not jobs or any(plot not in _PLOTS for plot, _ in jobs):
+            _stop(process)
+            draw_plots(run, jobs)
+            return False
+        try:  # in memory only and not needed by the plots: the compiled circuit
+            payload = pickle.dumps((dataclasses.replace(run, circuit=None), jobs))
+        except Exception:  # anything that cannot be sent is drawn here
+            payload = None
+        if payload is not None:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                process.communicate(payload, timeout=_WORKER_TIMEOUT)
+        _stop(process)
+        if process.returncode == 0 and all(Path(path).is_file() for _, path in jobs):
+            return True
+        draw_plots(run, jobs)
+        return False
+
+    def close(self) -> None:
+        """Stop the worker if it was not used."""
+        process, self._process = self._process, None
+        _stop(process)
+
+    def __enter__(self) -> PlotWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

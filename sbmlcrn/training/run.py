@@ -57,7 +57,10 @@ class TrainingRun:
     engine
         How the training was simulated (``events``, ``phases``; ``phases`` for stochastic runs).
     timings
-        Seconds per stage.
+        Seconds per stage: ``build_s``, ``reference_s``, ``simulate_s``, ``test_s`` (with a
+        test set) and ``total_s``, the wall time from the start of training to its end; a saved
+        run's record adds ``save_s`` and ``plots_s`` (:func:`sbmlcrn.training.store.save_run`)
+        and its ``total_s`` runs to the moment the record was written.
     sections
         Extra sections of ``result.json`` (``stochastic``, ``clock``).
     target
@@ -69,6 +72,9 @@ class TrainingRun:
     circuit, reference, parameter_trajectory, test_predictions, train_data, test_data
         In memory only (None for a run loaded from disk): the compiled circuit, the reference
         run, the parameters at each epoch start and the end, the test predictions, the data.
+    started
+        In memory only: :func:`time.perf_counter` when training started (None for a run loaded
+        from disk), the origin of ``total_s``.
     """
 
     circuit_name: str
@@ -97,6 +103,7 @@ class TrainingRun:
     test_predictions: np.ndarray | None = field(default=None, repr=False)
     train_data: Dataset | None = field(default=None, repr=False)
     test_data: Dataset | None = field(default=None, repr=False)
+    started: float | None = field(default=None, repr=False, compare=False)
 
     @property
     def task(self) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sbmlcrn.circuits.registry import Circuit
-from sbmlcrn.core.expr import Const, Expr, Sym
+from sbmlcrn.core.expr import Const, Expr, Op, Sym
 from sbmlcrn.errors import InputError
 
 __all__ = ["Schedule", "evaluate_expr", "schedule"]
@@ -87,11 +87,57 @@ class Schedule:
         return int(self.starts.shape[0])
 
 
+def _index_split(condition: Expr) -> float | None:
+    """``m`` when ``condition`` is ``idx < m`` (a node of a balanced lookup), else None."""
+    if not (isinstance(condition, Op) and condition.op == "<" and len(condition.args) == 2):
+        return None
+    left, right = condition.args
+    if isinstance(left, Sym) and left.name == "idx" and isinstance(right, Const):
+        return float(right.value)
+    return None
+
+
+def lookup_values(expr: Expr, n: int, env: Mapping[str, float]) -> np.ndarray:
+    """The value of the event expression ``expr`` at every sample index ``idx = 0 … n − 1``.
+
+    Equal to :func:`~sbmlcrn.training.schedule.evaluate_expr` at each index, in O(tree size)
+    instead of O(n × depth): a ``piecewise(a, idx < m, b)`` node (a balanced lookup's) sends
+    the indices below ``m`` to ``a`` and the others to ``b``, and a constant fills its whole
+    range; any other sub-expression is evaluated index by index.
+    """
+    out = np.empty(n)
+    scope = dict(env)
+    stack: list[tuple[Expr, int, int]] = [(expr, 0, n)]
+    while stack:
+        node, lo, hi = stack.pop()
+        if lo >= hi:
+            continue
+        if isinstance(node, Const):
+            out[lo:hi] = float(node.value)
+            continue
+        split = None
+        if isinstance(node, Op) and node.op == "piecewise" and len(node.args) == 3:
+            split = _index_split(node.args[1])
+        if split is not None:
+            # integer idx: idx < m  <=>  idx < ceil(m)
+            m = int(min(max(math.ceil(split), lo), hi))
+            stack.append((node.args[2], m, hi))
+            stack.append((node.args[0], lo, m))
+            continue
+        for k in range(lo, hi):
+            scope["idx"] = float(k)
+            out[k] = evaluate_expr(node, scope)
+    out.setflags(write=False)
+    return out
+
+
 def schedule(circuit: Circuit) -> Schedule:
     """Unroll ``circuit``'s clock: gate sets per phase and the data each cycle start loads.
 
     The loaded values are the first phase event's species assignments evaluated at every sample
-    index (its balanced lookups), so the driver assigns exactly what the event would.
+    index (its balanced lookups, walked once by :func:`lookup_values`: linear in the number of
+    samples, where evaluating every index took 25 s for 30,000 samples), so the driver assigns
+    exactly what the event would.
     """
     clock = circuit.clock
     net = circuit.network
@@ -100,15 +146,11 @@ def schedule(circuit: Circuit) -> Schedule:
         raise InputError(f"The first event of {net.id!r} is not the clock's first phase event.")
     species = set(net.species_ids())
     env: dict[str, float] = {p.id: p.value for p in net.parameters}
-    exprs = [(t, e) for t, e in first.assignments if t in species]
-    loads: dict[str, np.ndarray] = {}
-    for target, expr in exprs:
-        values = np.empty(clock.n_samples)
-        for k in range(clock.n_samples):
-            env["idx"] = float(k)
-            values[k] = evaluate_expr(expr, env)
-        values.setflags(write=False)
-        loads[target] = values
+    loads = {
+        target: lookup_values(expr, clock.n_samples, env)
+        for target, expr in first.assignments
+        if target in species
+    }
     offsets = np.array([clock.offset(j) for j in range(len(clock.phases))])
     starts = np.arange(clock.cycles)[:, None] * clock.period + offsets[None, :]
     starts.setflags(write=False)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import platform
+import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import antimony
 import libsbml
@@ -36,6 +37,9 @@ from sbmlcrn.io.record import (
 from sbmlcrn.simulate import roadrunner_version
 from sbmlcrn.training.model import TrainedModel, effective_model
 from sbmlcrn.training.run import TrainingRun
+
+if TYPE_CHECKING:
+    from sbmlcrn.training.plots import PlotWorker
 
 __all__ = [
     "RUN_FILES",
@@ -69,8 +73,14 @@ def _config_dict(cfg: Config) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(cfg).items()}
 
 
-def record_of(run: TrainingRun, sections: Mapping[str, Any] | None = None) -> RunRecord:
-    """The run record (``result.json``) of ``run``, with extra ``sections`` after its own."""
+def record_of(
+    run: TrainingRun,
+    sections: Mapping[str, Any] | None = None,
+    *,
+    timings: Mapping[str, float] | None = None,
+) -> RunRecord:
+    """The run record (``result.json``) of ``run``, with extra ``sections`` after its own
+    (and ``timings`` instead of the run's own, if given)."""
     model = run.model
     return RunRecord(
         circuit=run.circuit_name,
@@ -93,7 +103,7 @@ def record_of(run: TrainingRun, sections: Mapping[str, Any] | None = None) -> Ru
         network=dict(run.network_stats),
         schedule=dict(run.schedule),
         engine=run.engine,
-        timings=dict(run.timings),
+        timings=dict(run.timings if timings is None else timings),
         software=dict(run.software) if run.software is not None else software_versions(),
         sections=dict(run.sections) | dict(sections or {}),
     )
@@ -114,7 +124,7 @@ def save_run(
     run: TrainingRun,
     out: str | Path,
     *,
-    plots: bool = True,
+    plots: bool | PlotWorker = True,
     sections: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``model.xml``, ``model.ant``, ``result.json`` and plots into directory ``out``.
@@ -125,24 +135,59 @@ def save_run(
     replaced only if it is empty or holds a previous run (a ``result.json``); any other
     existing path is refused. ``sections`` adds top-level entries to ``result.json`` besides
     the run's own (``stochastic``, ``clock``).
-    Plots need the data, so a run loaded from disk is saved without them.
-    """
-    from sbmlcrn.training.plots import plot_decision, plot_loss, plot_predictions  # matplotlib
+    Plots need the data, so a run loaded from disk is saved without them. ``plots`` may be a
+    started :class:`~sbmlcrn.training.plots.PlotWorker`, which draws them in its own process
+    (the same files).
 
+    A fresh run's record gains timings: ``plots_s`` (drawing the plots), ``save_s`` (the rest
+    of the save before the record is written) and ``total_s`` (from the start of training to
+    the record); the record is written last, so they cover everything but its own write.
+    """
     with output_lock(out):
         target = check_out_dir(out)
-        record = record_of(run, sections)
+        t0 = time.perf_counter()
+        timings = dict(run.timings)
+        plots_s = 0.0
         with atomic_output_dir(target, files=RUN_FILES, marker="result.json") as tmp:
             (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
             (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
+            jobs = _plot_jobs(run, tmp) if plots is not False else []
+            if jobs:
+                t1 = time.perf_counter()
+                _draw(run, jobs, plots)
+                plots_s = time.perf_counter() - t1
+            elif not isinstance(plots, bool):
+                plots.close()
+            if run.started is not None:
+                if jobs:
+                    timings["plots_s"] = plots_s
+                timings["save_s"] = time.perf_counter() - t0 - plots_s
+                timings["total_s"] = time.perf_counter() - run.started
+            record = record_of(run, sections, timings=timings)
             write_record(record, tmp)
-            if plots and run.reference is not None and run.parameter_trajectory is not None:
-                plot_loss(run, tmp / "loss.png")
-                if run.task in ("classification", "multiclass") and len(run.features) == 2:
-                    plot_decision(run, tmp / "decision.png")
-                if run.task == "regression" and run.test_predictions is not None:
-                    plot_predictions(run, tmp / "predictions.png")
     return target
+
+
+def _plot_jobs(run: TrainingRun, where: Path) -> list[tuple[str, Path]]:
+    """The plots of a fresh run (none for a run loaded from disk): ``(plot, path)`` pairs."""
+    if run.reference is None or run.parameter_trajectory is None:
+        return []
+    jobs = [("loss", where / "loss.png")]
+    if run.task in ("classification", "multiclass") and len(run.features) == 2:
+        jobs.append(("decision", where / "decision.png"))
+    if run.task == "regression" and run.test_predictions is not None:
+        jobs.append(("predictions", where / "predictions.png"))
+    return jobs
+
+
+def _draw(run: TrainingRun, jobs: list[tuple[str, Path]], plots: bool | PlotWorker) -> None:
+    """Draw ``jobs`` with the worker ``plots``, or here (``plots=True``)."""
+    if isinstance(plots, bool):
+        from sbmlcrn.training.plots import draw_plots  # matplotlib
+
+        draw_plots(run, jobs)
+    else:
+        plots.draw(run, jobs)
 
 
 def _model_of(record: RunRecord, where: Path) -> TrainedModel:

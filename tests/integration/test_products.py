@@ -16,14 +16,7 @@ from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.reference import product_predict
-from tests.helpers import regression_data, run_cli, xor_data
-
-
-def _three_classes(n: int) -> Dataset:
-    rng = np.random.default_rng(4)
-    x = rng.uniform(0, 1, size=(n, 2))
-    r = np.hypot(x[:, 0] - 0.5, x[:, 1] - 0.5)
-    return Dataset(("a", "b"), x, np.digitize(r, [0.2, 0.35]).astype(float), "ring", name="rings3")
+from tests.helpers import regression_data, run_cli, three_rings, xor_data
 
 
 @pytest.mark.parametrize(
@@ -31,7 +24,7 @@ def _three_classes(n: int) -> Dataset:
     [
         ("nonlinear-classification", xor_data(16)),
         ("nonlinear-regression", regression_data(12)),
-        ("nonlinear-multiclass", _three_classes(12)),
+        ("nonlinear-multiclass", three_rings(12)),
     ],
 )
 def test_chemistry_equals_the_closed_form_reference(circuit: str, data: Dataset) -> None:
@@ -123,7 +116,7 @@ def test_record_without_design_is_read_as_the_papers_circuit(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("circuit", "data"),
-    [("nonlinear-classification", xor_data(8)), ("nonlinear-multiclass", _three_classes(9))],
+    [("nonlinear-classification", xor_data(8)), ("nonlinear-multiclass", three_rings(9))],
 )
 def test_training_and_inference_models_validate_without_errors(circuit: str, data) -> None:
     """Bimolecular mass action, events that only load data: 0 errors at molecularity 2."""
