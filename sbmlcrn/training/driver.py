@@ -27,13 +27,13 @@ from typing import Any, overload
 
 import numpy as np
 
-from sbmlcrn.circuits.registry import Circuit
+from sbmlcrn.circuits.registry import Circuit, family_of
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances, simulate_phases
 from sbmlcrn.training.schedule import Schedule, schedule
 from sbmlcrn.training.transforms import check_molecules, quantize_network
 
-__all__ = ["DriveResult", "drive", "signed_rails"]
+__all__ = ["DriveResult", "drive", "epoch_loss", "signed_rails"]
 
 
 def signed_rails(column: Mapping[str, np.ndarray], pairs: Iterable[tuple[str, str]]) -> np.ndarray:
@@ -63,6 +63,15 @@ class DriveResult:
     seed: int | None
     seconds: float
     solver_messages: tuple[str, ...] = field(default=(), repr=False)
+
+
+def epoch_loss(circuit: Circuit, errors: np.ndarray) -> float:
+    """The training loss of one epoch from its error readouts (``cycles × readouts``): the
+    circuit's own loss (the squared hinge of the product units' margins, the squared error
+    otherwise) per sample, a mini-batch's slots being its samples (what the final loss curve
+    uses, shown while training)."""
+    per_sample = circuit.sample_errors(np.asarray(errors, dtype=float)[None, ...])
+    return float(family_of(circuit).train_loss(circuit.task, circuit.config, per_sample)[0])
 
 
 class _Phases(Sequence[tuple[float, float, dict[str, float]]]):
@@ -159,20 +168,19 @@ def drive(
     per_epoch = n_ph * sched.n_samples
     n_epochs = sched.cycles // sched.n_samples
     n_err = 2 * len(pspecies)
-    sq_errors: list[float] = []
+    epoch_errors: list[np.ndarray] = []
 
     def after_phase(k: int, row: np.ndarray) -> Callable[[], None] | None:
         if epoch_done is None:
             return None
         if k == 0:
-            sq_errors.clear()  # a restart with BDF after Adams failed begins again here
-        if k % n_ph == 0:  # the end of a forward phase: the error of this sample
-            e = (row[n_err::2] - row[n_err + 1 :: 2]) / scale
-            sq_errors.append(float(np.sum(e**2)))
+            epoch_errors.clear()  # a restart with BDF after Adams failed begins again here
+        if k % n_ph == 0:  # the end of a forward phase: the errors of this cycle
+            epoch_errors.append((row[n_err::2] - row[n_err + 1 :: 2]) / scale)
         if (k + 1) % per_epoch:
             return None
-        loss = 0.5 * float(np.mean(sq_errors))
-        sq_errors.clear()
+        loss = epoch_loss(circuit, np.array(epoch_errors))
+        epoch_errors.clear()
         return functools.partial(epoch_done, (k + 1) // per_epoch, n_epochs, loss)
 
     result = simulate_phases(
@@ -206,7 +214,9 @@ def drive(
     cycle_end = theta_all[n_ph - 1 :: n_ph]  # parameters after each cycle
     trajectory = np.vstack([theta0, cycle_end[n - 1 :: n]])
     errors = err_all[0::n_ph].reshape(epochs, n, len(err_species))
-    train_loss = 0.5 * np.mean(np.sum(errors**2, axis=2), axis=1)
+    train_loss = family_of(circuit).train_loss(
+        circuit.task, circuit.config, circuit.sample_errors(errors)
+    )
     return DriveResult(
         theta=trajectory[-1].copy(),
         trajectory=trajectory,

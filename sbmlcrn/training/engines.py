@@ -25,7 +25,7 @@ import numpy as np
 from sbmlcrn.errors import InputError
 from sbmlcrn.simulate import Tolerances, simulate
 from sbmlcrn.training.checkpoint import CheckpointStore, simulate_checkpointed
-from sbmlcrn.training.driver import drive, signed_rails
+from sbmlcrn.training.driver import drive, epoch_loss, signed_rails
 from sbmlcrn.training.transforms import TrainingModel
 
 __all__ = ["ENGINES", "EngineResult", "check_engine", "run_engine", "stochastic_info"]
@@ -71,7 +71,7 @@ def _epoch_reporter(model: TrainingModel, epoch_done: EpochCallback) -> Callable
         loss = None
         if done >= 1 and np.all(np.abs(rows["time"][at] - want) <= slack):
             e = np.stack([rows[p][at] - rows[m][at] for p, m in err_species], axis=1)
-            loss = float(0.5 * np.mean(np.sum(e**2, axis=1)))
+            loss = epoch_loss(model.circuit, e)
         epoch_done(done, n_epochs, loss)
 
     return report

@@ -108,3 +108,32 @@ def test_sweep_grid_accepts_batch_size() -> None:
 
     assert parse_grid("linear-regression", ["batch_size=1,4,16"]) == {"batch_size": (1, 4, 16)}
     assert parse_grid("nonlinear-classification", ["batch_size=2"]) == {"batch_size": (2,)}
+
+
+@pytest.mark.parametrize("engine", ["events", "phases"])
+def test_progress_shows_the_per_sample_loss_of_a_batched_hinge_run(engine: str) -> None:
+    """The loss shown per epoch is the run's own (squared hinge, per sample), whatever B."""
+
+    class Bar:
+        def __init__(self) -> None:
+            self.losses: list[float | None] = []
+
+        def __call__(self, message: str) -> None:
+            pass
+
+        def start(self, total: int) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+        def epoch(self, done: int, total: int, loss: float | None) -> None:
+            self.losses.append(loss)
+
+    bar = Bar()
+    run = sbmlcrn.train(
+        "nonlinear-classification", xor_data(10), epochs=2, batch_size=3, engine=engine,
+        progress=bar,
+    )  # fmt: skip
+    shown = [v for v in bar.losses if v is not None]
+    assert shown and np.allclose(shown[-1], run.train_loss[-1], rtol=1e-6)
