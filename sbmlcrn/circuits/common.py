@@ -24,6 +24,7 @@ __all__ = [
     "TrainingReadouts",
     "batch_slots",
     "channel_ids",
+    "check_batch",
     "check_finite",
     "check_positive",
     "check_schedule",
@@ -171,6 +172,15 @@ def check_training_data(data: Dataset, epochs: int) -> None:
         raise InputError(
             f"{len(data)} samples x {epochs} epochs = {len(data) * epochs} "
             f"training steps; at most {MAX_CYCLES} fit in one model (lower --epochs)."
+        )
+
+
+def check_batch(batch_size: int, n_samples: int) -> None:
+    """Refuse a mini-batch larger than the training data (its slots would stay empty)."""
+    if batch_size > n_samples:
+        raise InputError(
+            f"The batch size (--batch-size) must be at most the number of training samples "
+            f"({n_samples}). Got {batch_size} instead."
         )
 
 

@@ -71,6 +71,7 @@ from sbmlcrn.circuits.common import (
     TrainingReadouts,
     batch_slots,
     channel_ids,
+    check_batch,
     check_finite,
     check_positive,
     check_schedule,
@@ -391,7 +392,10 @@ def batch_learning_rate(lr: float, batch: int, horizon: float, x_tilde: np.ndarr
     """
     x = np.asarray(x_tilde, dtype=float)
     largest = float(np.max(np.linalg.eigvalsh(x.T @ x / len(x))))
-    return float(min(batch * lr, 1.0 / (horizon**2 * max(largest, 1e-12))))
+    # rounded to 12 digits: the eigenvalue's last bits may differ between LAPACK builds, and
+    # the rate is written into the model, which must be the same for the same inputs
+    cap = float(f"{1.0 / (horizon**2 * max(largest, 1e-12)):.12g}")
+    return float(min(batch * lr, cap))
 
 
 def _forward_parameters(n: int, horizon: float, bias: float) -> list[Parameter]:
@@ -436,6 +440,7 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
         )
     config = config or LinearConfig()
     check_training_data(data, config.epochs)
+    check_batch(config.batch_size, len(data))
     labels = encode_targets(task, data.y, config, source=data.name)
     y_fit = labels if task == "regression" else None
     fmap = FeatureMap.fit(data.x, config.standardize, config.augmentation, y_fit)

@@ -66,6 +66,7 @@ from sbmlcrn.circuits.common import (
     TrainingReadouts,
     batch_slots,
     channel_ids,
+    check_batch,
     check_positive,
     check_schedule,
     check_seed,
@@ -422,6 +423,7 @@ def compile_products(
         )
     config = config or ProductConfig()
     check_training_data(data, config.epochs or 1)
+    check_batch(config.batch_size, len(data))
     classes = class_list(task, data.y, data.name)
     if config.epochs is None:
         outputs = len(classes) if task == "multiclass" else 1

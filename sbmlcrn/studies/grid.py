@@ -136,7 +136,11 @@ def parse_grid(circuit: str, items: Sequence[str]) -> dict[str, tuple[Any, ...]]
     selects the paper's circuits (and their fields) for a nonlinear circuit; one design per
     sweep.
     """
-    designs = {i.split("=", 1)[1].strip() for i in items if i.split("=", 1)[0].strip() == "design"}
+    designs = {
+        i.split("=", 1)[1].strip()
+        for i in items
+        if "=" in i and i.split("=", 1)[0].strip() == "design"
+    }
     if len(designs) > 1 or any("," in d for d in designs):
         raise InputError(f"--grid design: one design per sweep. Got {sorted(designs)}.")
     cls = config_class(circuit, designs.pop() if designs else None)

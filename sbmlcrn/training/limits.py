@@ -122,7 +122,8 @@ def estimated_reactions(circuit: str, n_inputs: int, config: Config, n_classes: 
         key = ("products", config.loss_for(spec.task))  # type: ignore[union-attr]
     else:
         key = (spec.task, getattr(config, "gradient", "exact"))
-    return _REACTIONS_PER_PARAMETER.get(key, 30) * params + 1
+    batch = int(getattr(config, "batch_size", 1))  # B slots of the per-sample part
+    return batch * (_REACTIONS_PER_PARAMETER.get(key, 30) * params + 1)
 
 
 def check_epochs(epochs: int | None) -> None:

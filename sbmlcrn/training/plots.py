@@ -417,7 +417,7 @@ def _fitted_curve(
 #: The plots a job names (``("loss", path)``, …) and the functions drawing them.
 _PLOTS = {"loss": plot_loss, "decision": plot_decision, "predictions": plot_predictions}
 #: Seconds a worker may take to draw; a slower one is stopped and the plots are drawn here.
-_WORKER_TIMEOUT = 600.0
+_WORKER_TIMEOUT = 60.0
 _WORKER_MAIN = "from sbmlcrn.training.plots import serve; serve()"
 
 
@@ -519,7 +519,10 @@ class PlotWorker:
             return cls(None)
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[2])  # the directory holding sbmlcrn
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        if Path(root).name not in ("site-packages", "dist-packages"):  # a source tree only:
+            # an installed package is found anyway, and site-packages first on PYTHONPATH
+            # could shadow the standard library in the child
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         try:
             process = subprocess.Popen(
                 [sys.executable, "-c", _WORKER_MAIN],
@@ -547,22 +550,30 @@ class PlotWorker:
         """
         process, self._process = self._process, None
         jobs = [(plot, str(path)) for plot, path in jobs]
-        if process is None or not jobs or any(plot not in _PLOTS for plot, _ in jobs):
+        try:
+            drawn = self._send(process, run, jobs)
+        finally:  # whatever happens (even an interrupt), the child is stopped and reaped
             _stop(process)
+        if not drawn:
             draw_plots(run, jobs)
+        return drawn
+
+    @staticmethod
+    def _send(
+        process: subprocess.Popen[bytes] | None, run: TrainingRun, jobs: list[tuple[str, str]]
+    ) -> bool:
+        """Hand ``jobs`` to the worker ``process`` and wait; whether it drew every file."""
+        if process is None or not jobs or any(plot not in _PLOTS for plot, _ in jobs):
             return False
         try:  # in memory only and not needed by the plots: the compiled circuit
             payload = pickle.dumps((dataclasses.replace(run, circuit=None), jobs))
-        except Exception:  # anything that cannot be sent is drawn here
-            payload = None
-        if payload is not None:
-            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-                process.communicate(payload, timeout=_WORKER_TIMEOUT)
-        _stop(process)
-        if process.returncode == 0 and all(Path(path).is_file() for _, path in jobs):
-            return True
-        draw_plots(run, jobs)
-        return False
+        except Exception:  # anything that cannot be sent is drawn in this process instead
+            return False
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            process.communicate(payload, timeout=_WORKER_TIMEOUT)
+        if process.poll() is None:
+            return False
+        return process.returncode == 0 and all(Path(path).is_file() for _, path in jobs)
 
     def close(self) -> None:
         """Stop the worker if it was not used."""

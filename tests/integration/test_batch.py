@@ -137,3 +137,13 @@ def test_progress_shows_the_per_sample_loss_of_a_batched_hinge_run(engine: str) 
     )  # fmt: skip
     shown = [v for v in bar.losses if v is not None]
     assert shown and np.allclose(shown[-1], run.train_loss[-1], rtol=1e-6)
+
+
+def test_batch_larger_than_the_data_is_refused_and_counted_in_the_size_check() -> None:
+    from sbmlcrn.training.limits import estimated_reactions
+
+    data = linear_data(5, 2)[0]
+    with pytest.raises(InputError, match=r"at most the number of training samples \(5\)"):
+        compile_circuit("linear-regression", data, LinearConfig(batch_size=6))
+    one = estimated_reactions("linear-regression", 3, LinearConfig())
+    assert estimated_reactions("linear-regression", 3, LinearConfig(batch_size=8)) == 8 * one

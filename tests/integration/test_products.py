@@ -124,3 +124,26 @@ def test_training_and_inference_models_validate_without_errors(circuit: str, dat
     for sbml in (run.sbml, run.model.inference_sbml()):
         report = sbmlcrn.validate(sbml)
         assert not report.errors, [str(f) for f in report.errors][:3]
+
+
+def test_cli_option_edge_cases(tmp_path, capsys) -> None:
+    csv = tmp_path / "d.csv"
+    csv.write_text("x1,y\n1,2\n2,3\n3,5\n4,4\n", encoding="utf-8")
+    base = ["train", "nonlinear-regression", "--data", csv, "--out", tmp_path / "r"]
+    code, _, err = run_cli(capsys, *base, "--degree", 0)
+    assert code == 2 and "--degree" in err  # 0 is refused, not ignored
+    code, _, err = run_cli(
+        capsys, "train", "linear-regression", "--data", csv, "--no-standardize-target",
+        "--out", tmp_path / "l",
+    )  # fmt: skip
+    assert code == 2 and "--no-standardize-target" in err and "design linear" not in err
+    code, _, err = run_cli(
+        capsys, "train", "linear-regression", "--data", csv, "--loss", "squared",
+        "--out", tmp_path / "l2",
+    )  # fmt: skip
+    assert code == 2 and "--loss" in err and "--design linear" not in err
+    from sbmlcrn.errors import InputError as _InputError
+    from sbmlcrn.studies.grid import parse_grid
+
+    with pytest.raises(_InputError):
+        parse_grid("nonlinear-regression", ["design"])
