@@ -146,7 +146,8 @@ class NonlinearConfig:
     def __post_init__(self) -> None:
         if self.design != "node":
             raise InputError(
-                f"The design parameter of NonlinearConfig must be 'node'. Got {self.design!r}."
+                f"The design parameter of NonlinearConfig must be 'node'. "
+                f"Got {self.design!r} instead."
             )
         check_schedule(self)
         check_positive("initialisation scale", "--init-scale", self.init_scale)

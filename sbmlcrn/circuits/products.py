@@ -178,7 +178,8 @@ class ProductConfig:
         object.__setattr__(self, "batch_size", int(self.batch_size))
         if self.design != "products":
             raise InputError(
-                f"The design parameter of ProductConfig must be 'products'. Got {self.design!r}."
+                f"The design parameter of ProductConfig must be 'products'. "
+                f"Got {self.design!r} instead."
             )
         if self.degree is not None and (self.degree not in (1, 2) or isinstance(self.degree, bool)):
             raise InputError(f"The degree (--degree) must be 1 or 2. Got {self.degree!r} instead.")

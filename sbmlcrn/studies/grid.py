@@ -142,7 +142,9 @@ def parse_grid(circuit: str, items: Sequence[str]) -> dict[str, tuple[Any, ...]]
         if "=" in i and i.split("=", 1)[0].strip() == "design"
     }
     if len(designs) > 1 or any("," in d for d in designs):
-        raise InputError(f"--grid design: one design per sweep. Got {sorted(designs)}.")
+        raise InputError(
+            f"The --grid design values must be one design per sweep. Got {sorted(designs)} instead."
+        )
     cls = config_class(circuit, designs.pop() if designs else None)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     grid: dict[str, tuple[Any, ...]] = {}
