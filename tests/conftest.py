@@ -27,8 +27,8 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
             from sbmlcrn.training.store import save_run
 
             data, config = tiny_training(circuit)
-            run = train(circuit, data, config=config)
-            out = tmp_path_factory.mktemp(circuit) / "run"
+            run = train(circuit.partition("@")[0], data, config=config)
+            out = tmp_path_factory.mktemp(circuit.replace("@", "-")) / "run"
             done[circuit] = save_run(run, out, plots=False)
         return done[circuit]
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
+from sbmlcrn.circuits.products import ProductConfig
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
 
@@ -88,8 +89,22 @@ CIRCUITS = (
 )
 
 
-def tiny_training(circuit: str) -> tuple[Dataset, LinearConfig | NonlinearConfig]:
-    """Data and config of a tiny run of ``circuit`` (a few samples × 2 epochs, < 1 s)."""
+#: Tiny runs of the product units (the nonlinear circuits' default design), as
+#: ``circuit@products``: the multiclass one in batches of 2 (issue 16).
+PRODUCT_RUNS = (
+    "nonlinear-regression@products",
+    "nonlinear-classification@products",
+    "nonlinear-multiclass@products",
+)
+
+
+def tiny_training(circuit: str) -> tuple[Dataset, LinearConfig | NonlinearConfig | ProductConfig]:
+    """Data and config of a tiny run of ``circuit`` (a few samples × 2 epochs, < 1 s); a name
+    of :data:`PRODUCT_RUNS` gives the same data with the product units."""
+    base, _, design = circuit.partition("@")
+    if design == "products":
+        data, _ = tiny_training(base)
+        return data, ProductConfig(epochs=2, batch_size=2 if base.endswith("multiclass") else 1)
     if circuit == "linear-regression":
         return linear_data(8, 2, seed=1, noise=0.1)[0], LinearConfig(epochs=2)
     if circuit == "linear-classification":
