@@ -49,6 +49,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,21 @@ class _Run:
     created: str
 
 
+def _squared_error_loss(task: str, config: Mapping[str, Any]) -> bool:
+    """Whether the run's loss is ½ Σ (e⁺ − e⁻)² of its error readouts, the loss data generator.
+
+    Decision: not for the product units' squared hinge (½ max(0, m)² of the margins) nor for
+    a mini-batch (a mean over its slots, the empty slots of a short batch excluded); writing
+    the squared readouts there would give an archive whose loss curve differs from
+    ``result.json``'s, so it is left out and the notes point to ``train_loss``.
+    """
+    batch = config.get("batch_size", 1)
+    if batch not in (None, 1):
+        return False
+    hinge = config.get("design") == "products" and task != "regression"
+    return not (hinge and config.get("loss") in (None, "squared-hinge"))
+
+
 def _fail(run_dir: Path, why: str) -> InputError:
     return InputError(f"{run_dir}: not a usable sbmlcrn run directory ({why}).")
 
@@ -160,6 +176,8 @@ def _read_run(run_dir: Path) -> _Run:
     errors = record.loss_species()
     if not all(s in species for pair in errors for s in pair):
         errors = ()  # no loss data generator for a model without the error species
+    if not _squared_error_loss(record.task, record.config):
+        errors = ()  # its loss is not ½ Σ (e⁺ − e⁻)² of the readouts: result.json has it
 
     end_time = float(record.training_end_time)
     period = float(record.schedule["period"])
@@ -258,7 +276,10 @@ def _simulation(root: ET.Element, run: _Run) -> None:
         "theta_k = [plus] - [minus] is the k-th learned parameter; its value at the end time "
         "is the trained one (result.json, 'parameters').",
         f"loss = {_loss_text(run.error_species)} is the loss of the cycle's sample at output "
-        "times inside a backward phase; elsewhere it shows the error being accumulated.",
+        "times inside a backward phase; elsewhere it shows the error being accumulated."
+        if run.error_species
+        else "No loss curve is written for this run (a squared hinge, a mini-batch or a model "
+        "without error species): its training loss per epoch is result.json's 'train_loss'.",
     ):
         _el(notes, "p").text = text
 

@@ -393,3 +393,23 @@ def test_output_is_replaced_atomically(run_dir: Path, tmp_path: Path) -> None:
     assert [p.name for p in out.parent.iterdir()] == ["run.omex"]  # no temporary files left
     with pytest.raises(InputError, match="is a directory"):
         write_omex(run_dir, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("run_name", "has_loss"),
+    [
+        ("nonlinear-regression@products", True),  # the squared loss, one sample per step
+        ("nonlinear-classification@products", False),  # the squared hinge of the margins
+        ("nonlinear-multiclass@products", False),  # a hinge in batches of 2
+    ],
+)
+def test_product_unit_archives_write_a_loss_curve_only_when_it_is_the_runs(
+    tiny_run, run_name: str, has_loss: bool
+) -> None:
+    """The loss data generator is ½ Σ (e⁺ − e⁻)² of the readouts; a run whose loss is not
+    (hinge, mini-batch) gets none, and its notes point to result.json's train_loss."""
+    root = ET.fromstring(sedml_document(tiny_run(run_name)))
+    ids = {dg.get("id") for dg in root.iter(f"{SED}dataGenerator")}
+    assert ("dg_loss" in ids) == has_loss
+    notes = " ".join(p.text or "" for p in root.iter("{http://www.w3.org/1999/xhtml}p"))
+    assert ("train_loss" in notes) == (not has_loss)
