@@ -15,7 +15,7 @@ import numpy as np
 
 from sbmlcrn.circuits.clock import Phase, PhaseClock
 from sbmlcrn.core.data import Dataset
-from sbmlcrn.core.network import Network, Parameter, Readout, Role, Species
+from sbmlcrn.core.network import Network, Parameter, Reaction, Readout, Role, Species
 from sbmlcrn.errors import DataError, InputError
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "SIGNS",
     "TrainingReadouts",
     "batch_slots",
+    "catalysis",
     "channel_ids",
     "check_batch",
     "check_finite",
@@ -37,6 +38,7 @@ __all__ = [
     "load_rails",
     "parameter_readouts",
     "rail_pair",
+    "rail_product",
     "rails",
     "slot_values",
     "two_phase_clock",
@@ -69,6 +71,30 @@ def load_rails(
     pairs = [rails(v) for v in values]
     loads[f"{base}_p"] = [p for p, _ in pairs]
     loads[f"{base}_m"] = [m for _, m in pairs]
+
+
+def rail_product(a: str, b: str, sign: int = 1) -> str:
+    """The rail (``p`` or ``m``) that ``sign · u_a · v_b`` adds to: ``p`` where it is positive."""
+    return "p" if (a == b) == (sign > 0) else "m"
+
+
+def catalysis(
+    rid: str, u: str, v: str, target: str, sign: int, rate: str, gates: tuple[str, ...]
+) -> list[Reaction]:
+    """``u_a + v_b → u_a + v_b + target_s`` for the four rail pairs ``(a, b)``: together they
+    add ``sign · u · v`` to ``target`` (``s`` = :func:`rail_product`), at ``rate`` times the
+    ``gates``."""
+    return [
+        Reaction(
+            f"{rid}_{a}{b}",
+            (f"{u}_{a}", f"{v}_{b}"),
+            (f"{u}_{a}", f"{v}_{b}", f"{target}_{rail_product(a, b, sign)}"),
+            rate,
+            gates,
+        )
+        for a in SIGNS
+        for b in SIGNS
+    ]
 
 
 def batch_slots(batch_size: int) -> tuple[str, ...]:

@@ -70,6 +70,7 @@ from sbmlcrn.circuits.common import (
     SIGNS,
     TrainingReadouts,
     batch_slots,
+    catalysis,
     channel_ids,
     check_batch,
     check_finite,
@@ -322,7 +323,7 @@ def _forward_reactions(
                     ("g_fwd",),
                 )
             )
-        reactions += _catalysis(f"fw{c}{slot}", f"p{c}", x, out, +1, "k_fw", "g_fwd")
+        reactions += catalysis(f"fw{c}{slot}", f"p{c}", x, out, +1, "k_fw", ("g_fwd",))
     if bias != 0.0:
         reactions.append(
             Reaction(f"fh{slot}", (), (f"{out}_{'p' if bias > 0 else 'm'}",), "k_fh", ("g_fwd",))
@@ -355,29 +356,9 @@ def _backward_reactions(channels: Sequence[str], slot: str = "") -> list[Reactio
     the sample of batch slot ``slot``."""
     reactions = []
     for c in channels:
-        reactions += _catalysis(f"bw{c}{slot}", f"e{slot}", f"x{c}{slot}", f"p{c}", -1, "k_bw",
-                                "g_bwd")  # fmt: skip
-    return reactions
-
-
-def _catalysis(
-    rid: str, u: str, v: str, target: str, sign: int, rate: str, gate: str
-) -> list[Reaction]:
-    """``u_a + v_b → u_a + v_b + target_s`` for the four rail pairs ``(a, b)``: together they
-    add ``sign · u · v`` to ``target`` (``s`` is ``p`` where ``sign · a · b`` is positive)."""
-    reactions = []
-    for a in SIGNS:
-        for b in SIGNS:
-            prod = "p" if (a == b) == (sign > 0) else "m"
-            reactions.append(
-                Reaction(
-                    f"{rid}_{a}{b}",
-                    (f"{u}_{a}", f"{v}_{b}"),
-                    (f"{u}_{a}", f"{v}_{b}", f"{target}_{prod}"),
-                    rate,
-                    (gate,),
-                )
-            )
+        reactions += catalysis(
+            f"bw{c}{slot}", f"e{slot}", f"x{c}{slot}", f"p{c}", -1, "k_bw", ("g_bwd",)
+        )
     return reactions
 
 

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sbmlcrn.circuits.common import SIGNS
+from sbmlcrn.circuits.common import SIGNS, catalysis, rail_product
 from sbmlcrn.core.network import Reaction
 
 __all__ = [
-    "catalysis",
     "error_ids",
     "parameter_id",
-    "rail_product",
     "rails_of",
     "readout_reactions",
     "slot_reactions",
@@ -37,30 +35,9 @@ def parameter_id(channels: Sequence[str], pair: tuple[int, int], k: int, n_out: 
 # ----------------------------------------------------------------------------- reactions
 
 
-def rails_of(channel: str, slot: str = "") -> tuple[str, ...]:
+def rails_of(channel: str) -> tuple[str, ...]:
     """The rails of a channel that can be non-zero (the constant has only ``p``)."""
     return ("p",) if channel == "b" else SIGNS
-
-
-def rail_product(a: str, b: str, sign: int = 1) -> str:
-    return "p" if (a == b) == (sign > 0) else "m"
-
-
-def catalysis(
-    rid: str, u: str, v: str, target: str, sign: int, rate: str, gates: tuple[str, ...]
-) -> list[Reaction]:
-    """``u^a + v^b → u^a + v^b + target^(sign·a·b)`` for the four rail pairs."""
-    return [
-        Reaction(
-            f"{rid}_{a}{b}",
-            (f"{u}_{a}", f"{v}_{b}"),
-            (f"{u}_{a}", f"{v}_{b}", f"{target}_{rail_product(a, b, sign)}"),
-            rate,
-            gates,
-        )
-        for a in SIGNS
-        for b in SIGNS
-    ]
 
 
 def unit_reactions(
@@ -73,8 +50,8 @@ def unit_reactions(
         ci, cj = channels[pair[0]], channels[pair[1]]
         uid = unit_id(channels, pair)
         xi, xj = f"x{ci}{slot}", f"x{cj}{slot}"
-        for a in rails_of(ci, slot):
-            for b in rails_of(cj, slot):
+        for a in rails_of(ci):
+            for b in rails_of(cj):
                 if ci == cj and (a, b) == ("m", "p"):
                     continue  # a square's cross rails: one reaction at twice the rate
                 rate = "k_h2" if ci == cj and a != b else "k_h"
