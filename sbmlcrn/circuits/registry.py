@@ -52,6 +52,7 @@ from sbmlcrn.reference import (
     product_sgd,
     rail_sgd,
 )
+from sbmlcrn.reference.products import readout_loss
 
 __all__ = [
     "CIRCUITS",
@@ -124,11 +125,8 @@ def _squared_loss(task: str, config: Config, errors: np.ndarray) -> np.ndarray:
 
 
 def _product_loss(task: str, config: ProductConfig, errors: np.ndarray) -> np.ndarray:
-    """The squared loss, or the squared hinge ``½ Σ_k max(0, m_k)²`` of the margins."""
-    if config.loss_for(task) == "squared":
-        return _squared_loss(task, config, errors)
-    margins = np.maximum(np.asarray(errors, dtype=float), 0.0)
-    return 0.5 * np.mean(np.sum(margins**2, axis=2), axis=1)
+    """Mean per epoch of the squared loss, or of the squared hinge of the margins."""
+    return np.mean(readout_loss(config.loss_for(task), errors), axis=1)
 
 
 def _channels(config: Config, n_inputs: int) -> int:

@@ -65,6 +65,7 @@ __all__ = [
     "product_features",
     "product_predict",
     "product_sgd",
+    "readout_loss",
 ]
 
 #: The losses of the product-unit circuits.
@@ -146,11 +147,6 @@ class ProductModel:
     backward: float
     annihilation: float
 
-    def step(self, wp: np.ndarray, wm: np.ndarray, x: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """One sample's two phases; updates the rails ``wp``, ``wm`` (``K × F``) in place and
-        returns each output's error readout (``ŷ − t``, or the margin ``1 − t ŷ``)."""
-        return self.batch_step(wp, wm, x[None, :], np.asarray(target)[None, :], 1)[0]
-
     def batch_step(
         self, wp: np.ndarray, wm: np.ndarray, x: np.ndarray, targets: np.ndarray, batch: int
     ) -> np.ndarray:
@@ -189,12 +185,14 @@ class ProductModel:
             wm += dm / batch
         return readout
 
-    def loss_of(self, readouts: np.ndarray) -> np.ndarray:
-        """The loss of error readouts (last axis: outputs), summed over outputs."""
-        r = np.asarray(readouts, dtype=float)
-        if self.loss == "squared":
-            return 0.5 * np.sum(r**2, axis=-1)
-        return 0.5 * np.sum(np.maximum(r, 0.0) ** 2, axis=-1)
+
+def readout_loss(loss: str, readouts: np.ndarray) -> np.ndarray:
+    """The loss of error readouts (last axis: outputs), summed over outputs: ``½ Σ e²`` for
+    the squared loss, ``½ Σ max(0, m)²`` of the margins for the squared hinge."""
+    r = np.asarray(readouts, dtype=float)
+    if loss == "squared-hinge":
+        r = np.maximum(r, 0.0)
+    return 0.5 * np.sum(r**2, axis=-1)
 
 
 def product_sgd(
@@ -227,7 +225,7 @@ def product_sgd(
         theta=per_epoch[-1],
         theta_per_epoch=np.array(per_epoch),
         errors=errors,
-        train_loss=np.mean(model.loss_of(errors), axis=1),
+        train_loss=np.mean(readout_loss(model.loss, errors), axis=1),
     )
 
 
