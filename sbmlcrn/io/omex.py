@@ -49,16 +49,17 @@ import math
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sbmlcrn._version import __version__
+from sbmlcrn.circuits.products import ProductConfig
+from sbmlcrn.circuits.registry import Config
 from sbmlcrn.core.expr import format_number
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.atomic import write_atomic
-from sbmlcrn.io.record import RECORD_FILE, invalid_record, read_record_bytes
+from sbmlcrn.io.record import RECORD_FILE, invalid_record, read_record_bytes, record_config
 from sbmlcrn.simulate import Tolerances
 
 __all__ = [
@@ -109,7 +110,7 @@ class _Run:
     created: str
 
 
-def _squared_error_loss(task: str, config: Mapping[str, Any]) -> bool:
+def _squared_error_loss(task: str, config: Config) -> bool:
     """Whether the run's loss is ½ Σ (e⁺ − e⁻)² of its error readouts, the loss data generator.
 
     Decision: not for the product units' squared hinge (½ max(0, m)² of the margins) nor for
@@ -117,11 +118,9 @@ def _squared_error_loss(task: str, config: Mapping[str, Any]) -> bool:
     the squared readouts there would give an archive whose loss curve differs from
     ``result.json``'s, so it is left out and the notes point to ``train_loss``.
     """
-    batch = config.get("batch_size", 1)
-    if batch not in (None, 1):
+    if getattr(config, "batch_size", 1) != 1:
         return False
-    hinge = config.get("design") == "products" and task != "regression"
-    return not (hinge and config.get("loss") in (None, "squared-hinge"))
+    return not (isinstance(config, ProductConfig) and config.loss_for(task) == "squared-hinge")
 
 
 def _fail(run_dir: Path, why: str) -> InputError:
@@ -176,7 +175,7 @@ def _read_run(run_dir: Path) -> _Run:
     errors = record.loss_species()
     if not all(s in species for pair in errors for s in pair):
         errors = ()  # no loss data generator for a model without the error species
-    if not _squared_error_loss(record.task, record.config):
+    if not _squared_error_loss(record.task, record_config(record, record_path)):
         errors = ()  # its loss is not ½ Σ (e⁺ − e⁻)² of the readouts: result.json has it
 
     end_time = float(record.training_end_time)
