@@ -546,10 +546,9 @@ def product_inference_network(
     )
 
 
-def product_count(task: str, n_inputs: int, n_classes: int, degree: int | None = None) -> int:
+def product_count(task: str, config: ProductConfig, n_inputs: int, n_classes: int) -> int:
     """The number of readout weights, counted without building anything."""
-    if degree is None:
-        degree = 2 if n_inputs <= MAX_DEGREE2_INPUTS else 1
+    degree = _degree(config, n_inputs)
     units = (n_inputs + 1) * (n_inputs + 2) // 2 if degree == 2 else n_inputs + 1
     return units * (max(n_classes, 2) if task == "multiclass" else 1)
 

@@ -146,10 +146,6 @@ def _nonlinear_count(task: str, config: NonlinearConfig, n_inputs: int, n_classe
     return max(n_classes, 2) * channels
 
 
-def _product_count(task: str, config: ProductConfig, n_inputs: int, n_classes: int) -> int:
-    return product_count(task, n_inputs, n_classes, config.degree)
-
-
 def _product_test_labels(
     task: str, y: np.ndarray, circuit: ProductCircuit | None, config: ProductConfig, source: str
 ) -> None:
@@ -289,7 +285,7 @@ FAMILIES: Mapping[str, Family] = {
         product_loads,  # type: ignore[arg-type]
         _product_test_labels,  # type: ignore[arg-type]
         "products",
-        _product_count,  # type: ignore[arg-type]
+        product_count,  # type: ignore[arg-type]
         _product_loss,  # type: ignore[arg-type]
     ),
 }
