@@ -16,6 +16,8 @@ import numpy as np
 from sbmlcrn.circuits.linear import MAX_CYCLES, LinearConfig
 from sbmlcrn.circuits.nonlinear import NonlinearConfig
 from sbmlcrn.circuits.nonlinear_model import square_for
+from sbmlcrn.circuits.products import HINGE_ANNIHILATION
+from sbmlcrn.circuits.products import MAX_EPOCHS as MAX_PRODUCT_EPOCHS
 from sbmlcrn.circuits.registry import (
     Circuit,
     Config,
@@ -270,7 +272,8 @@ def check_size(
             f"model holds at most {MAX_DATA_VALUES:,} (about 40 kB of memory each to compile "
             f"and simulate): subsample the data to at most {fit:,} rows."
         )
-    epochs = config.epochs if config.epochs is not None else 100  # None: at most 100
+    # None: the product units' default epochs, at most MAX_PRODUCT_EPOCHS
+    epochs = config.epochs if config.epochs is not None else MAX_PRODUCT_EPOCHS
     cycles = n * int(epochs)
     if cycles > MAX_CYCLES:
         raise InputError(
@@ -322,8 +325,8 @@ EXPLOSION_FACTOR = 1e4
 
 def _check_rates(config: Config, n_cycles: int) -> None:
     """Stiffness and duration limits that depend on the configuration alone."""
-    # None: the product units' default, at most 100 (their margin's rate)
-    k_ann = float(config.annihilation if config.annihilation is not None else 100.0)
+    # None: the product units' default, at most their margin's rate
+    k_ann = float(config.annihilation if config.annihilation is not None else HINGE_ANNIHILATION)
     horizon = float(config.horizon)
     backward = float(config.backward) if config.backward is not None else horizon
     if k_ann > MAX_ANNIHILATION:
