@@ -5,6 +5,7 @@ Usage::
     python scripts/scale.py                          # phases engine, n = 10k, 30k, 100k
     python scripts/scale.py --sizes 3000,10000       # other sizes
     python scripts/scale.py --events                 # also the events engine where it fits
+    python scripts/scale.py --cli                    # also the whole `sbmlcrn train` command
     python scripts/scale.py --rounds 3               # 3 interleaved rounds, the fastest kept
     python scripts/scale.py --json scale.json        # keep the measurements
 
@@ -16,18 +17,26 @@ driven phase by phase), then the pipeline's check that the chemistry learned the
 parameters (≤ 1e-6 relative). It leaves out writing the *event* SBML model (``model.xml``),
 which the phases engine does not simulate and which grows with n (50 MB at 10,000 samples).
 With ``--events`` the events engine (the whole ``sbmlcrn.training.pipeline.train``, which does
-write it) is measured too, at the sizes its limits accept. Prints a markdown table and the
-time per sample; exits 1 if a run learned parameters outside the tolerance.
+write it) is measured too, at the sizes its limits accept. With ``--cli`` the whole command
+``python -m sbmlcrn train linear-regression --data CSV --epochs 1 --engine phases --out DIR``
+is measured as a process (wall time; peak RSS of its largest process, the training one, from
+``RUSAGE_CHILDREN``; the stages from its ``result.json``), which above
+:data:`~sbmlcrn.training.limits.MAX_EVENT_MODEL_DATA_VALUES` writes the event-free model and
+``schedule.csv`` instead of the event model. Prints a markdown table and the time per sample;
+exits 1 if a run learned parameters outside the tolerance.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -117,6 +126,46 @@ def measure_events(n: int) -> dict[str, Any]:
     }
 
 
+def measure_cli(n: int) -> dict[str, Any]:
+    """The whole ``sbmlcrn train … --engine phases`` command on ``n`` samples, as a process
+    (run in a child process, so ``RUSAGE_CHILDREN`` is this command's alone)."""
+    data = synthetic(n)
+    with tempfile.TemporaryDirectory(prefix="sbmlcrn-scale-") as tmp:
+        csv = Path(tmp) / "data.csv"
+        pairs = zip(data.x.tolist(), data.y.tolist(), strict=True)
+        rows = (",".join(map(repr, [*x, y])) for x, y in pairs)
+        csv.write_text(",".join([*data.features, "y"]) + "\n" + "\n".join(rows) + "\n")
+        out = Path(tmp) / "run"
+        command = [sys.executable, "-m", "sbmlcrn", "train", CIRCUIT, "--data", str(csv)]
+        command += ["--epochs", "1", "--engine", "phases", "--out", str(out), "--quiet"]
+        root = str(Path(__file__).resolve().parents[1])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+        t0 = time.perf_counter()
+        subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        record = json.loads((out / "result.json").read_text(encoding="utf-8"))
+        sizes = {p.name: p.stat().st_size for p in out.iterdir()}
+    timings = record["timings"]
+    ref = np.array(list(record["reference_parameters"].values()))
+    return {
+        "engine": "cli phases",
+        "n": n,
+        "compile_s": timings["build_s"],
+        "reference_s": timings["reference_s"],
+        "simulate_s": timings["simulate_s"],
+        "wall_s": wall,
+        "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0,
+        "relative_deviation": record["max_abs_deviation"] / max(1.0, float(np.max(np.abs(ref)))),
+        "train_loss": float(record["train_loss"][-1]),
+        "errors_shape": None,
+        "form": record.get("model_form", {}).get("form", "events"),
+        "model_xml_bytes": sizes["model.xml"],
+        "schedule_csv_bytes": sizes.get("schedule.csv", 0),
+        "save_s": timings.get("save_s", float("nan")),
+        "total_s": timings.get("total_s", float("nan")),
+    }
+
+
 def _child(engine: str, n: int) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter and return its JSON line."""
     code = (
@@ -180,11 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--rounds", type=int, default=1, help="repeat, interleaved; keep the min")
     parser.add_argument("--events", action="store_true", help="also the events engine")
+    parser.add_argument("--cli", action="store_true", help="also the whole train command")
     parser.add_argument("--json", help="write the measurements to this file")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     jobs = [("phases", n) for n in sizes]
     jobs += [("events", n) for n in sizes if args.events and n * 3 <= MAX_DATA_VALUES]
+    jobs += [("cli", n) for n in sizes if args.cli]
     runs: dict[tuple[str, int], list[dict[str, Any]]] = {job: [] for job in jobs}
     for r in range(args.rounds):
         for engine, n in jobs:
@@ -194,6 +245,13 @@ def main(argv: list[str] | None = None) -> int:
     print(_table(rows))
     print()
     print(_linearity(rows))
+    for r in rows:
+        if r["engine"] == "cli phases":
+            print(
+                f"cli n = {r['n']:,}: model.xml {r['form']} ({r['model_xml_bytes']:,} bytes), "
+                f"schedule.csv {r['schedule_csv_bytes']:,} bytes, save {r['save_s']:.2f} s, "
+                f"total_s {r['total_s']:.2f} s"
+            )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"best": rows, "runs": [r for job in jobs for r in runs[job]]}, fh, indent=1)

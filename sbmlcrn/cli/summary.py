@@ -30,4 +30,5 @@ def print_training_summary(
         for key, value in run.test.items():
             if key != "n":
                 print(f"  test {key} = {value:.6g} (n = {int(run.test['n'])})")
-    print(f"wrote {out}/ (model.xml, model.ant, result.json, plots)")
+    extra = ", schedule.csv" if "model_form" in run.sections else ""
+    print(f"wrote {out}/ (model.xml, model.ant{extra}, result.json, plots)")

@@ -59,7 +59,13 @@ from sbmlcrn.circuits.registry import Config
 from sbmlcrn.core.expr import format_number
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.atomic import write_atomic
-from sbmlcrn.io.record import RECORD_FILE, invalid_record, read_record_bytes, record_config
+from sbmlcrn.io.record import (
+    EVENT_FREE_SECTION,
+    RECORD_FILE,
+    invalid_record,
+    read_record_bytes,
+    record_config,
+)
 from sbmlcrn.simulate import Tolerances
 
 __all__ = [
@@ -157,6 +163,15 @@ def _read_run(run_dir: Path) -> _Run:
             raise _fail(run_dir, f"no {name}")
     record, result_bytes = read_record_bytes(run_dir)  # its defects: "is not a valid run record"
     record_path = run_dir / RECORD_FILE
+    form = record.sections.get(EVENT_FREE_SECTION)
+    if isinstance(form, dict):
+        raise InputError(
+            f"{run_dir}: its model.xml is the event-free training network of a phases run on "
+            f"{form.get('data_values')} data values, too many for the event model; a SED-ML "
+            "time course cannot replay it (its data are in schedule.csv, loaded phase by "
+            f"phase). Export a run of at most {form.get('max_event_model_data_values')} data "
+            "values, or drive model.xml with schedule.csv (result.json: model_form)."
+        )
     sbml = (run_dir / "model.xml").read_bytes()
     namespace, level, version, species = _read_sbml(run_dir, sbml)
 
@@ -477,7 +492,8 @@ def write_omex(run_dir: Path | str, out: Path | str) -> Path:
     ------
     InputError
         If ``run_dir`` is not a run directory written by ``sbmlcrn train`` (missing or invalid
-        ``result.json`` or ``model.xml``), or ``out`` is a directory.
+        ``result.json`` or ``model.xml``), its ``model.xml`` is the event-free network of a
+        ``phases`` run too large for its event model, or ``out`` is a directory.
     """
     run = _read_run(Path(run_dir))
     data = _archive_bytes(run)

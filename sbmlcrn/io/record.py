@@ -73,6 +73,7 @@ from sbmlcrn.io._record_checks import (
 from sbmlcrn.io.atomic import write_atomic
 
 __all__ = [
+    "EVENT_FREE_SECTION",
     "MAX_DEPTH",
     "MAX_ITEMS",
     "MAX_PARAMETERS",
@@ -95,6 +96,10 @@ __all__ = [
 RECORD_VERSION = 1
 #: The record's file name in a run directory.
 RECORD_FILE = "result.json"
+
+#: The ``result.json`` section of a run whose ``model.xml`` is the event-free training network
+#: (:data:`sbmlcrn.training.transforms.FORM_SECTION`): no archive or COPASI run replays it.
+EVENT_FREE_SECTION = "model_form"
 #: Larger files are refused unread (a real record is a few kB to a few MB).
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 

@@ -37,6 +37,7 @@ __all__ = [
     "MAX_DATA_VALUES",
     "MAX_END_TIME",
     "MAX_EPOCHS",
+    "MAX_EVENT_MODEL_DATA_VALUES",
     "MAX_PHASES_DATA_VALUES",
     "MAX_REACTIONS",
     "MAX_STATS_INPUTS",
@@ -51,6 +52,7 @@ __all__ = [
     "check_stats_inputs",
     "check_test_scale",
     "estimated_reactions",
+    "event_model_fits",
 ]
 
 
@@ -66,11 +68,22 @@ MAX_DATA_VALUES = 30_000
 
 #: Most data values (samples × (inputs + 1)) of a run of the ``phases`` engine, which loads the
 #: event-free network once and sets each sample's values from the host: its cost grows linearly
-#: with the samples. Measured (``scripts/scale.py``, BENCHMARKS.md "Scale"): 100,000 samples ×
-#: 3 values, linear regression D = 3, 1 epoch: compile + reference + engine in 550 MB of peak
-#: memory. The event model ``model.xml`` of so many samples is not what this engine simulates;
-#: written in full it would be about 540 MB (see :data:`MAX_DATA_VALUES`).
+#: with the samples. Measured (``scripts/scale.py --cli``, BENCHMARKS.md "Scale"): 100,000
+#: samples × 3 values, linear regression D = 3, 1 epoch: the whole ``sbmlcrn train`` command in
+#: 50 s and 514 MB of peak memory, which writes the event-free model instead of the event model
+#: (:data:`MAX_EVENT_MODEL_DATA_VALUES`).
 MAX_PHASES_DATA_VALUES = 300_000
+
+#: Most data values (samples × (inputs + 1)) whose *event* model a run writes as ``model.xml``.
+#: Decision: a ``phases`` run of more data values writes the event-free training network
+#: instead (the same species, reactions and gates, no events) and its schedule's loads as
+#: ``schedule.csv`` (:mod:`sbmlcrn.training.transforms`): the event model grows by about 5.4 kB
+#: per data value (540 MB, ~3.5 GB of peak memory to write, at 100,000 samples × 3 values) and
+#: beyond this size ``sbmlcrn validate`` refuses it
+#: (:data:`sbmlcrn.validation.safexml.MAX_SBML_BYTES`, 64 MiB), so it would be no usable
+#: artifact. Equal to :data:`MAX_DATA_VALUES`: every run the ``events`` engine accepts keeps
+#: its event model, byte for byte.
+MAX_EVENT_MODEL_DATA_VALUES = MAX_DATA_VALUES
 
 #: Most rows of a training CSV file read for a checkpointed (event-clock) run: with at least one
 #: input and the target, more rows than this cannot fit in :data:`MAX_DATA_VALUES`, so reading
@@ -126,6 +139,12 @@ def estimated_reactions(circuit: str, n_inputs: int, config: Config, n_classes: 
         key = (spec.task, getattr(config, "gradient", "exact"))
     batch = int(getattr(config, "batch_size", 1))  # B slots of the per-sample part
     return batch * (_REACTIONS_PER_PARAMETER.get(key, 30) * params + 1)
+
+
+def event_model_fits(n_samples: int, n_inputs: int) -> bool:
+    """Whether the event model of ``n_samples`` rows of ``n_inputs`` inputs holds at most
+    :data:`MAX_EVENT_MODEL_DATA_VALUES` data values (``samples × (inputs + 1)``)."""
+    return int(n_samples) * (int(n_inputs) + 1) <= MAX_EVENT_MODEL_DATA_VALUES
 
 
 def check_epochs(epochs: int | None) -> None:
@@ -270,7 +289,13 @@ def check_size(
         raise InputError(
             f"{data.name}: {n:,} samples x {d + 1} columns = {values:,} values; one training "
             f"model holds at most {MAX_DATA_VALUES:,} (about 40 kB of memory each to compile "
-            f"and simulate): subsample the data to at most {fit:,} rows."
+            f"and simulate): subsample the data to at most {fit:,} rows"
+            + (
+                f", or train with the phases engine (--engine phases, engine='phases'), which "
+                f"holds up to {MAX_PHASES_DATA_VALUES:,}."
+                if engine == "events" and values <= MAX_PHASES_DATA_VALUES
+                else "."
+            )
         )
     # None: the product units' default epochs, at most MAX_PRODUCT_EPOCHS
     epochs = config.epochs if config.epochs is not None else MAX_PRODUCT_EPOCHS

@@ -151,7 +151,9 @@ class TrainingRun:
         Its selections are ``time`` and both rails of every parameter (``theta_p``,
         ``theta_m``, in the order of :attr:`parameters`) unless ``selections`` is given;
         ``rr.simulate(0, run.training_end_time)`` retrains the model, and each learned
-        parameter is the difference of its two rails at the end.
+        parameter is the difference of its two rails at the end. A phases run on more data
+        than an event model holds (its ``model_form`` section) saved the event-free network:
+        simulating it alone does not retrain (its data are in ``schedule.csv``).
         """
         if selections is None:
             selections = ["time"] + [s for pair in self.parameter_species.values() for s in pair]

@@ -1,10 +1,13 @@
 """Run directories: :func:`save_run` writes one atomically, :func:`load_run` reads it back.
 
 A run directory holds ``model.xml`` (the training model), ``model.ant``, ``result.json`` (the
-run record) and plots. The directory is written into a temporary sibling first and swapped in
-as ``out`` as a whole only when everything is written, so an interrupted or failed save leaves
-the previous run (or nothing) complete and untouched, never a mix. The save holds the lock of
-``out`` (:mod:`sbmlcrn.io.outlock`), so two saves to one directory never interleave.
+run record) and plots; a ``phases`` run too large for its event model holds the event-free
+network as ``model.xml`` and its loads as ``schedule.csv``
+(:func:`sbmlcrn.training.transforms.event_free_form`). The directory is written into a
+temporary sibling first and swapped in as ``out`` as a whole only when everything is written,
+so an interrupted or failed save leaves the previous run (or nothing) complete and untouched,
+never a mix. The save holds the lock of ``out`` (:mod:`sbmlcrn.io.outlock`), so two saves to
+one directory never interleave.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from sbmlcrn.io.record import (
 from sbmlcrn.simulate import roadrunner_version
 from sbmlcrn.training.model import TrainedModel, effective_model
 from sbmlcrn.training.run import TrainingRun
+from sbmlcrn.training.schedule import schedule
+from sbmlcrn.training.transforms import FORM_SECTION, SCHEDULE_FILE
 
 if TYPE_CHECKING:
     from sbmlcrn.training.plots import PlotWorker
@@ -53,8 +58,27 @@ __all__ = [
 
 #: The files :func:`save_run` writes; a directory holding anything else is not replaced.
 RUN_FILES = frozenset(
-    {"model.xml", "model.ant", "result.json", "loss.png", "decision.png", "predictions.png"}
+    {
+        "model.xml",
+        "model.ant",
+        "result.json",
+        "loss.png",
+        "decision.png",
+        "predictions.png",
+        SCHEDULE_FILE,
+    }
 )
+
+#: Rows of ``schedule.csv`` formatted per write (bounds the text held in memory).
+_CSV_CHUNK = 10_000
+
+
+class _Sections(dict[str, Any]):
+    """The sections of a run loaded from disk whose ``model.xml`` is event-free: a plain dict
+    (what ``result.json`` records) that also carries the text of its ``schedule.csv``, so the
+    run re-saves with it (:func:`record_of` copies the dict, not the text)."""
+
+    schedule_csv: str | None = None
 
 
 def software_versions() -> dict[str, str]:
@@ -151,6 +175,8 @@ def save_run(
         with atomic_output_dir(target, files=RUN_FILES, marker="result.json") as tmp:
             (tmp / "model.xml").write_text(run.sbml, encoding="utf-8")
             (tmp / "model.ant").write_text(run.antimony, encoding="utf-8")
+            if FORM_SECTION in run.sections:
+                _write_schedule(run, tmp / SCHEDULE_FILE)
             jobs = _plot_jobs(run, tmp) if plots is not False else []
             if jobs:
                 t1 = time.perf_counter()
@@ -166,6 +192,29 @@ def save_run(
             record = record_of(run, sections, timings=timings)
             write_record(record, tmp)
     return target
+
+
+def _write_schedule(run: TrainingRun, path: Path) -> None:
+    """Write the loads of an event-free run (``schedule.csv``): a header of the loaded
+    species, then one row per cycle of an epoch (shortest round-trip decimals), streamed in
+    chunks; a run loaded from disk writes the text it was read with."""
+    text = getattr(run.sections, "schedule_csv", None)
+    if run.circuit is None and text is None:
+        raise InputError(
+            f"The run must keep its {SCHEDULE_FILE} to be saved: its model.xml is the "
+            "event-free network, whose loads were read from disk with the run "
+            "(sbmlcrn.load_run) and are gone from this copy; copy the run directory instead."
+        )
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        if run.circuit is None:
+            fh.write(str(text))
+            return
+        loads = schedule(run.circuit).loads
+        fh.write(",".join(loads) + "\n")
+        table = np.column_stack([np.asarray(v, dtype=float) for v in loads.values()])
+        for lo in range(0, len(table), _CSV_CHUNK):
+            rows = table[lo : lo + _CSV_CHUNK].tolist()
+            fh.write("".join(",".join(map(repr, row)) + "\n" for row in rows))
 
 
 def _plot_jobs(run: TrainingRun, where: Path) -> list[tuple[str, Path]]:
@@ -240,12 +289,19 @@ def load_run(run_dir: str | Path) -> TrainingRun:
     """
     record, path = _record(run_dir)
     model = _model_of(record, path)
+    sections: dict[str, Any] = dict(record.sections)
+    names = ["model.xml", "model.ant"]
+    if FORM_SECTION in sections:
+        sections = _Sections(sections)
+        names.append(SCHEDULE_FILE)
     texts = []
-    for name in ("model.xml", "model.ant"):
+    for name in names:
         try:
             texts.append((Path(run_dir) / name).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{Path(run_dir) / name}: cannot be read ({exc}).") from exc
+    if isinstance(sections, _Sections):
+        sections.schedule_csv = texts[2]
     return TrainingRun(
         circuit_name=record.circuit,
         model=model,
@@ -262,7 +318,7 @@ def load_run(run_dir: str | Path) -> TrainingRun:
         test=record.test,
         engine=record.engine,
         timings=dict(record.timings),
-        sections=dict(record.sections),
+        sections=sections,
         target=record.target,
         network_stats=dict(record.network),
         schedule=dict(record.schedule),

@@ -10,6 +10,12 @@
 - **Chemical clock** (``clock="chemical"``): the gates become species of a calibrated
   oscillator in the same network (:mod:`sbmlcrn.circuits.chemclock`); the rails are read where
   the clock's gates peak instead of mid-phase.
+- **The event-free form** (``engine="phases"`` with more data values than
+  :data:`~sbmlcrn.training.limits.MAX_EVENT_MODEL_DATA_VALUES`): the saved model is the
+  training network without its events (what the ``phases`` engine loads) and the data its
+  events would load go to ``schedule.csv`` beside it (:mod:`sbmlcrn.training.store`); the
+  ``model_form`` section of ``result.json`` says so, why, and how to drive it. The event
+  model of so much data is never written, not even in memory (540 MB at 100,000 samples).
 
 :func:`prepare` applies them to a compiled circuit and returns the :class:`TrainingModel` that
 the engines run and that is saved as ``model.xml``/``model.ant``.
@@ -30,12 +36,16 @@ from sbmlcrn.core.expr import Const, Expr, Op
 from sbmlcrn.core.network import Network
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.sbml import sbml_to_antimony, to_antimony, to_sbml
+from sbmlcrn.training.limits import MAX_EVENT_MODEL_DATA_VALUES, event_model_fits
 
 __all__ = [
     "CLOCKS",
+    "FORM_SECTION",
+    "SCHEDULE_FILE",
     "TrainingModel",
     "check_molecules",
     "chemical_clock_info",
+    "event_free_form",
     "prepare",
     "quantize_network",
 ]
@@ -43,6 +53,11 @@ __all__ = [
 #: How the phases are switched: time events (the standard model) or a chemical oscillator.
 CLOCKS = ("events", "chemical")
 _CONC = "mole_per_litre"
+#: The section of ``result.json`` describing an event-free ``model.xml`` (absent otherwise).
+FORM_SECTION = "model_form"
+#: The file holding an event-free run's loads: one row per cycle of an epoch, one column per
+#: loaded species (the first phase event's species assignments, in their order).
+SCHEDULE_FILE = "schedule.csv"
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,8 @@ class TrainingModel:
     base
         The compiled circuit before the transforms.
     sbml, antimony
-        The training model as saved (``model.xml``, ``model.ant``).
+        The training model as saved (``model.xml``, ``model.ant``): the one SBML model with its
+        events, or the event-free network when ``sections`` has :data:`FORM_SECTION`.
     error_times
         One time per cycle at which the error species hold ``ŷ − t``.
     epoch_times
@@ -66,7 +82,8 @@ class TrainingModel:
     molecules
         Molecules per unit of concentration (stochastic training), or None.
     sections
-        Extra sections of ``result.json`` describing the transforms (``clock``).
+        Extra sections of ``result.json`` describing the transforms (``clock``,
+        :data:`FORM_SECTION`).
     """
 
     circuit: Circuit
@@ -89,15 +106,32 @@ def check_molecules(molecules: int) -> int:
 def prepare(
     compiled: Circuit,
     *,
+    engine: str = "events",
     clock: str = "events",
     clock_config: ChemicalClockConfig | None = None,
     molecules: int | None = None,
 ) -> TrainingModel:
-    """Apply the network transforms to ``compiled`` and write the training model."""
+    """Apply the network transforms to ``compiled`` and write the training model.
+
+    A run of the ``phases`` engine (``engine``) on more data values than
+    :data:`~sbmlcrn.training.limits.MAX_EVENT_MODEL_DATA_VALUES` gets the event-free form
+    (:func:`event_free_form`); any other run on so much data is refused, naming the engine
+    that trains it.
+    """
     if clock not in CLOCKS:
         raise InputError(
             f"The clock parameter of train must be one of {', '.join(CLOCKS)}. Got {clock!r} "
             "instead."
+        )
+    n_rows = int(np.shape(compiled.targets)[0])
+    if not event_model_fits(n_rows, len(compiled.features)):
+        if engine == "phases" and clock == "events" and molecules is None:
+            return event_free_form(compiled)
+        raise InputError(
+            f"The engine parameter of train must be 'phases' (--engine phases) for "
+            f"{n_rows:,} samples x {len(compiled.features) + 1} columns: an event model holds "
+            f"at most {MAX_EVENT_MODEL_DATA_VALUES:,} data values. Got engine={engine!r}, "
+            f"clock={clock!r}, molecules={molecules!r} instead."
         )
     if clock == "chemical":
         circuit, osc = with_chemical_clock(compiled, clock_config)
@@ -128,6 +162,57 @@ def prepare(
         error_times=tuple(compiled.forward_error_times()),
         epoch_times=tuple(compiled.epoch_start_times()),
         molecules=n,
+    )
+
+
+def event_free_form(compiled: Circuit) -> TrainingModel:
+    """The training model of a ``phases`` run too large for its event model: the network
+    without its events (the same species, reactions and gate parameters; what the ``phases``
+    engine loads), its notes saying how to drive it, and the :data:`FORM_SECTION` section.
+
+    The loads themselves are written by :func:`sbmlcrn.training.store.save_run` as
+    :data:`SCHEDULE_FILE`; the event model is never built as text.
+    """
+    net = compiled.network
+    clock = compiled.clock
+    species = set(net.species_ids())
+    columns = [t for t, _ in net.events[0].assignments if t in species]
+    n_rows = int(np.shape(compiled.targets)[0])
+    values = n_rows * (len(compiled.features) + 1)
+    reason = (
+        f"{values:,} data values exceed the {MAX_EVENT_MODEL_DATA_VALUES:,} up to which the "
+        "event model is written (about 5.4 kB of SBML per value; larger files are refused by "
+        "sbmlcrn validate)"
+    )
+    first_line = net.notes.splitlines()[0] if net.notes else net.id
+    notes = (
+        f"{first_line}\n"
+        "Event-free form: the events that switch the gates and load each sample were left out "
+        f"({reason}).\n"
+        f"To train, drive it phase by phase: at each cycle start set the species of the "
+        f"{SCHEDULE_FILE} row of that sample; in each phase set its gates to 1 and the others "
+        "to 0 (result.json: model_form, schedule); the learned parameters are then "
+        "p<i>_p - p<i>_m."
+    )
+    free = dataclasses.replace(net, events=(), notes=notes)
+    section = {
+        "form": "event-free",
+        "reason": reason,
+        "data_values": values,
+        "max_event_model_data_values": MAX_EVENT_MODEL_DATA_VALUES,
+        "schedule_file": SCHEDULE_FILE,
+        "schedule_rows": clock.n_samples,
+        "schedule_columns": columns,
+        "phase_gates": {p.name: list(p.gates) for p in clock.phases},
+    }
+    return TrainingModel(
+        circuit=compiled,
+        base=compiled,
+        sbml=to_sbml(free),
+        antimony=to_antimony(free),
+        error_times=tuple(compiled.forward_error_times()),
+        epoch_times=tuple(compiled.epoch_start_times()),
+        sections={FORM_SECTION: section},
     )
 
 
