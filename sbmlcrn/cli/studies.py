@@ -69,6 +69,12 @@ def add_sweep_parser(sub: Subparsers) -> argparse.ArgumentParser:
         type=number("--workers", integer=True),
         help="local worker processes (default: the number of CPUs)",
     )
+    sw.add_argument(
+        "--pack",
+        type=number("--pack", integer=True),
+        metavar="K",
+        help="runs simulated as one packed model (default: automatic; 1: one model per run)",
+    )
     sw.add_argument("--dask", metavar="ADDRESS", help="run on a Dask scheduler (tcp://host:port)")
     sw.add_argument(
         "--dask-timeout",
@@ -160,6 +166,10 @@ def run_sweep(args: argparse.Namespace) -> int:
         )
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1. Got {args.workers}.")
+    if args.pack is not None and args.pack < 1:
+        raise InputError(
+            f"The --pack option of sweep must be a positive integer. Got {args.pack} instead."
+        )
     if args.dask_timeout <= 0:
         raise InputError(f"--dask-timeout must be positive. Got {args.dask_timeout:g}.")
     grid = parse_grid(args.circuit, args.grid)
@@ -176,11 +186,13 @@ def run_sweep(args: argparse.Namespace) -> int:
             dask=args.dask,
             dask_timeout=args.dask_timeout,
             progress=progress(args.quiet, args.progress),
+            pack=args.pack,
         )
     failed = len(result.rows) - len(result.ok_rows)
     print(
         f"swept {args.circuit}: {len(result.rows)} runs ({failed} failed) in "
-        f"{result.elapsed_s:.1f} s on {result.backend} ({result.workers} workers)"
+        f"{result.elapsed_s:.1f} s on {result.backend} ({result.workers} workers"
+        + (f", up to {result.pack} runs per packed model)" if result.pack > 1 else ")")
     )
     best = result.best()
     if best is not None:

@@ -28,6 +28,9 @@ Decisions
   only if every run failed, or if a worker process died (:class:`ClusterError`).
 * **Metric**: with ``--test``, the test MSE (regression) or accuracy (classification);
   otherwise the last epoch's training loss.
+* **Packed runs** (``--pack``, :mod:`sbmlcrn.training.packing`): combinations that share
+  the schedule train as copies of the network in one SBML model, the events and the compile
+  paid once per pack; a pack is one job, its time shared out equally between its rows.
 * **Output written atomically** (as ``train``'s run directories): a temporary sibling
   directory renamed at the end; an existing ``--out`` is replaced only if it is empty or
   holds a previous sweep's files, any other non-empty directory is refused before running.
@@ -65,8 +68,11 @@ from sbmlcrn.studies.grid import (
     parse_grid,
     value_text,
 )
+from sbmlcrn.studies.packs import deliver, pack_size, packed_as, plan_packs
 from sbmlcrn.studies.parallel import parallel_map
+from sbmlcrn.training.packing import train_packed
 from sbmlcrn.training.pipeline import train
+from sbmlcrn.training.run import TrainingRun
 
 __all__ = [
     "SWEEP_FILES",
@@ -98,6 +104,36 @@ class ClusterError(SweepError):
 _RUN_LOCK = threading.Lock()
 
 
+def _failed(exc: SbmlcrnError, seconds: float, cpu_seconds: float) -> dict[str, Any]:
+    """The row of a run that failed with ``exc``."""
+    return {
+        "status": "failed",
+        "error": str(exc),
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "pid": os.getpid(),
+    }
+
+
+def _ok(circuit: str, run: TrainingRun, seconds: float, cpu_seconds: float) -> dict[str, Any]:
+    """The row of a finished run."""
+    row: dict[str, Any] = {
+        "status": "ok",
+        "error": "",
+        "train_loss": float(run.train_loss[-1]),
+        "lr_used": float(run.circuit.config.lr),  # type: ignore[arg-type]
+        "max_abs_deviation": float(run.max_abs_deviation),
+        "parameters": {k: float(v) for k, v in run.parameters.items()},
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "pid": os.getpid(),
+    }
+    if run.test is not None:
+        key = "test_mse" if CIRCUITS[circuit] == "regression" else "test_accuracy"
+        row[key] = float(run.test["mse" if key == "test_mse" else "accuracy"])
+    return row
+
+
 def _run_one(
     circuit: str, data: Dataset, test: Dataset | None, settings: dict[str, Any]
 ) -> dict[str, Any]:
@@ -112,28 +148,39 @@ def _run_one(
             config = config_class(circuit, settings.get("design"))(**settings)
             run = train(circuit, data, test=test, config=config)
         except SbmlcrnError as exc:
-            return {
-                "status": "failed",
-                "error": str(exc),
-                "seconds": time.perf_counter() - t0,
-                "cpu_seconds": time.process_time() - c0,
-                "pid": os.getpid(),
-            }
-    row: dict[str, Any] = {
-        "status": "ok",
-        "error": "",
-        "train_loss": float(run.train_loss[-1]),
-        "lr_used": float(run.circuit.config.lr),  # type: ignore[arg-type]
-        "max_abs_deviation": float(run.max_abs_deviation),
-        "parameters": {k: float(v) for k, v in run.parameters.items()},
-        "seconds": time.perf_counter() - t0,
-        "cpu_seconds": time.process_time() - c0,
-        "pid": os.getpid(),
-    }
-    if run.test is not None:
-        key = "test_mse" if CIRCUITS[circuit] == "regression" else "test_accuracy"
-        row[key] = float(run.test["mse" if key == "test_mse" else "accuracy"])
-    return row
+            return _failed(exc, time.perf_counter() - t0, time.process_time() - c0)
+    return _ok(circuit, run, time.perf_counter() - t0, time.process_time() - c0)
+
+
+def _run_pack(
+    circuit: str, data: Dataset, test: Dataset | None, pack: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Train a pack of combinations as one packed model
+    (:func:`~sbmlcrn.training.packing.train_packed`); one row per combination, as
+    :func:`_run_one` gives it. The pack's wall and CPU time are shared out equally between its
+    rows (the runs share one simulation), so the rows' ``seconds`` still add up to the
+    worker's busy time."""
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    outcome: list[TrainingRun | SbmlcrnError | None] = [None] * len(pack)
+    with _RUN_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # as in _run_one
+        configs, slots = [], []
+        for i, settings in enumerate(pack):
+            try:
+                configs.append(config_class(circuit, settings.get("design"))(**settings))
+                slots.append(i)
+            except SbmlcrnError as exc:
+                outcome[i] = exc
+        for i, run in zip(slots, train_packed(circuit, data, configs, test=test), strict=True):
+            outcome[i] = run
+    seconds = (time.perf_counter() - t0) / len(pack)
+    cpu = (time.process_time() - c0) / len(pack)
+    return [
+        _ok(circuit, r, seconds, cpu) if isinstance(r, TrainingRun) else _failed(r, seconds, cpu)
+        for r in outcome
+        if r is not None
+    ]
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -163,6 +210,8 @@ class SweepResult:
         Wall time of the runs.
     out
         The directory written (None if nothing was written).
+    pack
+        The most runs simulated as one packed model (1: one model per run).
     """
 
     circuit: str
@@ -174,6 +223,7 @@ class SweepResult:
     elapsed_s: float
     data_name: str = ""
     out: Path | None = field(default=None)
+    pack: int = 1
 
     @property
     def higher_is_better(self) -> bool:
@@ -252,17 +302,30 @@ def _warm_up() -> None:
     roadrunner_version()
 
 
+def _jobs(
+    circuit: str, data: Any, test: Any, combos: list[dict[str, Any]], packs: list[list[int]]
+) -> tuple[Callable[..., Any], list[tuple[Any, ...]]]:
+    """The function and jobs of a sweep: one :func:`_run_one` per combination when every pack
+    holds one run (today's path, ``--pack 1``), else one :func:`_run_pack` per pack."""
+    if all(len(p) == 1 for p in packs):
+        return _run_one, [(circuit, data, test, combos[p[0]]) for p in packs]
+    return _run_pack, [(circuit, data, test, [combos[i] for i in p]) for p in packs]
+
+
 def _local(
     circuit: str,
     data: Dataset,
     test: Dataset | None,
     combos: list[dict[str, Any]],
+    packs: list[list[int]],
     workers: int,
     done: Callable[[int, dict[str, Any]], None],
 ) -> None:
-    jobs = [(circuit, data, test, combo) for combo in combos]
+    fn, jobs = _jobs(circuit, data, test, combos, packs)
     try:
-        parallel_map(_run_one, jobs, workers, on_result=done, ordered=False, initializer=_warm_up)
+        parallel_map(
+            fn, jobs, workers, on_result=deliver(packs, done), ordered=False, initializer=_warm_up
+        )
     except BrokenProcessPool:
         raise ClusterError(
             "a worker process died (a crash in the simulator?) during the sweep; "
@@ -276,6 +339,7 @@ def _dask(
     data: Dataset,
     test: Dataset | None,
     combos: list[dict[str, Any]],
+    packs: list[list[int]],
     done: Callable[[int, dict[str, Any]], None],
 ) -> None:
     from distributed import as_completed
@@ -283,11 +347,11 @@ def _dask(
     tag = uuid.uuid4().hex[:12]
     data_f = client.scatter(data, broadcast=True)
     test_f = client.scatter(test, broadcast=True) if test is not None else None
+    fn, jobs = _jobs(circuit, data_f, test_f, combos, packs)
+    to_rows = deliver(packs, done)
     futures = {
-        client.submit(
-            _run_one, circuit, data_f, test_f, combo, key=f"sbmlcrn-sweep-{tag}-{i}", pure=False
-        ): i
-        for i, combo in enumerate(combos)
+        client.submit(fn, *job, key=f"sbmlcrn-sweep-{tag}-{j}", pure=False): j
+        for j, job in enumerate(jobs)
     }
     try:
         for future in as_completed(list(futures), loop=client.loop):
@@ -297,13 +361,41 @@ def _dask(
                 raise
             except Exception as exc:
                 raise ClusterError(
-                    f"run {futures[future] + 1} failed on the Dask cluster: "
+                    f"run {packs[futures[future]][0] + 1} failed on the Dask cluster: "
                     f"{type(exc).__name__}: {exc} (is sbmlcrn installed on the workers?)"
                 ) from None
-            done(futures[future], result)
+            to_rows(futures[future], result)
     finally:
         for f in futures:
             f.cancel()
+
+
+def _run_all(
+    client: Any,
+    dask: str | None,
+    workers: int | None,
+    pack: int | None,
+    task: tuple[str, Dataset, Dataset | None],
+    combos: list[dict[str, Any]],
+    done: Callable[[int, dict[str, Any]], None],
+    say: Callable[[str], None],
+) -> tuple[str, int, list[list[int]]]:
+    """Run the sweep's packs on the Dask ``client`` or local processes; the backend, the
+    number of workers and the packs."""
+    circuit, data, test = task
+    if client is not None:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        packs = plan_packs(combos, n_workers, pack)
+        where = f"the Dask cluster at {dask}"
+        say(f"sweep {circuit}: {len(combos)} runs on {where}{packed_as(packs)}")
+        _dask(client, circuit, data, test, combos, packs, done)
+        return str(dask), n_workers, packs
+    n_workers = min(workers or os.cpu_count() or 1, len(combos))
+    packs = plan_packs(combos, n_workers, pack)
+    n_workers = min(n_workers, len(packs))
+    say(f"sweep {circuit}: {len(combos)} runs on {n_workers} local process(es){packed_as(packs)}")
+    _local(circuit, data, test, combos, packs, n_workers, done)
+    return "local", n_workers, packs
 
 
 def run_sweep(
@@ -318,6 +410,7 @@ def run_sweep(
     dask_timeout: float = 10.0,
     progress: Callable[[str], None] | None = None,
     plot: bool = True,
+    pack: int | None = None,
 ) -> SweepResult:
     """Train ``circuit`` on ``data`` once per combination of ``grid``; write the results.
 
@@ -340,6 +433,9 @@ def run_sweep(
         Seconds to wait for the scheduler.
     progress
         Called with a status line as runs finish.
+    pack
+        Most runs trained as one packed model (:mod:`sbmlcrn.training.packing`); None
+        (default): automatic (:func:`~sbmlcrn.studies.packs.plan_packs`); 1: one per run.
 
     Raises
     ------
@@ -370,6 +466,7 @@ def run_sweep(
             raise InputError(f"grid combination {combination_label(combo)}: {exc}") from None
     if workers is not None and (workers < 1 or isinstance(workers, bool)):
         raise InputError(f"--workers must be a positive integer. Got {workers!r}.")
+    pack_size(len(combos), 1, pack)  # refuse a bad pack before connecting
     client = _connect(dask, dask_timeout) if dask is not None else None
     metric = _metric_of(circuit, test)
     rows: list[dict[str, Any] | None] = [None] * len(combos)
@@ -394,16 +491,9 @@ def run_sweep(
     if advance is not None:
         progress.start(len(combos), "run")  # type: ignore[union-attr]
     try:
-        if client is not None:
-            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-            say(f"sweep {circuit}: {len(combos)} runs on the Dask cluster at {dask}")
-            _dask(client, circuit, data, test, combos, done)
-            backend = str(dask)
-        else:
-            n_workers = min(workers or os.cpu_count() or 1, len(combos))
-            say(f"sweep {circuit}: {len(combos)} runs on {n_workers} local process(es)")
-            _local(circuit, data, test, combos, n_workers, done)
-            backend = "local"
+        backend, n_workers, packs = _run_all(
+            client, dask, workers, pack, (circuit, data, test), combos, done, say
+        )
     finally:
         if client is not None:
             client.close()
@@ -417,6 +507,7 @@ def run_sweep(
         workers=n_workers,
         elapsed_s=elapsed,
         data_name=data.name,
+        pack=max(map(len, packs)),
     )
     if not result.ok_rows:
         first = result.rows[0]["error"] if result.rows else ""
@@ -480,7 +571,8 @@ def results_markdown(result: SweepResult) -> str:
         f"- metric: {result.metric.replace('_', ' ')} "
         f"({'higher' if result.higher_is_better else 'lower'} is better)",
         f"- ran on: {result.backend}, {result.workers} worker(s), {result.elapsed_s:.1f} s "
-        f"(workers busy {result.utilisation:.0%} of the time)",
+        f"(workers busy {result.utilisation:.0%} of the time)"
+        + (f", up to {result.pack} runs per packed model" if result.pack > 1 else ""),
     ]
     best = result.best()
     if best is not None:
@@ -576,6 +668,7 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, plot: bool 
             "metric": result.metric,
             "backend": result.backend,
             "workers": result.workers,
+            "pack": result.pack,
             "elapsed_s": result.elapsed_s,
             "utilisation": result.utilisation,
             "sbmlcrn": __version__,

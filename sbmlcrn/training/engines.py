@@ -23,12 +23,20 @@ from typing import Any
 import numpy as np
 
 from sbmlcrn.errors import InputError
-from sbmlcrn.simulate import Tolerances, simulate
+from sbmlcrn.simulate import SimulationResult, Tolerances, simulate
 from sbmlcrn.training.checkpoint import CheckpointStore, simulate_checkpointed
 from sbmlcrn.training.driver import drive, epoch_loss, signed_rails
 from sbmlcrn.training.transforms import TrainingModel
 
-__all__ = ["ENGINES", "EngineResult", "check_engine", "run_engine", "stochastic_info"]
+__all__ = [
+    "ENGINES",
+    "EngineResult",
+    "check_engine",
+    "events_sampling",
+    "read_events",
+    "run_engine",
+    "stochastic_info",
+]
 
 #: The engines, by name (see the module docstring).
 ENGINES = ("events", "phases", "gillespie")
@@ -77,6 +85,42 @@ def _epoch_reporter(model: TrainingModel, epoch_done: EpochCallback) -> Callable
     return report
 
 
+def events_sampling(model: TrainingModel) -> tuple[np.ndarray, list[str]]:
+    """The output grid of the ``events`` engine (0, the epoch starts, the error times and the
+    end time) and the species it samples (the error rails, then the parameter rails)."""
+    circuit = model.circuit
+    end = circuit.clock.end_time
+    grid = np.unique(np.array([0.0, *model.epoch_times, *model.error_times, end]))
+    pairs = (*circuit.error_species, *circuit.parameter_species.values())
+    return grid, [s for pair in pairs for s in pair]
+
+
+def read_events(
+    model: TrainingModel,
+    sim: SimulationResult,
+    seconds: float,
+    rename: Callable[[str], str] | None = None,
+) -> EngineResult:
+    """What a simulation of the ``events`` engine learned: the parameters, their trajectory and
+    the errors, read from ``model``'s rail species in ``sim`` (each species id passed through
+    ``rename`` first, for a model that holds ``model`` under other ids)."""
+    circuit = model.circuit
+    pspecies = circuit.parameter_species
+    _, watched = events_sampling(model)
+    name = rename or (lambda s: s)
+
+    def at(times: tuple[float, ...]) -> dict[str, np.ndarray]:
+        rows = np.searchsorted(sim.times, times)
+        return {s: sim[name(s)][rows] for s in watched}
+
+    final = {s: np.array([sim.final[name(s)]]) for s in watched}
+    theta = signed_rails(final, pspecies.values())[0]
+    trajectory = np.vstack([signed_rails(at(model.epoch_times), pspecies.values()), theta])
+    epochs, n = circuit.config.epochs, circuit.clock.n_samples
+    errors = signed_rails(at(model.error_times), circuit.error_species).reshape(epochs, n, -1)
+    return EngineResult(theta, trajectory, errors, seconds)
+
+
 def _events(
     model: TrainingModel,
     *,
@@ -84,12 +128,7 @@ def _events(
     epoch_done: EpochCallback | None,
     checkpoint: CheckpointStore | None,
 ) -> EngineResult:
-    circuit = model.circuit
-    pspecies = circuit.parameter_species
-    err_species = circuit.error_species
-    end = circuit.clock.end_time
-    grid = np.unique(np.array([0.0, *model.epoch_times, *model.error_times, end]))
-    watched = [s for pair in (*err_species, *pspecies.values()) for s in pair]
+    grid, watched = events_sampling(model)
     run_simulation = simulate
     if checkpoint is not None:
         run_simulation = functools.partial(simulate_checkpointed, store=checkpoint)
@@ -100,18 +139,7 @@ def _events(
             options["progress"] = _epoch_reporter(model, epoch_done)
     t0 = time.perf_counter()
     sim = run_simulation(model.sbml, grid, species=watched, tolerances=tolerances, **options)
-    seconds = time.perf_counter() - t0
-
-    def at(times: tuple[float, ...]) -> dict[str, np.ndarray]:
-        rows = np.searchsorted(sim.times, times)
-        return {s: sim[s][rows] for s in watched}
-
-    final = {s: np.array([sim.final[s]]) for s in watched}
-    theta = signed_rails(final, pspecies.values())[0]
-    trajectory = np.vstack([signed_rails(at(model.epoch_times), pspecies.values()), theta])
-    epochs, n = circuit.config.epochs, circuit.clock.n_samples
-    errors = signed_rails(at(model.error_times), err_species).reshape(epochs, n, -1)
-    return EngineResult(theta, trajectory, errors, seconds)
+    return read_events(model, sim, time.perf_counter() - t0)
 
 
 def _driven(

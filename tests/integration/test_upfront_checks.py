@@ -32,7 +32,7 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
     def simulate(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("training started before the check")
 
-    monkeypatch.setattr(pipeline, "_simulate", simulate)
+    monkeypatch.setattr(pipeline, "simulate_model", simulate)
 
 
 # --- item 9: seeds are integers end to end ---------------------------------------------------
