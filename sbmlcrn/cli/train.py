@@ -18,7 +18,7 @@ from sbmlcrn.cli._common import (
     progress_option,
 )
 from sbmlcrn.cli.summary import print_training_summary
-from sbmlcrn.errors import InputError
+from sbmlcrn.errors import DataError, InputError
 from sbmlcrn.io.atomic import resolve_path
 
 if TYPE_CHECKING:
@@ -194,6 +194,13 @@ def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
         help="rate of v_p + v_m -> 0 (default: 1; 100 for the product units' margin)",
     )
     t.add_argument(
+        "--annihilate",
+        choices=("always", "forward"),
+        default=None,
+        help="when the linear circuits' rails annihilate: always (the authors' circuit, the "
+        "default at batch size 1) or in the forward phase only (the default of mini-batches)",
+    )
+    t.add_argument(
         "--no-standardize", action="store_true", help="load raw inputs (no standardisation)"
     )
     t.add_argument(
@@ -292,6 +299,10 @@ def train_config(args: argparse.Namespace) -> Any:
     options = dict(common)
     if design != "node" and args.batch_size is not None:
         options["batch_size"] = args.batch_size
+    if args.annihilate is not None:
+        if design != "linear":
+            raise InputError(f"--annihilate applies to the linear circuits, not {args.circuit}.")
+        options["annihilate"] = args.annihilate
     if design in ("linear", "node"):
         options["augmentation"] = (
             None if args.no_offset else 1.0 if args.augmentation is None else args.augmentation
@@ -350,8 +361,11 @@ def run_train(args: argparse.Namespace) -> int:
         config = train_config(args)
         data = checkpointed.read_data(args.data, target=args.target)
         test = read_csv(args.test, target=args.target) if args.test is not None else None
-    except BaseException:
+    except BaseException as exc:
         checkpointed.release()
+        hint = _phases_hint(exc) if checkpointed.enabled else None
+        if hint is not None:
+            raise hint from None
         raise
     display = progress(args.quiet, args.progress)
     if checkpointed.resuming:
@@ -370,7 +384,28 @@ def run_train(args: argparse.Namespace) -> int:
         info = run.sections["clock"]
         how += f"; +{info['extra_species']} species, +{info['extra_reactions']} reactions)"
     print_training_summary(args.circuit, run, len(data), out, how=how, deviation=deviation)
+    form = run.sections.get("model_form")  # sbmlcrn.training.transforms.FORM_SECTION
+    if form is not None:
+        print(
+            f"model.xml is the event-free training network: {form['data_values']:,} data "
+            f"values are too many for the event model (at most "
+            f"{form['max_event_model_data_values']:,}); the loads of its "
+            f"{form['schedule_rows']:,} samples are in {out / form['schedule_file']}"
+        )
     return 0
+
+
+def _phases_hint(exc: BaseException) -> DataError | None:
+    """When ``exc`` refused a file of more rows than a checkpointed run reads, its message
+    naming ``--engine phases``, which reads more; else None."""
+    from sbmlcrn.training.limits import MAX_PHASES_DATA_VALUES, MAX_TRAINING_ROWS
+
+    if not isinstance(exc, DataError) or f"than {MAX_TRAINING_ROWS:,} data rows" not in str(exc):
+        return None
+    return DataError(
+        f"{exc} Or train with --engine phases (no --resume): it holds up to "
+        f"{MAX_PHASES_DATA_VALUES:,} data values (samples x (inputs + 1))."
+    )
 
 
 def _interrupted(exc: TrainingInterrupted, out: Path) -> str:

@@ -147,3 +147,33 @@ def test_batch_larger_than_the_data_is_refused_and_counted_in_the_size_check() -
         compile_circuit("linear-regression", data, LinearConfig(batch_size=6))
     one = estimated_reactions("linear-regression", 3, LinearConfig())
     assert estimated_reactions("linear-regression", 3, LinearConfig(batch_size=8)) == 8 * one
+
+
+def test_annihilation_is_gated_with_the_forward_phase_in_batches_and_changes_no_value() -> None:
+    data, _, _ = linear_data(21, 3)
+    theta = {}
+    for batch, annihilate in ((1, None), (1, "forward"), (4, None), (4, "always")):
+        cfg = LinearConfig(epochs=3, batch_size=batch, annihilate=annihilate)
+        run = sbmlcrn.train("linear-regression", data, config=cfg)
+        resolved = run.circuit.config.annihilate
+        assert resolved == (annihilate or ("always" if batch == 1 else "forward"))
+        gates = {r.gates for r in run.circuit.network.reactions if r.id.startswith("ann_")}
+        assert gates == ({()} if resolved == "always" else {("g_fwd",)})
+        assert run.max_abs_deviation <= 1e-9
+        theta.setdefault(batch, []).append(np.array(list(run.parameters.values())))
+    for a, b in theta.values():  # where annihilation runs moves no parameter
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
+
+
+def test_annihilate_is_checked_and_refused_outside_the_linear_circuits(tmp_path, capsys) -> None:
+    with pytest.raises(InputError, match=r"annihilate parameter .* must be one of"):
+        LinearConfig(annihilate="sometimes")
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n0,1\n1,2\n2,3\n", encoding="utf-8")
+    code, _, err = run_cli(
+        capsys, "train", "nonlinear-regression", "--data", data, "--annihilate", "forward",
+        "--out", tmp_path / "o",
+    )  # fmt: skip
+    assert code == 2
+    assert "--annihilate applies to the linear circuits" in err
+    assert not (tmp_path / "o").exists()
