@@ -22,8 +22,14 @@ def print_training_summary(
     trained = f"trained {circuit} {how}" if how else f"trained {circuit}"
     print(f"{trained} on {n_samples} samples x {cfg.epochs} epochs")
     print(f"  learning rate {cfg.lr:.6g}, horizon {cfg.horizon:g}")
+    from sbmlcrn.training.equations import model_equations
+
+    print("  learned model, in the data's units:")
+    for line in model_equations(run.model, run.target, getattr(run, "class_labels", None)):
+        print(f"    {line}")
+    print("  internal parameters theta (on the loaded, standardised inputs; result.json):")
     for name, value in run.parameters.items():
-        print(f"  theta[{name}] = {value:.10g}")
+        print(f"    theta[{name}] = {value:.10g}")
     print(f"  {deviation} = {run.max_abs_deviation:.3g}")
     print(f"  final epoch training loss = {run.train_loss[-1]:.6g}")
     if run.test is not None:

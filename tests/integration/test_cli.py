@@ -899,3 +899,32 @@ def test_test_file_columns_may_come_in_another_order(
     assert code == 0, err
     result = json.loads((out / "result.json").read_text(encoding="utf-8"))
     assert result["test"]["mse"] < 1e-6  # noise-free: same as on the training data
+
+
+def test_train_prints_the_learned_model_in_the_data_units(tmp_path, capsys) -> None:
+    """Issue 17, friction 1: the summary leads with the raw-unit equation, not θ."""
+    import numpy as np
+
+    import sbmlcrn
+    from sbmlcrn.core.data import make_task
+    from sbmlcrn.training.equations import model_equations, raw_polynomials
+
+    task = make_task("poly", 0)
+    run = sbmlcrn.train("nonlinear-regression", task.train, epochs=2)
+    (poly,) = raw_polynomials(run.model)
+    x = task.test.x[:15]
+    value = np.full(len(x), poly[()])
+    for mono, c in poly.items():
+        if mono:
+            value += c * np.prod(x[:, list(mono)], axis=1)
+    np.testing.assert_allclose(value, run.predict(x), rtol=1e-8, atol=1e-9)
+    assert model_equations(run.model, "y")[0].startswith("y ≈ ")
+    data = Path(__file__).resolve().parents[2] / "examples" / "linreg_train.csv"
+    code, out, _ = run_cli(
+        capsys, "train", "linear-regression", "--data", data, "--epochs", "3",
+        "--out", tmp_path / "run",
+    )  # fmt: skip
+    assert code == 0
+    lines = out.splitlines()
+    equation = lines[lines.index("  learned model, in the data's units:") + 1]
+    assert equation.strip().startswith("y ≈ ") and "·x1" in equation and "·x2" in equation
