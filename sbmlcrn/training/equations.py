@@ -4,7 +4,7 @@ The parameters ``θ`` a circuit learns act on the *loaded* inputs (standardised,
 constant channel) and, for regression, on a standardised target; ``θ[x1] = −0.64`` can belong
 to a raw-unit coefficient of ``+0.25``. This module undoes the loading step: it writes the
 predictor of a trained linear or product-unit model as a polynomial in the raw inputs, in the
-target's units, and formats it as text (``y ≈ 1.08·x1 + 2.03·x2 + 0.53``). Reporting only: the
+target's units, and formats it as text (``y ~ 1.08*x1 + 2.03*x2 + 0.53``). Reporting only: the
 network never uses these numbers (the learning and the predictions stay chemical).
 
 The loading step is read from the model's own :class:`~sbmlcrn.circuits.linear.FeatureMap`
@@ -86,13 +86,14 @@ def raw_polynomials(model: TrainedModel) -> list[dict[Monomial, float]] | None:
 
 def _name(mono: Monomial, features: Sequence[str]) -> str:
     if len(mono) == 2 and mono[0] == mono[1]:
-        return f"{features[mono[0]]}²"
-    return "·".join(features[i] for i in mono)
+        return f"{features[mono[0]]}^2"
+    return "*".join(features[i] for i in mono)
 
 
 def format_polynomial(poly: Mapping[Monomial, float], features: Sequence[str]) -> str:
-    """``1.08·x1 + 2.03·x2 − 0.2·x1² + 0.53``: linear terms, then products, then the constant,
-    4 significant digits; beyond :data:`MAX_TERMS` the largest terms and a count of the rest."""
+    """``1.08*x1 + 2.03*x2 - 0.2*x1^2 + 0.53``: linear terms, then products, then the constant,
+    4 significant digits; beyond :data:`MAX_TERMS` the largest terms and a count of the rest.
+    ASCII only: it is printed to terminals and pipes of any encoding."""
     terms = [(m, c) for m, c in poly.items() if m]
     terms.sort(key=lambda mc: (len(mc[0]), mc[0]))
     hidden = 0
@@ -103,11 +104,11 @@ def format_polynomial(poly: Mapping[Monomial, float], features: Sequence[str]) -
     out = ""
     for mono, c in [*terms, ((), poly.get((), 0.0))]:
         mag = f"{abs(c):.4g}"
-        piece = mag if not mono else f"{mag}·{_name(mono, features)}"
+        piece = mag if not mono else f"{mag}*{_name(mono, features)}"
         if not out:
-            out = ("−" if c < 0 else "") + piece
+            out = ("-" if c < 0 else "") + piece
         else:
-            out += (" − " if c < 0 else " + ") + piece
+            out += (" - " if c < 0 else " + ") + piece
     return out + (f" (+ {hidden} smaller terms)" if hidden else "")
 
 
@@ -134,7 +135,7 @@ def model_equations(
     Returns
     -------
     list of str
-        Regression ``y ≈ …``; binary classification ``label 1 where … > 0``; multiclass one
+        Regression ``y ~ …``; binary classification ``label 1 where … > 0``; multiclass one
         score per class (the largest wins). A Neural ODE circuit gets one line saying it has no
         closed form.
     """
@@ -145,7 +146,7 @@ def model_equations(
     feats = model.features
     cfg: Any = model.config
     if model.task == "regression":
-        return [f"{y} ≈ {format_polynomial(polys[0], feats)}"]
+        return [f"{y} ~ {format_polynomial(polys[0], feats)}"]
     if model.task == "classification":
         lo, hi = cfg.class_values
         poly = dict(polys[0])
