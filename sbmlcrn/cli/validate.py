@@ -22,7 +22,20 @@ __all__ = [
 def add_validate_parser(sub: Subparsers) -> argparse.ArgumentParser:
     """Add the parser of ``sbmlcrn validate`` to ``sub`` and return it."""
     v = sub.add_parser("validate", help="check SBML files: libSBML and the Neural-CRN rules")
-    v.add_argument("model", type=Path, nargs="+", help="one or more SBML files")
+    v.add_argument(
+        "model",
+        type=Path,
+        nargs="+",
+        help="one or more SBML files (XML that is not SBML, e.g. an OMEX manifest, is skipped)",
+    )
+    v.add_argument(
+        "--rules",
+        choices=("sbml", "neural-crn", "all"),
+        default=None,
+        help="rule sets to run: libSBML's checks (sbml), the Neural-CRN rules (neural-crn) or "
+        "both (all); default: all for models sbmlcrn wrote (its annotation or notes say so), "
+        "sbml for any other model",
+    )
     v.add_argument("--json", action="store_true", help="print the report(s) as JSON")
     v.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML for CI")
     v.add_argument("--no-units", action="store_true", help="skip the unit-consistency checks")
@@ -47,18 +60,28 @@ def add_crosscheck_parser(sub: Subparsers) -> argparse.ArgumentParser:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    """Run ``sbmlcrn validate``: print the reports; 1 if a model fails."""
+    """Run ``sbmlcrn validate``: print the reports; 1 if a model fails, 2 if a file is unusable.
+
+    XML that is not SBML (another vocabulary, e.g. an OMEX ``manifest.xml`` matched by a
+    pre-commit pattern) is skipped with a note, never a failure.
+    """
     from sbmlcrn.validation import junit_xml, validate_file
+    from sbmlcrn.validation.safexml import NotSbmlError
 
     # one file: an unusable one is an error (exit 2); several: every file gets its report
-    # (JUnit included) and an unusable one is a failing report, then exit 2
+    # (text, JSON and JUnit alike) and an unusable one is a failing report, then exit 2
     mode = "report" if len(args.model) > 1 else "raise"
-    reports = [
-        validate_file(
-            path, max_molecularity=args.max_molecularity, units=not args.no_units, unusable=mode
-        )
-        for path in args.model
-    ]
+    options = {
+        "max_molecularity": args.max_molecularity,
+        "units": not args.no_units,
+        "rules": args.rules,
+    }
+    reports = []
+    for path in args.model:
+        try:
+            reports.append(validate_file(path, unusable=mode, **options))
+        except NotSbmlError:  # one file that is not SBML: skipped, as among several
+            reports.append(validate_file(path, unusable="report", **options))
     if args.json:
         docs = [r.to_dict() for r in reports]
         print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2))
@@ -69,9 +92,11 @@ def run_validate(args: argparse.Namespace) -> int:
 
         write_atomic(args.junit, junit_xml(reports))
     for report in reports:
-        if not report.usable:
+        if report.skipped:
+            print(f"note: {report.source}: skipped: {report.findings[0].message}", file=sys.stderr)
+        elif not report.usable:
             print(f"error: {report.source}: {report.findings[0].message}", file=sys.stderr)
-    if not all(r.usable for r in reports):
+    if not all(r.usable or r.skipped for r in reports):
         return 2
     return 0 if all(r.ok for r in reports) else 1
 

@@ -9,6 +9,10 @@ mass-action kinetic law ``C * k * gates * ∏ S^ν`` described in :mod:`sbmlcrn.
 Units: the model declares seconds, moles and litres; species are concentrations (mol/l) in the
 compartment ``C`` of one litre; each rate constant gets the unit its reaction order requires
 (zeroth: mol·l⁻¹·s⁻¹, first: s⁻¹, second: l·mol⁻¹·s⁻¹), so libSBML's unit check passes.
+
+The SBML ``<model>`` carries sbmlcrn's annotation
+(:data:`~sbmlcrn.validation.markers.SBMLCRN_ANNOTATION`, version-free): it says the model is an
+sbmlcrn model, so ``sbmlcrn validate`` runs the Neural-CRN rules on it by default.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sbmlcrn.core.expr import format_number as _num
 from sbmlcrn.core.expr import to_infix
 from sbmlcrn.core.network import COMPARTMENT, Network, Reaction, Role
 from sbmlcrn.errors import InputError, WriterError
+from sbmlcrn.validation.markers import SBMLCRN_ANNOTATION
 
 __all__ = [
     "kinetic_law",
@@ -228,6 +233,7 @@ def to_sbml(network: Network, *, molecules: int | None = None) -> str:
     model = doc.createModel()
     _check(model.setId(network.id), "the model id")
     _write_notes(model, network, n)
+    _check(model.setAnnotation(SBMLCRN_ANNOTATION), "the model annotation")
     substance = "mole" if n is None else "item"
     for attr, unit in (
         ("setTimeUnits", "second"),

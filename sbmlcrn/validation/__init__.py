@@ -6,7 +6,8 @@ Validation is a value: :func:`validate` (a path or SBML text), :func:`validate_f
 model is accepted (every Level and Version libSBML reads); only input that holds no SBML model at
 all raises :class:`~sbmlcrn.errors.InputError` — or, with ``unusable="report"``, gives a report
 whose one finding (CRN910) says why (``report.usable`` is False), so that one unusable file among
-many does not stop the reports of the others.
+many does not stop the reports of the others; in that mode, well-formed XML of another vocabulary
+(an OMEX ``manifest.xml``) gives a skipped report instead (``report.skipped``, the info CRN911).
 
 Before libSBML sees anything, :mod:`~sbmlcrn.validation.safexml` reads the file once (regular
 files only, never a FIFO or device) and refuses what is not SBML, naming its kind but never
@@ -14,7 +15,12 @@ quoting its content, entity declarations, and math beyond the limits libSBML sur
 time (operands per operator, nesting, elements per ``<math>`` and in all). External documents
 (``comp:externalModelDefinition`` sources) are never opened: CRN904 names each.
 
-Two groups of checks run:
+Two rule sets exist, and ``rules=`` (``--rules``) picks them: ``"sbml"``, ``"neural-crn"`` or
+``"all"``. By default (None) a model that says it is an sbmlcrn model — the ``<annotation>``
+sbmlcrn's writer puts on every model, or, for models written before it, the notes every sbmlcrn
+network carries (:mod:`~sbmlcrn.validation.markers`) — gets both; any other model libSBML's
+checks alone, since the Neural-CRN rules describe a compiled Neural CRN, not SBML models in
+general. ``report.rules`` and ``report.rules_note`` say which ran and why.
 
 ``sbml:*``
     The document's read errors and ``SBMLDocument.checkConsistency()`` with all categories on
@@ -60,6 +66,7 @@ Codes of the Neural-CRN findings (stable; severity in brackets)::
     CRN903 [error]   libSBML's checks outlasted their time limit (stopped)     sbml:checks-skipped
     CRN904 [warning] the model names an external document, not opened         sbml:external-document
     CRN910 [error]   the input holds no usable SBML model (report mode)        input:unusable
+    CRN911 [info]    XML but not SBML: skipped, not validated (report mode)    input:skipped
 
 libSBML findings carry the code ``SBML-<errorId>`` and the category ``sbml:<name>``, e.g.
 ``sbml:units-consistency``.
@@ -70,7 +77,8 @@ kinetic law nor in an event's trigger or assignments. Reaction ids used as symbo
 count the same way.
 
 Modules: :mod:`~sbmlcrn.validation.api` (the entry points), :mod:`~sbmlcrn.validation.report`
-(findings and reports), :mod:`~sbmlcrn.validation.libsbml_checks` (libSBML's checks and their
+(findings and reports), :mod:`~sbmlcrn.validation.markers` (sbmlcrn's model annotation and the
+choice of rule sets), :mod:`~sbmlcrn.validation.libsbml_checks` (libSBML's checks and their
 child processes), :mod:`~sbmlcrn.validation.rules` (the Neural-CRN rules),
 :mod:`~sbmlcrn.validation.elements` (walking a libSBML model),
 :mod:`~sbmlcrn.validation.safexml` (safety pre-checks of XML input) and
@@ -83,6 +91,7 @@ from sbmlcrn.validation.api import validate, validate_file, validate_string
 from sbmlcrn.validation.report import (
     ERROR,
     INFO,
+    SKIPPED,
     UNUSABLE,
     WARNING,
     Finding,
@@ -93,6 +102,7 @@ from sbmlcrn.validation.report import (
 __all__ = [
     "ERROR",
     "INFO",
+    "SKIPPED",
     "UNUSABLE",
     "WARNING",
     "Finding",

@@ -19,9 +19,23 @@ from sbmlcrn.validation.libsbml_checks import (
     _sbml_message,
     _severity,
 )
-from sbmlcrn.validation.report import ERROR, UNUSABLE, WARNING, Finding, ValidationReport
+from sbmlcrn.validation.markers import Rules, select_rules
+from sbmlcrn.validation.report import (
+    ERROR,
+    INFO,
+    SKIPPED,
+    UNUSABLE,
+    WARNING,
+    Finding,
+    ValidationReport,
+)
 from sbmlcrn.validation.rules import _crn_findings
-from sbmlcrn.validation.safexml import XmlSummary, check_xml_bytes, read_xml_file
+from sbmlcrn.validation.safexml import (
+    NotSbmlError,
+    XmlSummary,
+    check_xml_bytes,
+    read_xml_file,
+)
 
 __all__ = ["validate", "validate_file", "validate_string"]
 
@@ -36,6 +50,7 @@ def validate(
     units: bool = True,
     timeout: float | None = CHECK_TIMEOUT,
     unusable: Unusable = "raise",
+    rules: Rules | None = None,
 ) -> ValidationReport:
     """Validate an SBML model given as a file path or as SBML text.
 
@@ -59,12 +74,21 @@ def validate(
         What input that holds no usable SBML model gives: an
         :class:`~sbmlcrn.errors.InputError` (default), or a report whose one finding, the error
         CRN910, says why (``report.usable`` is False) — for callers that validate many files.
+        In report mode, well-formed XML that is not SBML (e.g. an OMEX ``manifest.xml``) gives
+        a skipped report instead (``report.skipped``; its one finding is the info CRN911); in
+        raise mode it raises :class:`~sbmlcrn.validation.safexml.NotSbmlError`.
+    rules : {"sbml", "neural-crn", "all"} or None, optional
+        The rule sets to run: libSBML's checks (``"sbml"``), the Neural-CRN rules
+        (``"neural-crn"``) or both (``"all"``). None (default): automatic — both for a model
+        that says it is an sbmlcrn model (the annotation sbmlcrn writes, or the notes of an
+        older sbmlcrn model; see :mod:`~sbmlcrn.validation.markers`), libSBML's checks alone
+        for any other model. ``report.rules`` and ``report.rules_note`` say what ran and why.
 
     Returns
     -------
     ValidationReport
-        Every finding of libSBML and of the Neural-CRN rules; ``report.ok`` is True when none
-        of them is an error. Its ``source`` is the path (``str(path)``) or ``"<string>"``.
+        Every finding of the rule sets that ran; ``report.ok`` is True when none of them is an
+        error. Its ``source`` is the path (``str(path)``) or ``"<string>"``.
 
     Raises
     ------
@@ -81,6 +105,8 @@ def validate(
     ... )
     >>> report.ok, report.findings, report.source
     (True, (), '<string>')
+    >>> report.rules, report.rules_note
+    (('sbml',), 'not an sbmlcrn model: libSBML checks only; --rules all adds the Neural-CRN rules')
     >>> validate("model.xml").ok  # a file  # doctest: +SKIP
     True
     """
@@ -89,6 +115,7 @@ def validate(
         "units": units,
         "timeout": timeout,
         "unusable": unusable,
+        "rules": rules,
     }
     if isinstance(source, str):
         if source.lstrip()[:1] == "<":
@@ -109,6 +136,7 @@ def validate_file(
     units: bool = True,
     timeout: float | None = CHECK_TIMEOUT,
     unusable: Unusable = "raise",
+    rules: Rules | None = None,
 ) -> ValidationReport:
     """Validate the SBML file at ``path``.
 
@@ -121,7 +149,7 @@ def validate_file(
     ----------
     path : str or os.PathLike
         An SBML file (UTF-8 XML, any Level and Version).
-    max_molecularity, units, timeout, unusable
+    max_molecularity, units, timeout, unusable, rules
         As for :func:`validate`.
 
     Returns
@@ -132,19 +160,19 @@ def validate_file(
     Raises
     ------
     InputError
-        If ``max_molecularity``, ``timeout`` or ``unusable`` is invalid; and (unless
+        If ``max_molecularity``, ``timeout``, ``unusable`` or ``rules`` is invalid; and (unless
         ``unusable="report"``) if the file is missing, a directory, a FIFO or device, unreadable,
         not UTF-8 text, over a limit of :mod:`~sbmlcrn.validation.safexml`, or holds no SBML
         model (not XML, truncated XML, another XML vocabulary, no ``<model>`` element). The
         message names the file and the kind of its content, never the content itself.
     """
-    _check_options(max_molecularity, timeout, unusable, "validate_file")
+    _check_options(max_molecularity, timeout, unusable, rules, "validate_file")
     source = os.fspath(path)
     try:
         data = read_xml_file(source)
         summary = check_xml_bytes(data, source=source)
         text = data.decode("utf-8-sig")  # the pre-check made sure it is UTF-8
-        return _validate(text, summary, source, max_molecularity, units, timeout)
+        return _validate(text, summary, source, max_molecularity, units, timeout, rules)
     except InputError as exc:
         if unusable == "raise":
             raise
@@ -159,6 +187,7 @@ def validate_string(
     units: bool = True,
     timeout: float | None = CHECK_TIMEOUT,
     unusable: Unusable = "raise",
+    rules: Rules | None = None,
 ) -> ValidationReport:
     """Validate SBML given as text.
 
@@ -170,21 +199,21 @@ def validate_string(
         The SBML document (XML).
     source : str, optional
         Name of the text used in the report and in error messages.
-    max_molecularity, units, timeout, unusable
+    max_molecularity, units, timeout, unusable, rules
         As for :func:`validate`.
 
     Returns
     -------
     ValidationReport
-        Every finding of libSBML and of the Neural-CRN rules.
+        Every finding of the rule sets that ran.
 
     Raises
     ------
     InputError
-        If ``max_molecularity``, ``timeout`` or ``unusable`` is invalid, or (unless
+        If ``max_molecularity``, ``timeout``, ``unusable`` or ``rules`` is invalid, or (unless
         ``unusable="report"``) the text holds no usable SBML model.
     """
-    _check_options(max_molecularity, timeout, unusable, "validate_string")
+    _check_options(max_molecularity, timeout, unusable, rules, "validate_string")
     try:
         if "\x00" in text:
             raise InputError(f"{source}: contains NUL characters; not an XML document.")
@@ -193,7 +222,7 @@ def validate_string(
         except UnicodeEncodeError as exc:
             raise InputError(f"{source}: not valid Unicode text ({exc.reason}).") from None
         summary = check_xml_bytes(text, source=source)
-        return _validate(text, summary, source, max_molecularity, units, timeout)
+        return _validate(text, summary, source, max_molecularity, units, timeout, rules)
     except InputError as exc:
         if unusable == "raise":
             raise
@@ -201,7 +230,7 @@ def validate_string(
 
 
 def _check_options(
-    max_molecularity: object, timeout: object, unusable: object, function: str
+    max_molecularity: object, timeout: object, unusable: object, rules: object, function: str
 ) -> None:
     if (
         isinstance(max_molecularity, bool)
@@ -223,14 +252,26 @@ def _check_options(
             f"The unusable parameter of {function} must be 'raise' or 'report'. "
             f"Got {unusable!r} instead."
         )
+    if rules not in (None, "sbml", "neural-crn", "all"):
+        raise InputError(
+            f"The rules parameter of {function} must be 'sbml', 'neural-crn', 'all' or None. "
+            f"Got {rules!r} instead."
+        )
 
 
 def _unusable(source: str, exc: InputError) -> ValidationReport:
-    """The report of input that holds no usable SBML model: one error, CRN910."""
+    """The report of input that holds no usable SBML model: one error, CRN910; or, for XML that
+    is not SBML, of skipped input: one info, CRN911."""
     message = str(exc)
     if message.startswith(f"{source}: "):
         message = message[len(source) + 2 :]
-    finding = Finding(ERROR, "input:unusable", UNUSABLE, message.rstrip("."))
+    message = message.rstrip(".")
+    if isinstance(exc, NotSbmlError):
+        finding = Finding(
+            INFO, "input:skipped", SKIPPED, f"{message}; only SBML files are validated"
+        )
+    else:
+        finding = Finding(ERROR, "input:unusable", UNUSABLE, message)
     return ValidationReport(source=source, findings=(finding,), stats={})
 
 
@@ -256,8 +297,10 @@ def _validate(
     max_molecularity: int,
     units: bool,
     timeout: float | None,
+    rules: Rules | None,
 ) -> ValidationReport:
-    """libSBML's checks and the Neural-CRN rules on pre-checked text."""
+    """The rule sets ``rules`` selects (libSBML's checks, the Neural-CRN rules) on pre-checked
+    text."""
     doc = libsbml.readSBMLFromString(text)
     if doc is None:  # pragma: no cover - libSBML returns a document even for garbage
         raise InputError(f"{source}: libSBML could not read the text.")
@@ -272,13 +315,22 @@ def _validate(
             else "the SBML document has no <model> element"
         )
         raise InputError(f"{source}: not a usable SBML model: {reason}.")
-    libsbml_checks = _LibsbmlChecks(doc, units=units, timeout=timeout)  # in child processes
+    ran, note = select_rules(rules, model)
+    libsbml_checks = None
+    if "sbml" in ran:
+        libsbml_checks = _LibsbmlChecks(doc, units=units, timeout=timeout)  # child processes
     try:
+        # run even without the Neural-CRN rule set: it gives the largest molecularity (stats)
         crn_findings, max_seen = _crn_findings(model, doc.getLevel(), max_molecularity)
     except BaseException:  # KeyboardInterrupt: do not leave the children running
-        libsbml_checks.cancel()
+        if libsbml_checks is not None:
+            libsbml_checks.cancel()
         raise
-    findings = libsbml_checks.result()
+    findings = []
+    if libsbml_checks is not None:
+        findings = [*libsbml_checks.result(), *_external(summary)]
+    if "neural-crn" in ran:
+        findings += crn_findings
     stats: dict[str, int | str] = {
         "level": int(doc.getLevel()),
         "version": int(doc.getVersion()),
@@ -292,5 +344,5 @@ def _validate(
         "max_molecularity": max_seen,
     }
     return ValidationReport(
-        source=source, findings=(*findings, *_external(summary), *crn_findings), stats=stats
+        source=source, findings=tuple(findings), stats=stats, rules=ran, rules_note=note
     )

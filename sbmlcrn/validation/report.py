@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["ERROR", "INFO", "UNUSABLE", "WARNING", "Finding", "ValidationReport", "junit_xml"]
+__all__ = [
+    "ERROR",
+    "INFO",
+    "SKIPPED",
+    "UNUSABLE",
+    "WARNING",
+    "Finding",
+    "ValidationReport",
+    "junit_xml",
+]
 
 ERROR = "error"
 WARNING = "warning"
@@ -20,6 +29,9 @@ INFO = "info"
 #: The code of the one finding of a report on input that holds no usable SBML model (see
 #: ``unusable="report"`` of :func:`sbmlcrn.validation.validate_file`).
 UNUSABLE = "CRN910"
+#: The code of the one finding (an info) of a report on well-formed XML that is not SBML (another
+#: vocabulary, e.g. an OMEX ``manifest.xml``): skipped, not validated (``unusable="report"``).
+SKIPPED = "CRN911"
 _SEVERITIES = (ERROR, WARNING, INFO)
 
 
@@ -85,18 +97,30 @@ class ValidationReport:
         Property: True when no finding is an error (warnings and infos are allowed); the
         verdict a caller or CI acts on. ``errors``, ``warnings`` and ``infos`` are the findings
         of each severity.
+    rules : tuple of str
+        The rule sets that ran, in the order ``"sbml"`` (libSBML's checks), ``"neural-crn"``
+        (the Neural-CRN rules); empty for input that was not validated.
+    rules_note : str
+        Why those rule sets ran, e.g. ``"not an sbmlcrn model: libSBML checks only; --rules all
+        adds the Neural-CRN rules"``.
     usable : bool
         Property: False for the report of input that holds no usable SBML model (its one
-        finding, the error CRN910, says why; its ``stats`` are empty).
+        finding, the error CRN910, says why; its ``stats`` are empty), and for skipped input.
+    skipped : bool
+        Property: True for the report of well-formed XML that is not SBML (another vocabulary):
+        its one finding, the info CRN911, says so; it is not a failure (``ok`` is True).
     """
 
     source: str
     findings: tuple[Finding, ...]
     stats: Mapping[str, int | str] = field(hash=False)
+    rules: tuple[str, ...] = ()
+    rules_note: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", tuple(self.findings))
         object.__setattr__(self, "stats", MappingProxyType(dict(self.stats)))
+        object.__setattr__(self, "rules", tuple(self.rules))
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -120,8 +144,14 @@ class ValidationReport:
 
     @property
     def usable(self) -> bool:
-        """False if the input held no usable SBML model (the finding CRN910 says why)."""
-        return not any(f.code == UNUSABLE for f in self.findings)
+        """False if the input held no usable SBML model (the finding CRN910 says why) or was
+        skipped as not SBML (CRN911)."""
+        return not any(f.code in (UNUSABLE, SKIPPED) for f in self.findings)
+
+    @property
+    def skipped(self) -> bool:
+        """True if the input is XML but not SBML and was skipped (the info CRN911)."""
+        return any(f.code == SKIPPED for f in self.findings)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict; the same report always gives the same dict."""
@@ -133,6 +163,9 @@ class ValidationReport:
                 "warnings": len(self.warnings),
                 "info": len(self.infos),
             },
+            "skipped": self.skipped,
+            "rules": list(self.rules),
+            "rules_note": self.rules_note,
             "stats": dict(self.stats),
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -144,8 +177,20 @@ class ValidationReport:
     def to_junit_suite(self) -> ET.Element:
         """The report as one JUnit ``<testsuite>``: a test case per category with findings,
         failed when it holds an error, warnings and infos in ``<system-out>``; a clean model
-        gives one passing case ``sbml-model``."""
+        gives one passing case ``sbml-model``; skipped input one skipped case. The suite's
+        ``<properties>`` name the rule sets that ran (``rules``) and why (``rules-note``)."""
         suite = ET.Element("testsuite", name=f"sbmlcrn validate {self.source}")
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", name="rules", value=",".join(self.rules))
+        ET.SubElement(properties, "property", name="rules-note", value=self.rules_note)
+        if self.skipped:
+            case = ET.SubElement(suite, "testcase", classname=self.source, name="sbml-model")
+            ET.SubElement(case, "skipped", message=self.findings[0].message)
+            suite.set("tests", "1")
+            suite.set("failures", "0")
+            suite.set("errors", "0")
+            suite.set("skipped", "1")
+            return suite
         groups: dict[str, list[Finding]] = {}
         for finding in self.findings:
             groups.setdefault(finding.category, []).append(finding)
@@ -165,7 +210,7 @@ class ValidationReport:
             if rest:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n".join(f"{f.severity} {f.code}: {f.message}" for f in rest)
-        suite.set("tests", str(len(suite)))
+        suite.set("tests", str(len(suite) - 1))
         suite.set("failures", str(failures))
         suite.set("errors", "0")
         return suite
@@ -174,8 +219,11 @@ class ValidationReport:
         """The report for people: a header, the findings grouped by category, a summary line.
 
         The categories appear in the order of their first finding; the last line reads like
-        ``model.xml: 0 errors, 2 warnings``.
+        ``model.xml: 0 errors, 2 warnings``. The line after the header names the rule sets that
+        ran and why. Skipped input gives one line (``manifest.xml: skipped: …``).
         """
+        if self.skipped:
+            return f"{self.source}: skipped: {self.findings[0].message}"
         s = self.stats
         header = (
             f"{self.source}: SBML Level {s.get('level', '?')} Version {s.get('version', '?')}"
@@ -186,6 +234,8 @@ class ValidationReport:
             f", max molecularity {s.get('max_molecularity', 0)}"
         )
         lines = [header if self.usable else f"{self.source}: not a usable SBML file"]
+        if self.rules:
+            lines.append(f"rules: {' + '.join(self.rules)} ({self.rules_note})")
         groups: dict[str, list[Finding]] = {}
         for finding in self.findings:
             groups.setdefault(finding.category, []).append(finding)

@@ -13,7 +13,7 @@ refuses with :class:`~sbmlcrn.errors.InputError` (exit status 2 on the command l
   expanded or fetched;
 - XML that is not well-formed, including a truncated file (expat's message, line and column);
 - elements nested deeper than :data:`MAX_XML_DEPTH` (recursive C++ code downstream);
-- a root element other than ``<sbml>``;
+- a root element other than ``<sbml>`` (:class:`NotSbmlError`, a kind of InputError);
 - MathML beyond the math limits: an operator with more than :data:`MAX_MATH_OPERANDS` operands,
   math nested deeper than :data:`MAX_MATH_DEPTH`, more than :data:`MAX_MATH_NODES` elements in
   one ``<math>`` or :data:`MAX_MATH_NODES_TOTAL` in the document. libSBML's checks take time
@@ -53,6 +53,7 @@ __all__ = [
     "MAX_MATH_OPERANDS",
     "MAX_SBML_BYTES",
     "MAX_XML_DEPTH",
+    "NotSbmlError",
     "XmlSummary",
     "check_simulatable",
     "check_xml_bytes",
@@ -121,8 +122,17 @@ class XmlSummary:
     external_documents: tuple[tuple[str, str], ...] = field(default=())
 
 
+class NotSbmlError(InputError):
+    """The input is XML of another vocabulary (its root element is not ``<sbml>``), e.g. the
+    ``manifest.xml`` of an OMEX archive: not an SBML file at all, rather than a broken one."""
+
+
 class _Refused(Exception):
     """Raised from expat handlers to stop the parse at once."""
+
+
+class _NotSbml(_Refused):
+    """The root element is not ``<sbml>``."""
 
 
 def _human(n: int) -> str:
@@ -306,7 +316,7 @@ class _Scanner:
         if self.elements == 1:
             if local != "sbml":
                 root = f"<{local}>" if local in _KNOWN_ROOTS else "another element"
-                raise _Refused(f"is XML but not SBML (the root element is {root}, not <sbml>)")
+                raise _NotSbml(f"is XML but not SBML (the root element is {root}, not <sbml>)")
             self.root.update(attrs)
         if local == "algebraicRule":
             self.algebraic += 1
@@ -412,6 +422,8 @@ def _parse(raw: bytes, source: str) -> XmlSummary:
     parser.EndElementHandler = scan.end
     try:
         parser.Parse(raw, True)
+    except _NotSbml as exc:
+        raise NotSbmlError(f"{source}: {exc}.") from None
     except _Refused as exc:
         raise InputError(f"{source}: {exc}.") from None
     except expat.ExpatError as exc:

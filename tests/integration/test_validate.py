@@ -5,6 +5,7 @@ The parallel libSBML checks and the SBML Test Suite subset are in test_validate_
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -14,15 +15,17 @@ import antimony
 import libsbml
 import pytest
 
+from sbmlcrn import validation
 from sbmlcrn.errors import InputError
-from sbmlcrn.validation import (
-    Finding,
-    ValidationReport,
-    validate,
-    validate_file,
-    validate_string,
-)
+from sbmlcrn.validation import Finding, ValidationReport
 from sbmlcrn.validation.rules import _crn_findings
+
+# The models here are hand-written, without sbmlcrn's marker, so the automatic choice would run
+# libSBML's checks alone: these tests of the Neural-CRN rules ask for both rule sets. The
+# automatic choice is tested in test_validate_rules.py.
+validate = functools.partial(validation.validate, rules="all")
+validate_file = functools.partial(validation.validate_file, rules="all")
+validate_string = functools.partial(validation.validate_string, rules="all")
 
 CLEAN = """
 model clean
@@ -583,7 +586,16 @@ def test_validate_file_reports_path_and_json_round_trips(tmp_path: Path) -> None
     assert not report.ok
     data = json.loads(report.to_json())
     assert data == report.to_dict()
-    assert list(data) == ["source", "ok", "counts", "stats", "findings"]
+    assert list(data) == [
+        "source",
+        "ok",
+        "counts",
+        "skipped",
+        "rules",
+        "rules_note",
+        "stats",
+        "findings",
+    ]
     assert data["counts"]["errors"] == len(report.errors) == 1
     assert data["findings"][-1] == {
         "severity": "error",
@@ -617,7 +629,8 @@ def test_format_text_groups_by_category_and_ends_with_summary() -> None:
     assert "[crn:trigger]" in headers and "[crn:dual-rail]" in headers
     n_err, n_warn = len(report.errors), len(report.warnings)
     assert lines[-1] == f"<string>: {n_err} errors, {n_warn} warnings"
-    assert len(lines) == 1 + len(headers) + len(report.findings) + 1
+    assert lines[1].startswith("rules: sbml + neural-crn (--rules all: ")
+    assert len(lines) == 2 + len(headers) + len(report.findings) + 1
 
 
 def test_report_values_are_immutable() -> None:
@@ -638,7 +651,7 @@ def test_validation_is_right_after_tellurium_broke_libsbml_enums() -> None:
         "import tellurium, antimony\n"
         "from sbmlcrn.validation import validate_string\n"
         "antimony.loadAntimonyString('model m\\nspecies A=1; k=1\\nR1: A => ; k/A\\nend')\n"
-        "r = validate_string(antimony.getSBMLString('m'), units=False)\n"
+        "r = validate_string(antimony.getSBMLString('m'), units=False, rules='all')\n"
         "print(sorted({f.code for f in r.errors}))\n"
     )
     out = subprocess.run(
@@ -657,7 +670,7 @@ def test_cli_validates_several_files_with_junit_output(tmp_path: Path, capsys) -
     bad.write_text(sbml("model m\nspecies A=1, B=0; k=1\nR1: A => B; k/A\nend"), encoding="utf-8")
     junit = tmp_path / "out" / "junit.xml"
     assert main(["validate", str(good), "--junit", str(junit)]) == 0
-    assert main(["validate", str(good), str(bad), "--junit", str(junit)]) == 1
+    assert main(["validate", str(good), str(bad), "--junit", str(junit), "--rules", "all"]) == 1
     text = capsys.readouterr().out
     assert "good.xml: 0 errors" in text and "bad.xml: 1 error" in text
     suites = ET.parse(junit).getroot().findall("testsuite")

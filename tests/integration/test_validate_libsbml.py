@@ -217,7 +217,13 @@ def test_suite_subset_is_vendored_with_source_and_license() -> None:
 def test_suite_case_gives_a_sane_report_and_exit_status(path: Path, capsys) -> None:
     from sbmlcrn.cli import main
 
-    report = validate_file(path)
+    # ordinary models: by default libSBML's checks alone, which find no error in valid SBML
+    default = validate_file(path)
+    assert default.rules == ("sbml",) and default.rules_note.startswith("not an sbmlcrn model")
+    assert default.ok and not [f for f in default.findings if f.category.startswith("crn:")]
+    report = validate_file(path, rules="all")
+    assert report.rules == ("sbml", "neural-crn")
+    assert [f for f in report.findings if f.code.startswith("SBML-")] == list(default.findings)
     level, version = (int(c) for c in re.search(r"-l(\d)v(\d)\.xml$", path.name).groups())
     assert (report.stats["level"], report.stats["version"]) == (level, version)
     # valid SBML: libSBML has warnings at most, and its checks ran (no CRN9xx)
@@ -233,7 +239,7 @@ def test_suite_case_gives_a_sane_report_and_exit_status(path: Path, capsys) -> N
     assert report.ok == (not any(f.severity == "error" for f in found))
     assert json.loads(report.to_json()) == report.to_dict()
     # the command line: exit status 0 or 1 as the report says, JSON on stdout, never status 2
-    assert main(["validate", str(path), "--json"]) == (0 if report.ok else 1)
+    assert main(["validate", str(path), "--json", "--rules", "all"]) == (0 if report.ok else 1)
     out = json.loads(capsys.readouterr().out)
     assert out == report.to_dict()
 
@@ -250,7 +256,9 @@ def test_cli_validates_the_whole_suite_at_once(tmp_path: Path, capsys) -> None:
     from sbmlcrn.cli import main
 
     junit = tmp_path / "junit.xml"
-    status = main(["validate", *map(str, SUITE_FILES), "--junit", str(junit)])
+    assert main(["validate", *map(str, SUITE_FILES)]) == 0  # libSBML's checks alone: valid
+    capsys.readouterr()
+    status = main(["validate", *map(str, SUITE_FILES), "--junit", str(junit), "--rules", "all"])
     out = capsys.readouterr().out
     assert status == 1  # some cases break Neural-CRN rules (reversible reactions, ...)
     assert out.count(" errors, ") + out.count(" error, ") == len(SUITE_FILES)
