@@ -14,8 +14,11 @@ replay the whole training run:
   of the parameters;
 - ``result.json`` — the run's record (learned parameters, to compare a replay against), copied
   byte for byte;
-- ``manifest.xml`` and ``metadata.rdf`` (creator ``sbmlcrn``; the creation date is the
-  record's ``created`` entry if it has one, else a fixed date).
+- ``model/model.cps`` — the COPASI file of :func:`sbmlcrn.io.copasi.export_copasi` (time
+  course and plots set up), when COPASI is installed (``copasi=None``, the default) or asked
+  for (``copasi=True``);
+- ``manifest.xml`` and ``metadata.rdf`` (OMEX metadata as BioSimulators reads it:
+  ``dc:title``, ``dc:description``, a ``dc:creator`` with an ``rdfs:label``, ``dc:created``).
 
 The run's record is read through :func:`sbmlcrn.io.record.read_record_bytes` (the one reader
 of ``result.json``); the error species come from :meth:`~sbmlcrn.io.record.RunRecord.loss_species`.
@@ -24,9 +27,28 @@ Decisions:
 
 - The SED-ML is written with :mod:`xml.etree.ElementTree`, not libsedml, so the core needs no
   extra package; the tests validate it with libsedml and execute it with Tellurium.
-- The archive is deterministic — the same run directory gives a byte-identical file: entries
-  sorted by name, fixed zip timestamps (1980-01-01, the zip epoch) and permissions, no
-  wall-clock date anywhere.
+- The creation date (``dc:created``, every zip entry's timestamp and the two dates COPASI
+  writes into the ``.cps``) is, in this order: ``SOURCE_DATE_EPOCH`` when set (the
+  reproducible-builds convention; a malformed value is an error), the record's ``created``
+  entry when it has one, else the current time (UTC, whole seconds). A real date, as COMBINE
+  and BioSimulators expect, rather than a fixed one; the first two keep the archive
+  reproducible: the same run directory, ``SOURCE_DATE_EPOCH`` (and COPASI version) give a
+  byte-identical file — entries sorted by name, fixed permissions, the COPASI file's
+  generation time replaced.
+- The manifest lists the archive itself (``.``, as in the COMBINE 1.0 specification's example)
+  but not ``manifest.xml``: libCOMBINE writes no entry for the manifest either, and
+  BioSimulators warns that "OMEX manifests should not contain content entries for themselves".
+- ``metadata.rdf`` uses the Dublin Core elements (``dc:``) that BioSimulators' OMEX metadata
+  reader knows, about ``http://omex-library.org/NewOmex.omex`` (the archive's URI in the OMEX
+  Metadata specification). libCOMBINE's ``OmexDescription`` is not used: it writes only
+  ``dcterms:``/vCard statements (which BioSimulators ignores with "does not contain an
+  rdf:label" warnings) and no title; its archive writer stamps the wall-clock time on every
+  zip entry. Manifest and metadata are a dozen lines of ElementTree, so the core needs no
+  libCOMBINE; the tests read the archive back with libCOMBINE and validate it with
+  ``biosimulators-utils validate-project`` (the ``biosimulators`` extra).
+- The ``.cps`` is included whenever COPASI is installed, and a COPASI failure fails the
+  export: an archive whose content depended on a transient COPASI failure would not be
+  reproducible. ``copasi=False`` leaves it out.
 - The SBML sits in a subdirectory and ends in ``.xml``: Tellurium 2.2.13's inline-OMEX path
   (``te.convertCombineArchive``, ``te.convertAndExecuteCombineArchive``) strips ``.xml`` from
   the SED-ML model source of a model in the archive's root and then cannot find it; from
@@ -35,9 +57,11 @@ Decisions:
   (``…/combine.specifications/sed-ml``): libCOMBINE 0.2.20, which Tellurium uses to find the
   master SED-ML file, does not know the ``sed-ml.level-1.version-4`` URI.
 - The output grid has ``m ≥ 4`` points per training cycle (``m`` is chosen so that at least
-  one point lies strictly inside every backward phase): the signed error is constant during a
-  backward phase, so the ``loss`` column there is the loss of that cycle's sample; at the other
-  points it is the error being accumulated (forward phase) or sits on a phase switch.
+  one point lies strictly inside every backward phase, then raised until the number of steps
+  is a multiple of 5, which BioSimulators expects of a time course): the signed error is
+  constant during a backward phase, so the ``loss`` column there is the loss of that cycle's
+  sample; at the other points it is the error being accumulated (forward phase) or sits on a
+  phase switch.
 - The archive is written atomically (:func:`sbmlcrn.io.atomic.write_atomic`), so a reader
   never sees a half-written archive.
 """
@@ -46,10 +70,14 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
+import tempfile
+import time
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +87,7 @@ from sbmlcrn.circuits.registry import Config
 from sbmlcrn.core.expr import format_number
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.atomic import write_atomic
+from sbmlcrn.io.copasi import copasi_available, export_copasi
 from sbmlcrn.io.record import (
     EVENT_FREE_SECTION,
     RECORD_FILE,
@@ -69,9 +98,11 @@ from sbmlcrn.io.record import (
 from sbmlcrn.simulate import Tolerances
 
 __all__ = [
-    "DEFAULT_CREATED",
+    "ARCHIVE_URI",
+    "COPASI_LOCATION",
     "MODEL_LOCATION",
     "SEDML_LOCATION",
+    "creation_date",
     "sedml_document",
     "write_omex",
 ]
@@ -80,10 +111,13 @@ __all__ = [
 SEDML_LOCATION = "simulation.sedml"
 #: Location of the SBML model in the archive.
 MODEL_LOCATION = "model/model.xml"
-#: Creation date written into ``metadata.rdf`` when ``result.json`` records none.
-DEFAULT_CREATED = "1980-01-01T00:00:00Z"
+#: Location of the COPASI file in the archive (when COPASI is installed).
+COPASI_LOCATION = "model/model.cps"
+#: The archive's URI in ``metadata.rdf`` (the OMEX Metadata specification's default name).
+ARCHIVE_URI = "http://omex-library.org/NewOmex.omex"
 
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_W3C_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
 _SPEC = "http://identifiers.org/combine.specifications/"
 _FORMATS = {
     "omex": _SPEC + "omex",
@@ -91,6 +125,7 @@ _FORMATS = {
     "metadata": _SPEC + "omex-metadata",
     "sedml": _SPEC + "sed-ml",
     "json": "http://purl.org/NET/mediatypes/application/json",
+    "copasi": "http://purl.org/NET/mediatypes/application/x-copasi",
 }
 _SEDML_NS = "http://sed-ml.org/sed-ml/level1/version4"
 _MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -113,7 +148,7 @@ class _Run:
     cycles: int
     points_per_cycle: int
     result_json: bytes
-    created: str
+    record_created: str | None  # result.json's 'created' entry
 
 
 def _squared_error_loss(task: str, config: Config) -> bool:
@@ -206,8 +241,11 @@ def _read_run(run_dir: Path) -> _Run:
             record_path, "the 'training_end_time' entry must be a whole number of periods"
         )
     backward = next((d for n, d in phases if n in ("bwd", "backward")), phases[-1][1])
-    # a grid step of at most half the backward phase puts a point strictly inside each one
+    # a grid step of at most half the backward phase puts a point strictly inside each one;
+    # a finer grid keeps that, and BioSimulators expects a number of steps divisible by 5
     points = max(4, math.ceil(2 * period / backward - 1e-9))
+    while (cycles * points) % 5:
+        points += 1
     return _Run(
         circuit=record.circuit,
         sbml=sbml,
@@ -220,7 +258,7 @@ def _read_run(run_dir: Path) -> _Run:
         cycles=cycles,
         points_per_cycle=points,
         result_json=result_bytes,
-        created=record.created or DEFAULT_CREATED,
+        record_created=record.created,
     )
 
 
@@ -415,6 +453,7 @@ def _sedml(run: _Run) -> str:
 
 
 def _manifest(entries: dict[str, str]) -> str:
+    """The manifest: the archive itself (``.``) and every entry but ``manifest.xml``."""
     root = ET.Element("omexManifest", {"xmlns": _SPEC.rstrip("/") + "/omex-manifest"})
     _el(root, "content", location=".", format=_FORMATS["omex"])
     for location, fmt in sorted(entries.items()):
@@ -426,28 +465,31 @@ def _manifest(entries: dict[str, str]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _metadata(run: _Run) -> str:
-    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+def _metadata(run: _Run, created: str, with_copasi: bool) -> str:
+    """``metadata.rdf``: title, description, creator and creation date of the archive."""
+    dc = "http://purl.org/dc/elements/1.1/"
     root = ET.Element(
         "rdf:RDF",
         {
-            "xmlns:rdf": rdf,
-            "xmlns:dcterms": "http://purl.org/dc/terms/",
-            "xmlns:vCard": "http://www.w3.org/2006/vcard/ns#",
+            "xmlns:rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+            "xmlns:dc": dc,
+            "xmlns:rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "xmlns:foaf": "http://xmlns.com/foaf/0.1/",
         },
     )
-    desc = _el(root, "rdf:Description", **{"rdf:about": "."})
-    _el(desc, "dcterms:description").text = (
-        f"sbmlcrn training run ({run.circuit or 'Neural CRN'}): executing {SEDML_LOCATION} "
-        f"simulates {MODEL_LOCATION} and so trains the network; result.json records what it "
-        "learned."
+    circuit = run.circuit or "Neural CRN"
+    desc = _el(root, "rdf:Description", **{"rdf:about": ARCHIVE_URI})
+    _el(desc, "dc:title").text = f"sbmlcrn training run: {circuit}"
+    copasi = f"; {COPASI_LOCATION} is the same model set up for COPASI" if with_copasi else ""
+    _el(desc, "dc:description").text = (
+        f"A Neural CRN ({circuit}) that learns by simulation: executing {SEDML_LOCATION} "
+        f"simulates the SBML model {MODEL_LOCATION} from 0 to {format_number(run.end_time)} "
+        f"and so trains it; result.json records what it learned{copasi}."
     )
-    created = _el(desc, "dcterms:created", **{"rdf:parseType": "Resource"})
-    _el(created, "dcterms:W3CDTF").text = run.created
-    creator = _el(desc, "dcterms:creator", **{"rdf:parseType": "Resource"})
-    name = _el(creator, "vCard:hasName", **{"rdf:parseType": "Resource"})
-    _el(name, "vCard:given-name").text = "sbmlcrn"
-    _el(creator, "vCard:organization-name").text = "sbmlcrn"
+    creator = _el(_el(desc, "dc:creator"), "rdf:Description")
+    _el(creator, "foaf:name").text = "sbmlcrn"
+    _el(creator, "rdfs:label").text = "sbmlcrn"
+    _el(desc, "dc:created").text = created
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -457,7 +499,85 @@ def sedml_document(run_dir: Path | str) -> str:
     return _sedml(_read_run(Path(run_dir)))
 
 
-def _archive_bytes(run: _Run) -> bytes:
+def creation_date(record_created: str | None = None) -> str:
+    """The creation date of an archive: ``SOURCE_DATE_EPOCH``, ``record_created`` or now.
+
+    Parameters
+    ----------
+    record_created
+        The run record's ``created`` entry (a W3C date), if it has one.
+
+    Returns
+    -------
+    str
+        ``SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC) as ``YYYY-MM-DDThh:mm:ssZ`` when
+        the environment variable is set and not empty; else ``record_created`` when given; else
+        the current time in the same form.
+
+    Raises
+    ------
+    InputError
+        If ``SOURCE_DATE_EPOCH`` is set but is not a non-negative whole number of seconds.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch:
+        if not epoch.isdigit() or not epoch.isascii():
+            raise InputError(
+                "The SOURCE_DATE_EPOCH environment variable of write_omex must be a "
+                f"non-negative whole number of seconds since 1970-01-01 UTC. Got {epoch!r} "
+                "instead."
+            )
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC).strftime(_W3C_SECONDS)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise InputError(
+                "The SOURCE_DATE_EPOCH environment variable of write_omex must be a date "
+                f"before the year 10000. Got {epoch!r} instead."
+            ) from exc
+    if record_created:
+        return record_created
+    return datetime.now(UTC).strftime(_W3C_SECONDS)
+
+
+def _zip_date(created: str) -> tuple[int, int, int, int, int, int]:
+    """The zip timestamp of W3C date ``created``: its date and time as written (zip has no
+    time zone), seconds rounded down to even, clamped to the years 1980–2107 zip can hold."""
+    found = re.match(r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?)?)?)?", created)
+    groups = found.groups() if found else ("1980", None, None, None, None, None)
+    fields = [int(g) if g else (1 if k < 3 else 0) for k, g in enumerate(groups)]
+    year, month, day, hour, minute, second = fields
+    if year < 1980:
+        return (1980, 1, 1, 0, 0, 0)
+    if year > 2107:
+        return (2107, 12, 31, 23, 59, 58)
+    return (year, month, day, hour, minute, second - second % 2)
+
+
+def _copasi_bytes(run: _Run, created: str) -> bytes:
+    """The ``.cps`` of :func:`~sbmlcrn.io.copasi.export_copasi`, made reproducible.
+
+    It is exported from a copy of the run's ``result.json`` and ``model.xml`` with the ``.cps``
+    beside the model, as in the archive, so COPASI's ``SBMLReference`` reads ``model.xml``
+    wherever the run directory is. COPASI stamps the wall-clock time twice (a comment and the
+    model's ``dcterms:created``): every date-time in the file that falls within the export
+    call is replaced by ``created``.
+    """
+    with tempfile.TemporaryDirectory(prefix="sbmlcrn-omex-") as tmp:
+        copy = Path(tmp)
+        (copy / RECORD_FILE).write_bytes(run.result_json)
+        (copy / "model.xml").write_bytes(run.sbml)
+        start = math.floor(time.time()) - 1
+        text = export_copasi(copy, copy / "model.cps").read_text(encoding="utf-8")
+        end = math.ceil(time.time()) + 1
+
+    def stamp(match: re.Match[str]) -> str:
+        when = datetime.fromisoformat(match.group(0)).timestamp()
+        return created if start <= when <= end else match.group(0)
+
+    return _DATE_TIME.sub(stamp, text).encode("utf-8")
+
+
+def _archive_bytes(run: _Run, created: str, cps: bytes | None) -> bytes:
     contents = {
         MODEL_LOCATION: (
             run.sbml,
@@ -465,15 +585,20 @@ def _archive_bytes(run: _Run) -> bytes:
         ),
         SEDML_LOCATION: (_sedml(run).encode("utf-8"), _FORMATS["sedml"]),
         "result.json": (run.result_json, _FORMATS["json"]),
-        "metadata.rdf": (_metadata(run).encode("utf-8"), _FORMATS["metadata"]),
+        "metadata.rdf": (
+            _metadata(run, created, cps is not None).encode("utf-8"),
+            _FORMATS["metadata"],
+        ),
     }
-    formats = {loc: fmt for loc, (_, fmt) in contents.items()}
-    manifest = _manifest(formats | {"manifest.xml": _FORMATS["manifest"]})
+    if cps is not None:
+        contents[COPASI_LOCATION] = (cps, _FORMATS["copasi"])
+    manifest = _manifest({loc: fmt for loc, (_, fmt) in contents.items()})
     contents["manifest.xml"] = (manifest.encode("utf-8"), _FORMATS["manifest"])
+    date_time = _zip_date(created)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for location in sorted(contents):
-            info = zipfile.ZipInfo(location, date_time=_ZIP_DATE)
+            info = zipfile.ZipInfo(location, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # unix, whatever the platform
             info.external_attr = 0o100644 << 16
@@ -481,23 +606,46 @@ def _archive_bytes(run: _Run) -> bytes:
     return buffer.getvalue()
 
 
-def write_omex(run_dir: Path | str, out: Path | str) -> Path:
+def write_omex(run_dir: Path | str, out: Path | str, *, copasi: bool | None = None) -> Path:
     """Write the COMBINE archive of run directory ``run_dir`` to ``out``; return its path.
 
     The archive holds ``model/model.xml``, ``simulation.sedml`` (SED-ML L1V4, the master file),
-    ``result.json``, ``manifest.xml`` and ``metadata.rdf``; the same run directory always
-    gives a byte-identical file. It is written through a temporary file renamed into place.
+    ``result.json``, ``manifest.xml``, ``metadata.rdf`` and, with COPASI, ``model/model.cps``.
+    Its creation date is :func:`creation_date` of the record's ``created`` entry; with
+    ``SOURCE_DATE_EPOCH`` set (or a record that has a date) the same run directory always gives
+    a byte-identical file. It is written through a temporary file renamed into place.
+
+    Parameters
+    ----------
+    run_dir
+        A run directory written by ``sbmlcrn train``.
+    out
+        The ``.omex`` file to write (replaced if it exists).
+    copasi
+        Include the COPASI file: ``None`` (the default) when COPASI is installed, ``True``
+        always (an error without COPASI), ``False`` never.
+
+    Returns
+    -------
+    Path
+        ``out``.
 
     Raises
     ------
     InputError
         If ``run_dir`` is not a run directory written by ``sbmlcrn train`` (missing or invalid
         ``result.json`` or ``model.xml``), its ``model.xml`` is the event-free network of a
-        ``phases`` run too large for its event model, or ``out`` is a directory.
+        ``phases`` run too large for its event model, ``out`` is a directory,
+        ``SOURCE_DATE_EPOCH`` is malformed, or ``copasi=True`` without COPASI installed.
+    CopasiError
+        If COPASI is used and fails to write the model.
     """
     run = _read_run(Path(run_dir))
-    data = _archive_bytes(run)
     target = Path(out)
     if target.is_dir():
         raise InputError(f"{out}: is a directory; give a file name such as run.omex.")
-    return write_atomic(target, data)
+    created = creation_date(run.record_created)
+    if copasi is None:
+        copasi = copasi_available()
+    cps = _copasi_bytes(run, created) if copasi else None
+    return write_atomic(target, _archive_bytes(run, created, cps))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,10 +24,13 @@ import pytest
 
 from sbmlcrn.circuits.linear import LinearConfig
 from sbmlcrn.errors import InputError
+from sbmlcrn.io.copasi import copasi_available
 from sbmlcrn.io.omex import (
-    DEFAULT_CREATED,
+    ARCHIVE_URI,
+    COPASI_LOCATION,
     MODEL_LOCATION,
     SEDML_LOCATION,
+    creation_date,
     sedml_document,
     write_omex,
 )
@@ -38,6 +42,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SED = "{http://sed-ml.org/sed-ml/level1/version4}"
 MANIFEST = "{http://identifiers.org/combine.specifications/omex-manifest}"
 SPEC = "http://identifiers.org/combine.specifications/"
+#: The SOURCE_DATE_EPOCH the module's archive is written with, and its date.
+EPOCH, EPOCH_DATE = "1717171717", "2024-05-31T16:08:37Z"
+RDF_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+}
+needs_copasi = pytest.mark.skipif(not copasi_available(), reason="needs COPASI (copasi-basico)")
 
 
 def _env() -> dict[str, str]:
@@ -88,14 +100,19 @@ def _replay(archive: Path, cwd: Path, out_dir: Path) -> dict[str, list[float]]:
 
 
 def _epoch_losses(dgs: dict[str, list[float]], result: dict) -> np.ndarray:
-    """The mean of the ``loss`` column at mid-backward times, per epoch."""
+    """The mean per epoch of the ``loss`` column at the first time strictly inside each
+    cycle's backward phase (the error is constant there: the loss of the cycle's sample)."""
     schedule = result["schedule"]
     period = schedule["period"]
-    fwd, bwd = (p["duration"] for p in schedule["phases"])
+    fwd, _ = (p["duration"] for p in schedule["phases"])
     times = np.asarray(dgs["dg_time"])
-    mid_bwd = np.isclose(np.mod(times - fwd - bwd / 2, period), 0) & (times < times[-1])
-    loss = np.asarray(dgs["dg_loss"])[mid_bwd].reshape(schedule["epochs"], schedule["samples"])
-    return loss.mean(axis=1)
+    phase = np.mod(times, period)
+    inside = (phase > fwd + 1e-9 * period) & (phase < period * (1 - 1e-9))
+    first = inside & ~np.r_[False, inside[:-1]]  # the cycle boundaries lie on the grid
+    cycles = schedule["epochs"] * schedule["samples"]
+    assert np.array_equal(np.floor(times[first] / period), np.arange(cycles))
+    loss = np.asarray(dgs["dg_loss"])[first]
+    return loss.reshape(schedule["epochs"], schedule["samples"]).mean(axis=1)
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +124,10 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def archive(run_dir: Path) -> Path:
-    return write_omex(run_dir, run_dir.parent / "run.omex")
+    """The run's archive, written with ``SOURCE_DATE_EPOCH`` set (and the ``.cps`` with COPASI)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        return write_omex(run_dir, run_dir.parent / "run.omex")
 
 
 def _result(run_dir: Path) -> dict:
@@ -124,34 +144,43 @@ def test_archive_is_a_zip_with_manifest_and_metadata(run_dir: Path, archive: Pat
         assert zf.testzip() is None
         names = zf.namelist()
         assert names == sorted(names)
-        assert set(names) == {
-            "manifest.xml",
-            "metadata.rdf",
-            MODEL_LOCATION,
-            "result.json",
-            SEDML_LOCATION,
-        }
+        expected = {"manifest.xml", "metadata.rdf", MODEL_LOCATION, "result.json", SEDML_LOCATION}
+        assert set(names) == expected | ({COPASI_LOCATION} if copasi_available() else set())
         assert zf.read(MODEL_LOCATION) == (run_dir / "model.xml").read_bytes()
         assert zf.read("result.json") == (run_dir / "result.json").read_bytes()
         manifest = ET.fromstring(zf.read("manifest.xml"))
         metadata = zf.read("metadata.rdf").decode("utf-8")
-        assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in zf.infolist())
+        assert {info.date_time for info in zf.infolist()} == {(2024, 5, 31, 16, 8, 36)}
     assert manifest.tag == f"{MANIFEST}omexManifest"
     contents = {c.get("location"): c for c in manifest.iter(f"{MANIFEST}content")}
-    assert set(contents) == {".", *(f"./{n}" for n in names)}
+    # the archive itself, every file but the manifest (no self-entry: BioSimulators warns)
+    assert set(contents) == {".", *(f"./{n}" for n in names if n != "manifest.xml")}
     assert contents["."].get("format") == SPEC + "omex"
     assert contents[f"./{MODEL_LOCATION}"].get("format") == SPEC + "sbml.level-3.version-2"
     assert contents[f"./{SEDML_LOCATION}"].get("format") == SPEC + "sed-ml"
+    if copasi_available():
+        assert contents[f"./{COPASI_LOCATION}"].get("format") == (
+            "http://purl.org/NET/mediatypes/application/x-copasi"
+        )
     assert [loc for loc, c in contents.items() if c.get("master") == "true"] == [
         f"./{SEDML_LOCATION}"
     ]
     rdf = ET.fromstring(metadata)
-    ns = {"dcterms": "http://purl.org/dc/terms/", "vCard": "http://www.w3.org/2006/vcard/ns#"}
-    assert rdf.findtext(".//dcterms:created/dcterms:W3CDTF", namespaces=ns) == DEFAULT_CREATED
-    assert rdf.findtext(".//dcterms:creator//vCard:given-name", namespaces=ns) == "sbmlcrn"
+    (about,) = rdf.findall("rdf:Description", RDF_NS)
+    assert about.get(f"{{{RDF_NS['rdf']}}}about") == ARCHIVE_URI
+    assert (
+        about.findtext("dc:title", namespaces=RDF_NS) == "sbmlcrn training run: linear-regression"
+    )
+    assert "simulation.sedml" in about.findtext("dc:description", namespaces=RDF_NS)
+    assert about.findtext("dc:creator/rdf:Description/rdfs:label", namespaces=RDF_NS) == "sbmlcrn"
+    assert about.findtext("dc:created", namespaces=RDF_NS) == EPOCH_DATE
 
 
-def test_archive_is_deterministic(run_dir: Path, archive: Path, tmp_path: Path) -> None:
+def test_archive_is_deterministic(
+    run_dir: Path, archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same run directory and SOURCE_DATE_EPOCH: the same bytes, the ``.cps`` included."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     again = write_omex(run_dir, tmp_path / "again.omex")
     assert again.read_bytes() == archive.read_bytes()
     # the run directory's own path does not enter the archive
@@ -159,12 +188,93 @@ def test_archive_is_deterministic(run_dir: Path, archive: Path, tmp_path: Path) 
     assert write_omex(moved, tmp_path / "moved.omex").read_bytes() == archive.read_bytes()
 
 
-def test_created_date_comes_from_result_json(run_dir: Path, tmp_path: Path) -> None:
+def _created(archive: Path) -> str:
+    with zipfile.ZipFile(archive) as zf:
+        rdf = ET.fromstring(zf.read("metadata.rdf"))
+    return rdf.findtext(".//dc:created", namespaces=RDF_NS) or ""
+
+
+def test_created_date_comes_from_source_date_epoch_then_result_json_then_now(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     copy = Path(shutil.copytree(run_dir, tmp_path / "dated"))
     result = _result(copy) | {"created": "2024-05-06T07:08:09Z"}
     (copy / "result.json").write_text(json.dumps(result), encoding="utf-8")
-    with zipfile.ZipFile(write_omex(copy, tmp_path / "dated.omex")) as zf:
-        assert "<dcterms:W3CDTF>2024-05-06T07:08:09Z<" in zf.read("metadata.rdf").decode()
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    dated = write_omex(copy, tmp_path / "dated.omex", copasi=False)
+    assert _created(dated) == "2024-05-06T07:08:09Z"
+    with zipfile.ZipFile(dated) as zf:
+        assert {i.date_time for i in zf.infolist()} == {(2024, 5, 6, 7, 8, 8)}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert _created(write_omex(copy, tmp_path / "epoch.omex", copasi=False)) == (
+        "1970-01-01T00:00:00Z"
+    )
+    with zipfile.ZipFile(tmp_path / "epoch.omex") as zf:  # zip cannot go before 1980
+        assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")  # empty: as if unset
+    assert creation_date("2024-05-06") == "2024-05-06"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    before = creation_date()
+    now = _created(write_omex(run_dir, tmp_path / "now.omex", copasi=False))
+    assert before <= now <= creation_date()  # no record date: the current time (UTC)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", now)
+
+
+@pytest.mark.parametrize("epoch", ["yesterday", "-1", "1.5", "١٢٣", "99999999999999999999"])
+def test_malformed_source_date_epoch_is_refused(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(InputError, match="The SOURCE_DATE_EPOCH environment variable"):
+        write_omex(run_dir, tmp_path / "x.omex", copasi=False)
+    assert not (tmp_path / "x.omex").exists()
+
+
+def test_archive_without_copasi_does_not_list_it(run_dir: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(write_omex(run_dir, tmp_path / "plain.omex", copasi=False)) as zf:
+        assert COPASI_LOCATION not in zf.namelist()
+        manifest = zf.read("manifest.xml").decode()
+        metadata = zf.read("metadata.rdf").decode()
+    assert "model.cps" not in manifest and "model.cps" not in metadata
+
+
+@needs_copasi
+def test_copasi_file_is_the_export_with_the_archive_date(
+    run_dir: Path, archive: Path, tmp_path: Path
+) -> None:
+    """The ``.cps`` is export_copasi's file; only COPASI's generation time is replaced."""
+    from sbmlcrn.io.copasi import export_copasi
+
+    with zipfile.ZipFile(archive) as zf:
+        packed = zf.read(COPASI_LOCATION).decode("utf-8")
+    copy = Path(shutil.copytree(run_dir, tmp_path / "run"))
+    fresh = export_copasi(copy, copy / "model.cps").read_text(encoding="utf-8")
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)"
+    assert re.findall(stamp, packed) == [EPOCH_DATE, EPOCH_DATE]  # the comment and the model's
+    assert re.sub(stamp, "T", packed) == re.sub(stamp, "T", fresh)
+    assert packed.splitlines()[1].endswith(f"at {EPOCH_DATE} -->")
+    assert '<SBMLReference file="model.xml">' in packed  # beside it in the archive
+
+
+@pytest.mark.skipif(importlib.util.find_spec("libcombine") is None, reason="needs libcombine")
+def test_libcombine_reads_the_archive(archive: Path, tmp_path: Path) -> None:
+    """libCOMBINE (Tellurium's archive reader) finds every entry, the master SED-ML first."""
+    code = f"""
+        import json, libcombine
+        archive = libcombine.CombineArchive()
+        assert archive.initializeFromArchive({str(archive)!r})
+        manifest = archive.getManifest()
+        entries = [manifest.getContent(i) for i in range(manifest.getNumContents())]
+        print(json.dumps({{
+            "locations": [e.getLocation() for e in entries],
+            "master": archive.getMasterFile().getLocation(),
+            "errors": manifest.getNumErrors() if hasattr(manifest, "getNumErrors") else 0,
+        }}))
+    """
+    out = _last_json(_python(code, tmp_path).stdout)
+    assert out["master"] == f"./{SEDML_LOCATION}"
+    assert "./manifest.xml" not in out["locations"]
+    assert f"./{MODEL_LOCATION}" in out["locations"]
 
 
 def test_sedml_describes_the_whole_training_run(run_dir: Path) -> None:
@@ -178,7 +288,11 @@ def test_sedml_describes_the_whole_training_run(run_dir: Path) -> None:
     assert float(sim.get("initialTime")) == 0 and float(sim.get("outputStartTime")) == 0
     assert float(sim.get("outputEndTime")) == result["training_end_time"]
     schedule = result["schedule"]
-    assert int(sim.get("numberOfSteps")) == 4 * schedule["samples"] * schedule["epochs"]
+    cycles = schedule["samples"] * schedule["epochs"]
+    steps = int(sim.get("numberOfSteps"))
+    # at least 4 points per cycle and a multiple of 5 (BioSimulators warns on others)
+    assert steps % cycles == 0 and steps // cycles >= 4 and steps % 5 == 0
+    assert steps == cycles * (4 if cycles % 5 == 0 else 5)
     algorithm = sim.find(f"{SED}algorithm")
     assert algorithm.get("kisaoID") == "KISAO:0000019"
     params = {
@@ -381,15 +495,18 @@ def test_missing_or_invalid_run_directory_raises_input_error(run_dir: Path, tmp_
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
-def test_output_is_replaced_atomically(run_dir: Path, tmp_path: Path) -> None:
+def test_output_is_replaced_atomically(
+    run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     out = tmp_path / "sub" / "run.omex"
-    write_omex(run_dir, out)
+    write_omex(run_dir, out, copasi=False)
     first = out.read_bytes()
     (tmp_path / "bad").mkdir()
     with pytest.raises(InputError):
         write_omex(tmp_path / "bad", out)
     assert out.read_bytes() == first  # a failed export leaves the previous archive alone
-    assert write_omex(run_dir, out).read_bytes() == first
+    assert write_omex(run_dir, out, copasi=False).read_bytes() == first
     assert [p.name for p in out.parent.iterdir()] == ["run.omex"]  # no temporary files left
     with pytest.raises(InputError, match="is a directory"):
         write_omex(run_dir, tmp_path)
