@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 from sbmlcrn.errors import InputError
 
 if TYPE_CHECKING:
+    from sbmlcrn.core.data import Dataset
     from sbmlcrn.training.progress import Progress
 
 __all__ = [
@@ -27,9 +28,11 @@ __all__ = [
     "Parser",
     "Subparsers",
     "check_home",
+    "check_labels",
     "check_ranges",
     "circuits",
     "close_displays",
+    "column_options",
     "number",
     "progress",
     "progress_option",
@@ -207,6 +210,46 @@ def progress_option(p: argparse.ArgumentParser) -> None:
         help="progress display: a live bar (default on a terminal), plain per-epoch lines, "
         "or none; 'auto' writes only status lines when stderr is not a terminal",
     )
+
+
+def column_options(p: argparse.ArgumentParser, *, what: str = "inputs") -> None:
+    """Add ``--features COL…`` and ``--drop COL…`` (exclusive) to the parser ``p``.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    what : str, optional
+        What the chosen columns are: ``inputs`` (training: the target is never one) or
+        ``output`` (prediction: the columns written back beside the predictions).
+    """
+    g = p.add_mutually_exclusive_group()
+    if what == "inputs":
+        keep = "the input columns, in this order (default: every column but the target)"
+        leave = "columns that are not inputs, e.g. a sample ID (never read)"
+    else:
+        keep = "the columns written back beside the predictions (default: all)"
+        leave = "columns left out of the output (the model's inputs are read either way)"
+    g.add_argument("--features", nargs="+", metavar="COL", help=keep)
+    g.add_argument("--drop", nargs="+", metavar="COL", help=leave)
+
+
+def check_labels(circuit: str, task: str, data: Dataset) -> None:
+    """Refuse text class labels that a binary classifier cannot take (not exactly two).
+
+    Raises
+    ------
+    InputError
+        ``task`` is ``classification`` and ``data`` has text labels, but not two.
+    """
+    labels = data.class_labels
+    if task == "classification" and labels and len(labels) != 2:
+        shown = ", ".join(labels[:8]) + (", …" if len(labels) > 8 else "")
+        raise InputError(
+            f"{data.name}: the target column {data.target!r} has {len(labels)} labels "
+            f"({shown}); {circuit} takes exactly 2"
+            + ("; use nonlinear-multiclass for more." if len(labels) > 2 else ".")
+        )
 
 
 # Upper bounds of numeric options, checked before a command starts (the lower bounds and the

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sbmlcrn.cli._common import Command, Subparsers
+from sbmlcrn.cli._common import Command, Subparsers, column_options
 
 __all__ = [
     "COMMANDS",
@@ -21,8 +21,15 @@ def add_predict_parser(sub: Subparsers) -> argparse.ArgumentParser:
     """Add the parser of ``sbmlcrn predict`` to ``sub`` and return it."""
     p = sub.add_parser("predict", help="predict with a trained run's inference network")
     p.add_argument("run", type=Path, help="run directory written by 'sbmlcrn train'")
-    p.add_argument("--data", required=True, type=Path, help="CSV with the run's input columns")
+    p.add_argument(
+        "--data",
+        required=True,
+        type=Path,
+        help="CSV with the run's input columns (found by name; other columns, text too, are "
+        "written back as they are)",
+    )
     p.add_argument("--out", type=Path, help="CSV to write (default: stdout)")
+    column_options(p, what="output")
     return p
 
 
@@ -35,11 +42,12 @@ def add_export_inference_parser(sub: Subparsers) -> argparse.ArgumentParser:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Run ``sbmlcrn predict``: the predictions as CSV on stdout or in ``--out``."""
+    """Run ``sbmlcrn predict``: the predictions as CSV on stdout or in ``--out`` (a classifier
+    trained on text labels predicts those labels)."""
     from sbmlcrn.training.predictions import predict_table
     from sbmlcrn.training.store import load_model
 
-    result = predict_table(load_model(args.run), args.data)
+    result = predict_table(load_model(args.run), args.data, features=args.features, drop=args.drop)
     if args.out is None:
         sys.stdout.write(result.to_csv())
     else:

@@ -12,6 +12,8 @@ from sbmlcrn.cli._common import (
     CIRCUIT_HELP,
     Command,
     Subparsers,
+    check_labels,
+    column_options,
     number,
     progress,
     progress_option,
@@ -56,6 +58,7 @@ def add_sweep_parser(sub: Subparsers) -> argparse.ArgumentParser:
     sw.add_argument("--data", required=True, type=Path, help="training CSV (header row)")
     sw.add_argument("--test", type=Path, help="test CSV: the metric is the test MSE or accuracy")
     sw.add_argument("--target", default="y", help="target column (default: y)")
+    column_options(sw)
     sw.add_argument(
         "--grid",
         required=True,
@@ -153,12 +156,12 @@ def run_reproduce(args: argparse.Namespace) -> int:
 def run_sweep(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn sweep``: train the grid, print the best run and where the results are."""
     from sbmlcrn.circuits.registry import circuit_task
-    from sbmlcrn.core.data import read_csv
+    from sbmlcrn.core.data import read_csv, read_test
     from sbmlcrn.io.outlock import output_lock
     from sbmlcrn.studies.sweep import check_sweep_out, parse_grid
     from sbmlcrn.studies.sweep import run_sweep as sweep
 
-    circuit_task(args.circuit)
+    task = circuit_task(args.circuit)
     check_sweep_out(args.out)
     if args.dask is not None and args.workers is not None:
         raise InputError(
@@ -173,8 +176,16 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.dask_timeout <= 0:
         raise InputError(f"--dask-timeout must be positive. Got {args.dask_timeout:g}.")
     grid = parse_grid(args.circuit, args.grid)
-    data = read_csv(args.data, target=args.target, min_rows=2)
-    test = read_csv(args.test, target=args.target) if args.test is not None else None
+    data = read_csv(
+        args.data,
+        target=args.target,
+        min_rows=2,
+        features=args.features,
+        drop=args.drop,
+        labels=task != "regression",
+    )
+    check_labels(args.circuit, task, data)
+    test = read_test(args.test, data) if args.test is not None else None
     with output_lock(args.out):  # a second sweep to the same --out is refused at once
         result = sweep(
             args.circuit,

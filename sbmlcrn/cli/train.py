@@ -13,6 +13,8 @@ from sbmlcrn.cli._common import (
     Command,
     Interrupted,
     Subparsers,
+    check_labels,
+    column_options,
     number,
     progress,
     progress_option,
@@ -161,6 +163,7 @@ def add_train_parser(sub: Subparsers) -> argparse.ArgumentParser:
     t.add_argument("--data", required=True, type=Path, help="training CSV (header row)")
     t.add_argument("--test", type=Path, help="test CSV with the same columns")
     t.add_argument("--target", default="y", help="target column (default: y)")
+    column_options(t)
     t.add_argument(
         "--epochs",
         type=number("--epochs", integer=True),
@@ -335,7 +338,8 @@ def _is_variant(args: argparse.Namespace) -> bool:
 def run_train(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn train``: read the data, train, save the run, print its summary."""
     from sbmlcrn.circuits.registry import circuit_task
-    from sbmlcrn.core.data import read_csv
+    from sbmlcrn.core.data import read_csv, read_test
+    from sbmlcrn.training.limits import MAX_TRAINING_ROWS
     from sbmlcrn.training.plots import PlotWorker
     from sbmlcrn.training.resume import CheckpointedRun, TrainingInterrupted
     from sbmlcrn.training.store import check_out_dir
@@ -354,13 +358,22 @@ def run_train(args: argparse.Namespace) -> int:
         checkpoint=not _is_variant(args) and args.engine == "events",
     )
     options, how, deviation = _engine_options(args)
-    circuit_task(args.circuit)
+    task = circuit_task(args.circuit)
     check_out_dir(args.out)
     checkpointed.claim()  # a second run to the same --out is refused now, before any work
     try:
         config = train_config(args)
-        data = checkpointed.read_data(args.data, target=args.target)
-        test = read_csv(args.test, target=args.target) if args.test is not None else None
+        data = read_csv(
+            args.data,
+            target=args.target,
+            min_rows=2,
+            max_rows=MAX_TRAINING_ROWS if checkpointed.enabled else None,  # one model's rows
+            features=args.features,
+            drop=args.drop,
+            labels=task != "regression",  # text class labels, mapped in sorted order
+        )
+        check_labels(args.circuit, task, data)
+        test = read_test(args.test, data) if args.test is not None else None
     except BaseException as exc:
         checkpointed.release()
         hint = _phases_hint(exc) if checkpointed.enabled else None
@@ -384,6 +397,9 @@ def run_train(args: argparse.Namespace) -> int:
         info = run.sections["clock"]
         how += f"; +{info['extra_species']} species, +{info['extra_reactions']} reactions)"
     print_training_summary(args.circuit, run, len(data), out, how=how, deviation=deviation)
+    if run.class_labels:
+        named = ", ".join(f"{k} = {name}" for k, name in enumerate(run.class_labels))
+        print(f"  classes of {run.target}: {named} (class_labels in result.json)")
     form = run.sections.get("model_form")  # sbmlcrn.training.transforms.FORM_SECTION
     if form is not None:
         print(

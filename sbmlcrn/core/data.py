@@ -1,24 +1,35 @@
 """Data sets: reading users' CSV files with clear errors, and the built-in data.
 
 A CSV file has one header row and numeric cells; the target column is ``y`` unless another name
-is given, and every other column is an input. Anything unusable raises
+is given, and every other column is an input unless ``features`` (the inputs) or ``drop`` (the
+columns left out, e.g. a sample ID) say otherwise. A classifier's target may hold text labels
+(``labels=True``), mapped to ``0 … K−1`` in sorted order. Anything unusable raises
 :class:`~sbmlcrn.errors.DataError` with a message naming the file, the row and the column.
+The row-by-row reader is :mod:`sbmlcrn.core.csvfile`, the choice of columns and the labels
+:mod:`sbmlcrn.core.columns`.
 """
 
 from __future__ import annotations
 
 import csv
-import math
 import os
-import stat
-from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from sbmlcrn.core.columns import class_labels, column_list, input_columns
+from sbmlcrn.core.csvfile import (
+    MAX_ABS_VALUE,
+    MAX_CSV_BYTES,
+    Plan,
+    cell,
+    check_header,
+    read_rows,
+)
 from sbmlcrn.errors import DataError
 
 __all__ = [
@@ -27,6 +38,7 @@ __all__ = [
     "MIN_ABS_VALUE",
     "TASKS",
     "Dataset",
+    "Table",
     "Task",
     "as_dataset",
     "authors_linear_classification",
@@ -34,15 +46,9 @@ __all__ = [
     "iris",
     "make_task",
     "read_csv",
+    "read_table",
+    "read_test",
 ]
-
-#: Largest CSV file :func:`read_csv` reads by default (1 GiB): a packed array of its numbers
-#: takes at most about as much memory as the file.
-MAX_CSV_BYTES = 1 << 30
-
-#: Largest magnitude of a data value. Beyond ~1.3e154 a square overflows double precision, so
-#: means of squares, standard deviations and the chemistry's products would be infinite.
-MAX_ABS_VALUE = 1e150
 
 #: Magnitudes below this are stored as 0. They are zero for every computation here (the
 #: solver's absolute tolerance is 1e-12), and subnormal numbers (below ~2.2e-308) loaded as
@@ -57,6 +63,8 @@ class Dataset:
 
     Arrays are float64 and read-only; values must be finite with magnitudes up to
     :data:`MAX_ABS_VALUE`, and magnitudes below :data:`MIN_ABS_VALUE` are stored as 0.
+    ``class_labels``: for a target of text class labels, the labels; ``y`` holds the class
+    values ``0 … K−1``, the index of each sample's label (empty for a numeric target).
     """
 
     features: tuple[str, ...]
@@ -64,6 +72,7 @@ class Dataset:
     y: np.ndarray | None = None
     target: str | None = None
     name: str = "data"
+    class_labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         x = np.array(self.x, dtype=float)
@@ -100,6 +109,14 @@ class Dataset:
             y[np.abs(y) < MIN_ABS_VALUE] = 0.0
             y.setflags(write=False)
             object.__setattr__(self, "y", y)
+        if self.class_labels:
+            k = len(self.class_labels)
+            if self.y is None or not np.all(np.isin(self.y, np.arange(k))):
+                raise DataError(
+                    f"{self.name}: with {k} class labels the target must hold the class "
+                    f"values 0 … {k - 1}."
+                )
+            object.__setattr__(self, "class_labels", tuple(map(str, self.class_labels)))
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
@@ -118,18 +135,23 @@ def read_csv(
     min_rows: int = 1,
     max_bytes: int | None = MAX_CSV_BYTES,
     max_rows: int | None = None,
+    features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
+    labels: bool | Sequence[str] = False,
 ) -> Dataset:
     """Read a numeric CSV file with a header row.
 
     The file is read row by row into a packed array of doubles (8 bytes per cell, never a
-    Python object per cell), so memory stays proportional to the numbers it holds.
+    Python object per cell), so memory stays proportional to the numbers it holds. Columns
+    that are neither inputs nor the target are not read at all (any text is fine there).
 
     Parameters
     ----------
     path
         The file to read (UTF-8, an optional byte-order mark, any line endings).
     target
-        Name of the target column; every other column is an input.
+        Name of the target column; every other column is an input unless ``features`` or
+        ``drop`` say otherwise. The target is never an input.
     require_target
         If false, a file without the target column is read as inputs only (``y`` is None).
     min_rows
@@ -140,89 +162,198 @@ def read_csv(
     max_rows
         Most data rows accepted; reading stops with an error at the first row beyond it
         (None: no limit).
+    features
+        The input columns, in this order (``--features``); None: every column but the target.
+    drop
+        Columns left out (``--drop``), e.g. a sample-ID column; not together with ``features``.
+    labels
+        Whether the target may hold text class labels (the classification circuits): False
+        refuses a text target; True maps text labels to ``0 … K−1`` in sorted order (a target
+        of numbers only is read as numbers, as always); a sequence of labels (those of the
+        training data) maps the target's labels by their position in it. The labels are kept
+        in :attr:`Dataset.class_labels`.
 
     Raises
     ------
     DataError
         For a missing, unreadable, empty or too large file, a header problem, ragged rows,
-        non-numeric, non-finite or too large cells, a missing target column or too few or too
-        many rows.
+        non-numeric (the message names ``--drop``), non-finite or too large cells, a missing
+        target column, unknown names in ``features`` or ``drop``, or too few or too many rows.
     """
-    p = Path(path)
-    label = str(path)
-    try:  # one stat: a directory that cannot be searched raises here, not in exists()
-        info = p.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        raise DataError(f"{label}: no such file.") from None
-    except (OSError, RuntimeError, ValueError) as exc:  # EACCES, ELOOP, ENOTDIR, NUL byte
-        reason = getattr(exc, "strerror", None) or exc
-        raise DataError(f"{label}: cannot be read ({reason}).") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise DataError(f"{label}: is a directory, not a CSV file.")
-    if not stat.S_ISREG(info.st_mode):
-        raise DataError(f"{label}: is not a regular file (a device, FIFO or socket).")
-    size = info.st_size
-    if max_bytes is not None and size > max_bytes:
-        raise DataError(
-            f"{label}: is {_human_bytes(size)}; CSV files are limited to "
-            f"{_human_bytes(max_bytes)} (split or subsample the data)."
-        )
-    try:
-        fh = p.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise DataError(f"{label}: cannot be read ({exc.strerror or exc}).") from exc
-    values = array("d")
-    n_rows = 0
-    with fh:
-        try:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                raise DataError(f"{label}: the file is empty.")
-            names = [h.strip() for h in header]
-            if not any(names):
-                raise DataError(f"{label}: the header row is empty.")
-            _check_header(label, names)
-            width = len(names)
-            for lineno, row in enumerate(reader, start=2):
-                if not row or all(not c.strip() for c in row):
-                    continue
-                if len(row) != width:
-                    raise DataError(
-                        f"{label}: line {lineno} has {len(row)} cells but the header has {width}."
-                    )
-                if max_rows is not None and n_rows >= max_rows:
-                    raise DataError(
-                        f"{label}: has more than {max_rows:,} data rows, the most accepted "
-                        "here; split or subsample the data."
-                    )
-                values.extend(_cell(label, lineno, names[j], c) for j, c in enumerate(row))
-                n_rows += 1
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{label}: is not UTF-8 text.") from exc
-        except csv.Error as exc:
-            raise DataError(f"{label}: is not a valid CSV file ({exc}).") from exc
-        except OSError as exc:  # e.g. EIO, or EISDIR on odd file systems
-            raise DataError(f"{label}: cannot be read ({exc.strerror or exc}).") from exc
-    if n_rows < min_rows:
-        raise DataError(
-            f"{label}: has {n_rows} data row{'' if n_rows == 1 else 's'}; at least "
-            f"{min_rows} {'is' if min_rows == 1 else 'are'} needed."
-        )
-    table = np.frombuffer(values, dtype=float).reshape(n_rows, width)
-    if target is not None and target in names:
-        j = names.index(target)
-        features = tuple(n for i, n in enumerate(names) if i != j)
-        if not features:
-            raise DataError(f"{label}: has only the target column {target!r} and no inputs.")
-        x = np.delete(table, j, axis=1)
-        return Dataset(features, x, table[:, j], target, name=p.name)
-    if require_target:
-        raise DataError(
-            f"{label}: has no target column {target!r} (columns: {_names(names)}); "
-            "name it with --target."
-        )
-    return Dataset(tuple(names), table, None, None, name=p.name)
+    return _read_dataset(
+        path,
+        target=target,
+        require_target=require_target,
+        min_rows=min_rows,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+        features=features,
+        drop=drop,
+        labels=labels,
+    )
+
+
+def read_test(
+    path: str | os.PathLike[str],
+    train: Dataset,
+    *,
+    max_bytes: int | None = MAX_CSV_BYTES,
+) -> Dataset:
+    """Read test data for a model trained on ``train``: its inputs by name, its target.
+
+    The input columns are those of ``train`` (in its order; other columns are not read, any
+    text is fine there), the target is ``train``'s, and text class labels are mapped as in
+    ``train`` (a label it does not have is refused).
+
+    Raises
+    ------
+    DataError
+        As :func:`read_csv`; the file lacks some of ``train``'s input columns (named).
+    """
+    return _read_dataset(
+        path,
+        target=train.target,
+        features=train.features,
+        labels=train.class_labels or False,
+        max_bytes=max_bytes,
+        missing_from="the model is trained on",
+    )
+
+
+def _read_dataset(
+    path: str | os.PathLike[str],
+    *,
+    target: str | None = "y",
+    require_target: bool = True,
+    min_rows: int = 1,
+    max_bytes: int | None = MAX_CSV_BYTES,
+    max_rows: int | None = None,
+    features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
+    labels: bool | Sequence[str] = False,
+    missing_from: str | None = None,
+) -> Dataset:
+    """:func:`read_csv`; ``missing_from``: ``features`` are a model's inputs (see
+    :func:`~sbmlcrn.core.columns.input_columns`)."""
+    known = None if isinstance(labels, bool) else tuple(labels)
+    text_target = known is not None or labels is True
+    plan: dict[str, Any] = {}
+
+    def choose(label: str, names: list[str]) -> Plan:
+        t = target if target is not None and target in names else None
+        if t is None and require_target:
+            raise DataError(
+                f"{label}: has no target column {target!r} (columns: {column_list(names)}); "
+                "name it with --target."
+            )
+        inputs = input_columns(label, names, t, features, drop, missing_from=missing_from)
+        plan["inputs"], plan["target"] = inputs, t
+        if t is None:
+            return Plan(inputs, [])
+        j = names.index(t)
+        return Plan(inputs, [j]) if text_target else Plan([*inputs, j], [], j)
+
+    label, names, table, texts, lines, _ = read_rows(
+        path,
+        choose,
+        min_rows=min_rows,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
+        hint="drop" if features is None else "features" if missing_from is None else None,
+    )
+    inputs, t = plan["inputs"], plan["target"]
+    name = Path(path).name
+    features_ = tuple(names[j] for j in inputs)
+    if t is None:
+        return Dataset(features_, table, None, None, name=name)
+    x = table[:, : len(inputs)]
+    if not text_target:
+        return Dataset(features_, x, table[:, len(inputs)], t, name=name)
+    mapped = class_labels(label, t, texts[0], lines, known)
+    if mapped is None:  # numbers only: read as numbers, with the usual checks
+        y = [cell(label, n, t, c, target=True) for c, n in zip(texts[0], lines, strict=True)]
+        return Dataset(features_, x, np.array(y, dtype=float), t, name=name)
+    return Dataset(features_, x, mapped[0], t, name=name, class_labels=mapped[1])
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file read for prediction: the columns to write back and the numbers to predict.
+
+    Attributes
+    ----------
+    columns
+        The columns kept, in the file's order.
+    numbers
+        The numeric columns (the required ones, and every kept column whose cells are all
+        numbers), as a :class:`Dataset` without a target; None if there are none.
+    text
+        The kept columns that are not all numbers: their cells as written.
+    rows
+        The number of data rows.
+    """
+
+    columns: tuple[str, ...]
+    numbers: Dataset | None
+    text: Mapping[str, tuple[str, ...]]
+    rows: int
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    required: Sequence[str] = (),
+    features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
+    max_bytes: int | None = MAX_CSV_BYTES,
+) -> Table:
+    """Read a CSV file for prediction: the ``required`` columns as numbers, the rest as they are.
+
+    Parameters
+    ----------
+    path
+        The file (as for :func:`read_csv`).
+    required
+        Columns read as numbers (a model's inputs); those the file lacks are simply absent
+        from :attr:`Table.numbers` (the caller names them).
+    features, drop
+        The columns to keep (written back), or those to leave out; by default all.
+        The ``required`` columns are read whether kept or not.
+    max_bytes
+        As for :func:`read_csv`.
+
+    Raises
+    ------
+    DataError
+        As :func:`read_csv`; a non-number in a ``required`` column.
+    """
+    plan: dict[str, list[int]] = {}
+
+    def choose(label: str, names: list[str]) -> Plan:
+        kept = sorted(input_columns(label, names, None, features, drop))
+        need = [names.index(n) for n in required if n in names]
+        plan["kept"], plan["need"] = kept, need
+        others = [j for j in kept if j not in need]
+        return Plan([*need, *others], [], None, set(others))
+
+    label, names, table, _, _, failed = read_rows(path, choose, max_bytes=max_bytes, hint=None)
+    need, kept = plan["need"], plan["kept"]
+    order = [*need, *(j for j in kept if j not in need)]  # the plan's numeric columns
+    numeric = {names[j]: table[:, i] for i, j in enumerate(order) if j not in failed}
+    text: dict[str, tuple[str, ...]] = {}
+    if failed:  # columns that are not all numbers: read again, as their text
+        again = sorted(failed)
+        texts = read_rows(path, lambda _l, _n: Plan([], again), max_bytes=max_bytes)[3]
+        text = {names[j]: tuple(cells) for j, cells in zip(again, texts, strict=True)}
+    columns = tuple(n for n in names if n in numeric)
+    data = None
+    if columns:
+        x = np.column_stack([numeric[n] for n in columns])
+        data = Dataset(columns, x, None, None, name=Path(label).name)
+    return Table(tuple(names[j] for j in kept), data, text, len(table))
 
 
 def as_dataset(
@@ -233,6 +364,9 @@ def as_dataset(
     name: str | None = None,
     parameter: str = "data",
     caller: str = "train",
+    features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
+    labels: bool | Sequence[str] = False,
 ) -> Dataset:
     """A :class:`Dataset` from a Dataset, a CSV path or a pandas DataFrame.
 
@@ -250,6 +384,8 @@ def as_dataset(
         Label used in error messages (default: the path, or ``"DataFrame"``).
     parameter, caller
         Named in the error message for an unusable ``source``.
+    features, drop, labels
+        For a CSV path: as for :func:`read_csv`.
 
     Raises
     ------
@@ -259,7 +395,14 @@ def as_dataset(
     if isinstance(source, Dataset):
         return source
     if isinstance(source, str | os.PathLike):
-        return read_csv(source, target=target, require_target=require_target)
+        return read_csv(
+            source,
+            target=target,
+            require_target=require_target,
+            features=features,
+            drop=drop,
+            labels=labels,
+        )
     columns = getattr(source, "columns", None)
     if columns is None or not callable(getattr(source, "to_numpy", None)):
         raise DataError(
@@ -268,7 +411,7 @@ def as_dataset(
         )
     label = name or "DataFrame"
     names = [str(c) for c in columns]
-    _check_header(label, names)
+    check_header(label, names)
     try:
         values = np.asarray(source.to_numpy(dtype=float), dtype=float)  # type: ignore[attr-defined]
     except (TypeError, ValueError) as exc:
@@ -282,56 +425,8 @@ def as_dataset(
             tuple(names[k] for k in inputs), values[:, inputs], values[:, j], target, name=label
         )
     if require_target:
-        raise DataError(f"{label}: no target column {target!r} (columns: {_names(names)}).")
+        raise DataError(f"{label}: no target column {target!r} (columns: {column_list(names)}).")
     return Dataset(tuple(names), values, None, None, name=label)
-
-
-def _names(names: list[str], limit: int = 12) -> str:
-    """The first ``limit`` column names, comma-separated (a 1,000-column header stays short)."""
-    shown = ", ".join(names[:limit])
-    return shown if len(names) <= limit else f"{shown}, … ({len(names)} columns)"
-
-
-def _human_bytes(n: int) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.3g} {unit}"
-    return f"{n} bytes"
-
-
-def _check_header(label: str, names: list[str]) -> None:
-    seen = set()
-    for i, n in enumerate(names, start=1):
-        if not n:
-            raise DataError(f"{label}: header column {i} has no name.")
-        if n in seen:
-            raise DataError(f"{label}: the column name {n!r} appears twice in the header.")
-        seen.add(n)
-
-
-def _cell(label: str, lineno: int, column: str, text: str) -> float:
-    try:
-        if "_" in text:  # float() accepts "1_000"; a CSV cell with it is a typo, not a number
-            raise ValueError(text)
-        value = float(text)
-    except ValueError:
-        raise DataError(
-            f"{label}: line {lineno}, column {column!r}: {_shown(text)} is not a number."
-        ) from None
-    if not math.isfinite(value):
-        raise DataError(f"{label}: line {lineno}, column {column!r}: {_shown(text)} is not finite.")
-    if abs(value) > MAX_ABS_VALUE:
-        raise DataError(
-            f"{label}: line {lineno}, column {column!r}: {_shown(text)} is too large "
-            f"(magnitudes above {MAX_ABS_VALUE:g} overflow when squared); rescale the column."
-        )
-    return value
-
-
-def _shown(text: str, limit: int = 40) -> str:
-    """``repr`` of a cell, cut to ``limit`` characters (a hostile cell can be 128 kB long)."""
-    text = text.strip()
-    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text)} chars)"
 
 
 def _authors_csv() -> list[dict[str, str]]:

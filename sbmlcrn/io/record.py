@@ -22,7 +22,9 @@ Versions:
 - 1 — the format of every run written so far. A record without ``record_version`` (written
   before the key existed) is read as version 1; its ``classes`` (added with the nonlinear
   circuits) and ``engine`` (added with ``--engine``) default to ``[]`` and ``"events"``.
-  ``error_species`` (each output's error rails) and ``created`` (a W3C date) are optional.
+  ``error_species`` (each output's error rails), ``created`` (a W3C date) and
+  ``class_labels`` (the text labels of a classifier's classes ``0 … K−1``, written only for
+  text labels) are optional.
 
 A record of a newer version than :data:`RECORD_VERSION` is refused.
 """
@@ -134,6 +136,9 @@ class RunRecord:
         Linear circuits: ``coef``, ``intercept`` (and ``threshold``) on the raw inputs.
     classes
         Class values of a multiclass run (else empty).
+    class_labels
+        The text labels of a classifier trained on text labels: ``class_labels[k]`` names class
+        value ``k`` (None for numeric labels and regression; then absent from the JSON).
     config, feature_map
         The resolved circuit configuration; the loading step (standardisation).
     network, schedule
@@ -165,6 +170,7 @@ class RunRecord:
     test: Mapping[str, float] | None
     effective_model: Mapping[str, Any] | None
     classes: tuple[float, ...] = ()
+    class_labels: tuple[str, ...] | None = None
     config: Mapping[str, Any]
     feature_map: Mapping[str, Any]
     network: Mapping[str, int]
@@ -356,7 +362,7 @@ def read_record(directory_or_path: str | os.PathLike[str]) -> RunRecord:
 
 
 _REQUIRED = object()
-_OMITTED_WHEN_NONE = frozenset({"error_species", "created"})
+_OMITTED_WHEN_NONE = frozenset({"error_species", "created", "class_labels"})
 
 
 def _plain(value: Any) -> Any:
@@ -460,6 +466,11 @@ _ENTRIES: dict[str, tuple[Callable[[Any], Any], str, Any]] = {
         "a list of distinct numbers",
         (),
     ),
+    "class_labels": (
+        _unique(_list_of(_text, most=MAX_PARAMETERS, least=2)),
+        "a list of distinct class labels (texts)",
+        None,
+    ),
     "config": (_map_of(_any, most=1_000), "a mapping of option names to values", _REQUIRED),
     "feature_map": (
         _feature_map,
@@ -511,6 +522,17 @@ def _check_agreement(values: Mapping[str, Any], where: str) -> None:
                 where,
                 f"the 'feature_map' entry's {key!r} must hold one number per input ({width}) "
                 f"or be null with the other; got {_kind(got) if got is None else len(got)}",
+            )
+    labels = values["class_labels"]
+    if labels is not None:
+        want = len(values["classes"]) if task == "multiclass" else 2
+        if task == "regression" or len(labels) != want:
+            raise invalid_record(
+                where,
+                f"the 'class_labels' entry must name the {want} classes of a {task} run; "
+                f"got {len(labels)} labels"
+                if task != "regression"
+                else "the 'class_labels' entry belongs to classifiers, not a regression run",
             )
     if task == "multiclass" and len(values["classes"]) < 2:
         raise invalid_record(

@@ -26,7 +26,11 @@ __all__ = ["TrainedModel", "effective_model", "evaluate", "outputs_to_prediction
 
 @dataclass(frozen=True)
 class TrainedModel:
-    """What prediction needs: the circuit, the resolved config, the loading step and θ."""
+    """What prediction needs: the circuit, the resolved config, the loading step and θ.
+
+    ``class_labels``: a classifier trained on text labels names its class values ``0 … K−1``
+    with them (empty for numeric labels and for regression).
+    """
 
     circuit: str
     features: tuple[str, ...]
@@ -34,6 +38,7 @@ class TrainedModel:
     feature_map: FeatureMap
     parameters: Mapping[str, float]
     classes: tuple[float, ...] = ()
+    class_labels: tuple[str, ...] = ()
 
     @property
     def task(self) -> str:
@@ -49,6 +54,13 @@ class TrainedModel:
         family = family_of(self.config)
         n_classes = max(len(self.classes), 2)
         return family.inference(self.task, self.theta(), self.config, len(self.features), n_classes)
+
+    def class_name(self, value: float) -> str:
+        """The name of class value ``value``: its text label, or the number (``2``)."""
+        k = int(value)
+        if self.class_labels and k == value and 0 <= k < len(self.class_labels):
+            return self.class_labels[k]
+        return f"{value:g}"
 
     def inference_sbml(self) -> str:
         """SBML of the forward-only inference network with the learned parameters."""

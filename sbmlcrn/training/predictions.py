@@ -4,21 +4,26 @@
 model's order, out of a table (a :class:`~sbmlcrn.core.data.Dataset` or a pandas DataFrame);
 :func:`predict_table` predicts every row of a CSV file or a ``Dataset`` and keeps the table's
 own columns, so that :mod:`sbmlcrn.io.predictions` writes them back beside the predictions.
+Columns that are not all numbers (a sample ID, a text target) are written back as they were,
+and a classifier trained on text labels predicts its classes as those labels.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sbmlcrn.core.data import Dataset, read_csv
+from sbmlcrn.core.data import Dataset, read_table
 from sbmlcrn.errors import DataError, InputError
-from sbmlcrn.io.predictions import predictions_csv, write_predictions
+from sbmlcrn.io.atomic import write_atomic
+from sbmlcrn.io.predictions import prediction_column, predictions_csv, write_predictions
 from sbmlcrn.simulate import Tolerances
 from sbmlcrn.training.model import TrainedModel, predict
 
@@ -86,32 +91,59 @@ class Predictions:
     Attributes
     ----------
     columns
-        The table's columns (all of them, in the table's order).
+        The table's columns (all of them, or those kept, in the table's order).
     values
-        The table, one row per sample.
+        The table, one row per sample (NaN in the ``text`` columns).
     predictions
         One prediction per row: ``ŷ`` (regression) or the predicted label.
     integer
         Whether the predictions are binary class labels (written as integers).
+    text
+        The columns that are not all numbers, their cells as read (written back as they are).
+    labels
+        The model's text class labels: prediction ``k`` is written as ``labels[k]``.
     """
 
     columns: tuple[str, ...]
     values: np.ndarray
     predictions: np.ndarray
     integer: bool
+    text: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.predictions)
 
     def to_csv(self) -> str:
-        """The predictions CSV text (:func:`sbmlcrn.io.predictions.predictions_csv`)."""
-        return predictions_csv(self.columns, self.values, self.predictions, integer=self.integer)
+        """The predictions CSV text (:func:`sbmlcrn.io.predictions.predictions_csv` for a table
+        of numbers; text columns and text labels are written as they are)."""
+        if not self.text and not self.labels:
+            return predictions_csv(
+                self.columns, self.values, self.predictions, integer=self.integer
+            )
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([*self.columns, prediction_column(self.columns)])
+        cells = [
+            self.text[c] if c in self.text else [repr(float(v)) for v in self.values[:, j]]
+            for j, c in enumerate(self.columns)
+        ]
+        for i, value in enumerate(self.predictions):
+            writer.writerow([*(column[i] for column in cells), self._shown(value)])
+        return buf.getvalue()
+
+    def _shown(self, value: float) -> str:
+        if self.labels:
+            return self.labels[int(value)]
+        return str(int(value)) if self.integer else repr(float(value))
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write the predictions CSV to ``path`` atomically; return the path written."""
-        return write_predictions(
-            path, self.columns, self.values, self.predictions, integer=self.integer
-        )
+        if not self.text and not self.labels:
+            return write_predictions(
+                path, self.columns, self.values, self.predictions, integer=self.integer
+            )
+        return write_atomic(path, self.to_csv())
 
 
 def predict_table(
@@ -119,6 +151,8 @@ def predict_table(
     data: Dataset | str | os.PathLike[str],
     *,
     tolerances: Tolerances | None = None,
+    features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
 ) -> Predictions:
     """Predict every row of a table with the model's CRN inference network.
 
@@ -128,10 +162,14 @@ def predict_table(
         The trained model.
     data
         A CSV file (header row; every column is read and written back, a target column
-        too) or a :class:`~sbmlcrn.core.data.Dataset` (its input columns), holding at least
-        the model's input columns in any order.
+        too, and columns that are not all numbers as their text) or a
+        :class:`~sbmlcrn.core.data.Dataset` (its input columns), holding at least the model's
+        input columns in any order.
     tolerances
         Integrator tolerances (default: the simulator's).
+    features, drop
+        For a CSV file: the columns written back (``--features``), or those left out
+        (``--drop``); the model's inputs are read either way.
 
     Returns
     -------
@@ -143,15 +181,27 @@ def predict_table(
     InputError
         The file cannot be read as a table of numbers, or it lacks input columns.
     """
+    text: dict[str, tuple[str, ...]] = {}
     if isinstance(data, Dataset):
-        table, source = data, data.name
+        table, source, columns = data, data.name, data.features
     else:
-        table, source = read_csv(data, target=None, require_target=False), str(data)
+        read = read_table(data, required=model.features, features=features, drop=drop)
+        table, source, columns, text = read.numbers, str(data), read.columns, dict(read.text)
     try:
+        if table is None:  # not one numeric column
+            raise MissingInputsError(model.features, model.features)
         x = select_inputs(model.features, table)
     except MissingInputsError as exc:
         raise InputError(
             f"{source}: lacks the input columns {exc.missing} the model was trained on."
         ) from None
     preds = predict(model, x, tolerances=tolerances)
-    return Predictions(table.features, table.x, preds, model.task == "classification")
+    values = np.full((len(preds), len(columns)), np.nan)
+    for j, c in enumerate(columns):
+        if c not in text:
+            values[:, j] = table.x[:, table.features.index(c)]
+    if not text and columns == table.features:
+        values = table.x
+    return Predictions(
+        columns, values, preds, model.task == "classification", text, model.class_labels
+    )

@@ -9,7 +9,7 @@ exists in memory: the compiled circuit, the reference run, the parameter traject
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,17 @@ class TrainingRun:
     train_data: Dataset | None = field(default=None, repr=False)
     test_data: Dataset | None = field(default=None, repr=False)
     started: float | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # text class labels of the training data name the model's classes (result.json)
+        labels = self.train_data.class_labels if self.train_data is not None else ()
+        if labels and not self.model.class_labels:
+            object.__setattr__(self, "model", replace(self.model, class_labels=labels))
+
+    @property
+    def class_labels(self) -> tuple[str, ...]:
+        """The text class labels, in class-value order (``0 … K−1``); empty for numbers."""
+        return self.model.class_labels
 
     @property
     def task(self) -> str:

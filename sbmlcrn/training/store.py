@@ -122,6 +122,7 @@ def record_of(
         test=dict(run.test) if run.test is not None else None,
         effective_model=effective_model(model),
         classes=tuple(model.classes),
+        class_labels=tuple(model.class_labels) or None,
         config=_config_dict(model.config),
         feature_map=model.feature_map.to_dict(),
         network=dict(run.network_stats),
@@ -252,6 +253,7 @@ def _model_of(record: RunRecord, where: Path) -> TrainedModel:
         feature_map=feature_map,
         parameters=dict(record.parameters),
         classes=tuple(record.classes),
+        class_labels=tuple(record.class_labels or ()),
     )
 
 
