@@ -9,7 +9,7 @@ import difflib
 import os
 from typing import Any
 
-from sbmlcrn.circuits.registry import circuit_spec
+from sbmlcrn.circuits.registry import circuit_spec, circuit_task
 from sbmlcrn.core.data import Dataset, as_dataset
 from sbmlcrn.errors import InputError
 from sbmlcrn.training.pipeline import train as run_pipeline
@@ -112,8 +112,14 @@ def train(
             raise InputError(f"Invalid options for {config_class.__name__}: {exc}.") from None
     if out is not None:
         check_out_dir(out)
-    train_data = as_dataset(data, target=target, parameter="data")
-    test_data = None if test is None else as_dataset(test, target=target, parameter="test")
+    labels = circuit_task(circuit) != "regression"  # text class labels, sorted
+    train_data = as_dataset(data, target=target, parameter="data", labels=labels)
+    test_labels = train_data.class_labels or labels  # the training data's mapping
+    test_data = (
+        None
+        if test is None
+        else as_dataset(test, target=target, parameter="test", labels=test_labels)
+    )
     run = run_pipeline(circuit, train_data, test=test_data, config=config, **pipeline)
     if out is not None:
         save_run(run, out, plots=plots)

@@ -136,10 +136,11 @@ def balanced_accuracy(labels: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean([1.0 - np.mean(wrong[y == c]) for c in np.unique(y)]))
 
 
-def class_label(target: str | None, value: float) -> str:
+def class_label(target: str | None, value: float | str) -> str:
     """Legend text of a class: the target column and the label as the data has it
-    (``species = 2``)."""
-    return f"{target or 'y'} = {value:g}"
+    (``species = 2``, ``diagnosis = tumor`` for a text label)."""
+    shown = value if isinstance(value, str) else f"{value:g}"
+    return f"{target or 'y'} = {shown}"
 
 
 def loss_label(run: TrainingRun) -> str:
@@ -305,7 +306,8 @@ def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -
     )
     for c, color in zip(classes, colors, strict=True):
         sel = data.y == c
-        ax.scatter(data.x[sel, 0], data.x[sel, 1], s=16, c=color, label=class_label(run.target, c))
+        label = class_label(run.target, run.model.class_name(c))
+        ax.scatter(data.x[sel, 0], data.x[sel, 1], s=16, c=color, label=label)
     ax.scatter([], [], s=16, c="#555555", label=f"training (n = {len(data)})")
     if test is not None:
         tdata, tpred = test

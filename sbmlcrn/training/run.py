@@ -152,9 +152,13 @@ class TrainingRun:
         Returns
         -------
         np.ndarray
-            ``ŷ`` (regression) or the predicted labels.
+            ``ŷ`` (regression) or the predicted labels: as text (an object array) when the
+            training data's labels were text.
         """
-        return predict(self.model, select_inputs(self.features, x), tolerances=tolerances)
+        out = predict(self.model, select_inputs(self.features, x), tolerances=tolerances)
+        if self.model.class_labels:
+            return np.array([self.model.class_name(v) for v in out], dtype=object)
+        return out
 
     def roadrunner(self, selections: Sequence[str] | None = None) -> Any:
         """A RoadRunner instance of the training model, ready to simulate.

@@ -125,8 +125,8 @@ def test_text_labels_train_record_predict_and_load(
     assert rows[0] == ["id", "x1", "x2", "status", "note", "prediction"]
     assert [r[0] for r in rows[1:]] == [f"S{i:03d}" for i in range(6)]
     assert {r[5] for r in rows[1:]} <= {"normal", "tumor"}
-    numeric = run.predict(np.array([[float(r[1]), float(r[2])] for r in rows[1:]]))
-    assert [r[5] for r in rows[1:]] == [("normal", "tumor")[int(v)] for v in numeric]
+    as_text = run.predict(np.array([[float(r[1]), float(r[2])] for r in rows[1:]]))
+    assert [r[5] for r in rows[1:]] == list(as_text)  # run.predict answers in the labels too
     code, out, err = run_cli(
         capsys, "predict", tmp_path / "run", "--data", test, "--drop", "note", "x1"
     )
@@ -236,3 +236,20 @@ def test_predict_output_of_a_numeric_table_is_unchanged_and_text_kept_verbatim(
     ids.write_text("id,x2,x1\n001,1,0.5\nA03,1e-3,-1\n")
     lines = predict_table(model, ids).to_csv().splitlines()
     assert [line.split(",")[0] for line in lines] == ["id", "001", "A03"]
+
+
+def test_python_train_maps_text_labels_and_predicts_text(tmp_path) -> None:
+    """``sbmlcrn.train`` reads text labels as the CLI does; ``run.predict`` answers in them."""
+    import sbmlcrn
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 2))
+    labels = np.where(x[:, 0] + x[:, 1] > 0, "tumor", "normal")
+    path = tmp_path / "t.csv"
+    rows = ["a,b,diagnosis", *(f"{u},{v},{t}" for (u, v), t in zip(x, labels, strict=True))]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run = sbmlcrn.train("linear-classification", path, target="diagnosis", epochs=3, test=path)
+    assert run.model.class_labels == ("normal", "tumor")
+    predicted = run.predict(x)
+    assert set(predicted) <= {"normal", "tumor"}
+    assert run.test is not None and np.mean(predicted == labels) == run.test["accuracy"]
