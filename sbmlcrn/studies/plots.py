@@ -1,5 +1,6 @@
 """The plots of the robustness studies' reports (matplotlib, through
-:func:`sbmlcrn.training.plots._pyplot`)."""
+:func:`sbmlcrn.training.plots._pyplot`). The test metric is named as the run plots name it
+(:func:`metric_label`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from sbmlcrn.circuits.registry import compile_circuit
 from sbmlcrn.studies.common import StudyData
 from sbmlcrn.training.plots import _pyplot
 
-__all__ = ["plot_clock", "plot_noise", "plot_rates"]
+__all__ = ["metric_label", "plot_clock", "plot_noise", "plot_rates"]
+
+
+def metric_label(metric: str) -> str:
+    """The axis name of a study's test metric, as ``sbmlcrn train`` and the run plots name it:
+    ``test MSE (target units²)`` (the mean of ``(ŷ − y)²`` in raw units), ``test accuracy``."""
+    if metric == "mse":
+        return "test MSE (target units²)"
+    return f"test {metric.replace('_', ' ')}"
 
 
 def plot_noise(result: Mapping[str, Any], out: Path) -> None:
@@ -53,7 +62,7 @@ def plot_noise(result: Mapping[str, Any], out: Path) -> None:
     if metric == "mse":
         ax.set_yscale("log")
     ax.set_xlabel("molecules per unit of concentration (dots: single runs)")
-    ax.set_ylabel(f"test {metric}")
+    ax.set_ylabel(metric_label(metric))
     ax.set_title(f"{result['circuit']}: learning with few molecules")
     ax.legend(fontsize="small")
     fig.savefig(out / "noise.png", dpi=110)
@@ -91,7 +100,7 @@ def plot_rates(result: Mapping[str, Any], out: Path) -> None:
         ax.scatter(np.full(len(vals), i) + np.linspace(-0.15, 0.15, len(vals)), vals, s=8)
     ax.axhline(result["nominal"]["metric"], color="k", lw=1, label="unperturbed")
     ax.set_xlabel("σ of ln(rate factor)")
-    ax.set_ylabel(f"test {metric}")
+    ax.set_ylabel(metric_label(metric))
     ax.set_title(f"{result['circuit']}: perturbed rate constants")
     ax.legend(fontsize="small")
     fig.savefig(out / "rates.png", dpi=110)
@@ -105,7 +114,7 @@ def plot_rates(result: Mapping[str, Any], out: Path) -> None:
         [r["d_metric_d_lnk"] for r in ranking][::-1],
         color="#1f5fa8",
     )
-    ax.set_xlabel(f"∂ test {metric} / ∂ ln k (one at a time)")
+    ax.set_xlabel(f"∂ {metric_label(metric)} / ∂ ln k (one at a time)")
     ax.set_title("most influential reactions")
     fig.savefig(out / "sensitivity.png", dpi=110)
     plt.close(fig)

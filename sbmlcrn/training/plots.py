@@ -1,16 +1,24 @@
 """Plots of training runs (matplotlib, Agg; no display and no pyplot state needed).
 
-Three plots, written by :func:`sbmlcrn.training.store.save_run` for a fresh run (one that
+Three figures, written by :func:`sbmlcrn.training.store.save_run` for a fresh run (one that
 still holds its data):
 
-* :func:`plot_loss`: the training loss per epoch (CRN and numpy reference) and the parameters;
-* :func:`plot_decision`: decision regions of a 2-input classifier with the training and test
-  points, the test accuracy and balanced accuracy, and the misclassified test points;
-* :func:`plot_predictions`: predicted against measured target with ``R²`` and the MSE in the
-  target's units, plus the fitted curve when the model has one input.
+* :func:`plot_loss` (``loss.png``), the training run: the training loss per epoch (CRN and
+  numpy reference; ½MSE, labelled with its units), the learned parameters over simulated time
+  (raw-unit coefficients when the model has a closed form; the largest few named), and the
+  fit on the training data: predicted against measured and residuals (regression) or the
+  confusion matrix with accuracy, balanced accuracy and the majority-class baseline
+  (classifiers; the test set's too when there is one);
+* :func:`plot_decision` (``decision.png``, 2-input classifiers): decision regions with the
+  training and test points and the misclassified test points, and the confusion matrix;
+* :func:`plot_predictions` (``predictions.png``, regression): predicted against measured with
+  ``R²`` and the MSE in the target's units (the ``test mse`` the CLI prints), residuals, and
+  the fitted curve when the model has one input.
 
-The figures are laid out with fixed margins: no ``tight_layout`` or ``bbox_inches='tight'``
-pass, which cost more than the drawing itself.
+Every metric comes from the CRN inference network's predictions (the test predictions of the
+run; the training data are predicted here, at most :data:`TRAIN_SAMPLES` of them). The
+figures are laid out with fixed margins: no ``tight_layout`` or ``bbox_inches='tight'`` pass,
+which cost more than the drawing itself.
 
 :class:`PlotWorker` draws them in a second process that imports and warms up matplotlib
 while this one trains (RoadRunner holds the GIL during a simulation, so a thread could not
@@ -33,19 +41,45 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sbmlcrn.core.data import Dataset
 from sbmlcrn.errors import InputError
 from sbmlcrn.training.model import predict
+from sbmlcrn.training.plot_metrics import (
+    balanced_accuracy,
+    class_label,
+    confusion_matrix,
+    loss_label,
+    majority_baseline,
+    misclassified,
+    parameter_series,
+    r_squared,
+    sample_indices,
+)
+from sbmlcrn.training.plot_panels import (
+    CLASS_COLORS,
+    ERROR_COLOR,
+    REGION_COLORS,
+    classification_text,
+    draw_confusion,
+    draw_measured,
+    draw_note,
+    draw_parameters,
+    draw_residuals,
+    legend,
+)
 
 if TYPE_CHECKING:
-    from sbmlcrn.core.data import Dataset
     from sbmlcrn.training.run import TrainingRun
 
 __all__ = [
+    "TRAIN_SAMPLES",
     "PlotWorker",
     "balanced_accuracy",
     "class_label",
+    "confusion_matrix",
     "draw_plots",
     "loss_label",
+    "majority_baseline",
     "misclassified",
     "plot_decision",
     "plot_loss",
@@ -54,11 +88,12 @@ __all__ = [
     "serve",
 ]
 
-#: Class colours (points) and their light versions (regions); red is kept for errors.
-_CLASS_COLORS = ("#1f5fa8", "#e08214", "#2a9d4b", "#7b3fa0", "#8c564b", "#d6609f", "#5f6b73")
-_REGION_COLORS = ("#cfe0f3", "#fbe3c6", "#cdebd5", "#e3d3ee", "#e6d5cf", "#f6d5e8", "#dde1e4")
-_ERROR_COLOR = "#d62728"
 _DPI = 110
+#: Training samples predicted for the training-set metrics (evenly spaced when there are more).
+TRAIN_SAMPLES = 1000
+#: The last training predictions made (model, data, shown subset, predictions): the loss and
+#: decision plots of one run share them.
+_LAST_TRAIN: list[tuple[Any, Any, Dataset, np.ndarray]] = []
 
 
 def _pyplot() -> Any:
@@ -78,83 +113,17 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height))
 
 
+def _row(
+    fig: Any, n: int, *, left: float, right: float, bottom: float, top: float, gap: float
+) -> list[Any]:
+    """``n`` axes side by side between fixed margins (figure fractions)."""
+    width = (right - left - gap * (n - 1)) / n
+    return [fig.add_axes((left + i * (width + gap), bottom, width, top - bottom)) for i in range(n)]
+
+
 def _save(fig: Any, path: str | Path) -> Path:
     fig.savefig(path, dpi=_DPI)
     return Path(path)
-
-
-# --- small pure helpers -----------------------------------------------------------------------
-
-
-def r_squared(measured: np.ndarray, predicted: np.ndarray) -> float:
-    """Coefficient of determination ``1 − SS_res / SS_tot`` (nan for a constant target).
-
-    Parameters
-    ----------
-    measured, predicted
-        The target values and the predictions, one per sample.
-
-    Returns
-    -------
-    float
-        ``R²`` (1 for a perfect fit, 0 for predicting the mean, negative when worse).
-    """
-    y, p = _paired(measured, predicted, "r_squared", "value")
-    ss_tot = float(np.sum((y - y.mean()) ** 2)) if y.size else 0.0
-    if ss_tot == 0.0:
-        return float("nan")
-    return 1.0 - float(np.sum((y - p) ** 2)) / ss_tot
-
-
-def _paired(
-    truth: np.ndarray, predicted: np.ndarray, caller: str, what: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Both as flat float arrays; refused unless there is one prediction per true ``what``."""
-    y = np.asarray(truth, dtype=float).ravel()
-    p = np.asarray(predicted, dtype=float).ravel()
-    if y.shape != p.shape:
-        raise InputError(
-            f"The predicted parameter of {caller} must have one {what} per true {what}. "
-            f"Got {p.size} predictions for {y.size} {what}s instead."
-        )
-    return y, p
-
-
-def misclassified(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """Boolean mask of the samples whose predicted label differs from the true one."""
-    y, p = _paired(labels, predicted, "misclassified", "label")
-    return y != p
-
-
-def balanced_accuracy(labels: np.ndarray, predicted: np.ndarray) -> float:
-    """Mean over the classes present in ``labels`` of the fraction predicted right (nan if
-    there are no samples)."""
-    y = np.asarray(labels, dtype=float).ravel()
-    wrong = misclassified(y, predicted)
-    if y.size == 0:
-        return float("nan")
-    return float(np.mean([1.0 - np.mean(wrong[y == c]) for c in np.unique(y)]))
-
-
-def class_label(target: str | None, value: float | str) -> str:
-    """Legend text of a class: the target column and the label as the data has it
-    (``species = 2``, ``diagnosis = tumor`` for a text label)."""
-    shown = value if isinstance(value, str) else f"{value:g}"
-    return f"{target or 'y'} = {shown}"
-
-
-def loss_label(run: TrainingRun) -> str:
-    """The y-axis label of the loss plot: what the recorded loss measures, in which units."""
-    task = run.task
-    if task == "regression":
-        fmap = run.model.feature_map
-        if fmap.target_scale != 1.0 or fmap.target_mean != 0.0:
-            return "mean ½(ŷ − t)² in the epoch\n(t: standardised target)"
-        return "mean ½(ŷ − t)² in the epoch\n(target units)"
-    values = getattr(run.model.config, "class_values", None)
-    where = f"t: class values {values[0]:g} / {values[1]:g}" if values else "t: class values"
-    norm = "‖ŷ − t‖²" if task == "multiclass" else "(ŷ − t)²"
-    return f"mean ½{norm} in the epoch\n({where})"
 
 
 # --- data of a run ----------------------------------------------------------------------------
@@ -181,6 +150,25 @@ def _test_set(run: TrainingRun) -> tuple[Dataset, np.ndarray] | None:
     return test, np.asarray(pred, dtype=float)
 
 
+def _train_set(run: TrainingRun, fname: str) -> tuple[Dataset, np.ndarray, str]:
+    """At most :data:`TRAIN_SAMPLES` training samples (evenly spaced), their predictions by
+    the CRN inference network, and how to name them (``training set (n = 41)``)."""
+    data = _train_data(run, fname)
+    cached = [(s, p) for m, d, s, p in _LAST_TRAIN if m is run.model and d is data]
+    if cached:
+        shown, pred = cached[0]
+    else:
+        idx = sample_indices(len(data), TRAIN_SAMPLES)
+        shown = data
+        if len(idx) < len(data):
+            assert data.y is not None
+            shown = dataclasses.replace(data, x=data.x[idx], y=data.y[idx])
+        pred = np.asarray(predict(run.model, shown.x), dtype=float)
+        _LAST_TRAIN[:] = [(run.model, data, shown, pred)]
+    part = f"{len(shown)} of {len(data)}, evenly spaced" if len(shown) < len(data) else len(data)
+    return shown, pred, f"training set (n = {part})"
+
+
 def _classes(run: TrainingRun, *labels: np.ndarray) -> np.ndarray:
     """The class values: the model's and every label seen in the data, sorted."""
     seen = [np.asarray(run.model.classes, dtype=float)]
@@ -188,17 +176,44 @@ def _classes(run: TrainingRun, *labels: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate(seen))
 
 
+def _confusion(run: TrainingRun, ax: Any, labels: np.ndarray, pred: np.ndarray, which: str) -> None:
+    """The confusion matrix of ``labels`` against ``pred`` with its metrics in the title."""
+    data = _train_data(run, "the confusion matrix")
+    assert data.y is not None
+    classes = _classes(run, labels, pred)
+    target = run.target or data.target or "y"
+    name = run.model.class_name
+    draw_confusion(
+        ax,
+        labels,
+        pred,
+        classes,
+        names=[name(c) for c in classes],
+        target=target,
+        title=f"{which}\n{classification_text(data.y, labels, pred, name)}",
+    )
+
+
 # --- plots ------------------------------------------------------------------------------------
 
 
 def plot_loss(run: TrainingRun, path: str | Path) -> Path:
-    """Training loss per epoch (the CRN's, read from the error species, and the reference's)
-    and each parameter at every epoch start and at the end.
+    """The training run: loss per epoch, parameters over simulated time, training-set fit.
+
+    Four panels. Top: the training loss per epoch (the CRN's, read from the error species,
+    and the numpy reference's; labelled by :func:`loss_label`), and the learned parameters at
+    every epoch start and at the end against simulated time (:func:`parameter_series`: raw-unit
+    coefficients for the circuits with a closed form, θ otherwise; beyond 8 the 6 largest are
+    named). Bottom, on the training data predicted by the CRN inference network: predicted
+    against measured with ``R²`` and MSE, the residuals, and the fitted curve over the data for
+    one-input models (regression); the confusion
+    matrices of the training and the test set with accuracy, balanced accuracy and the
+    majority-class baseline (classifiers; a note when there is no test set).
 
     Parameters
     ----------
     run
-        A fresh run (with its reference run and parameter trajectory).
+        A fresh run (with its reference run, parameter trajectory and data).
     path
         The PNG file to write.
 
@@ -214,51 +229,56 @@ def plot_loss(run: TrainingRun, path: str | Path) -> Path:
             "The run parameter of plot_loss must be a fresh run holding its reference run. "
             "Got a run without one (loaded from disk?) instead."
         )
-    fig = _figure(9.5, 3.8)
-    ax, bx = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.125, right=0.98, bottom=0.14, top=0.9, wspace=0.3)
+    shown, pred, which = _train_set(run, "plot_loss")
+    assert shown.y is not None
+    fig = _figure(11.0, 8.4)
+    fig.suptitle(f"{run.circuit_name}: training", fontsize="large", y=0.985)
+    ax, bx = _row(fig, 2, left=0.11, right=0.79, bottom=0.59, top=0.9, gap=0.1)
     epochs = np.arange(1, len(run.train_loss) + 1)
     ax.plot(epochs, run.train_loss, "o-", label="CRN (RoadRunner)")
     ax.plot(epochs, run.reference.train_loss, "x--", label="numpy reference")
     ax.set_xlabel("epoch")
     ax.set_ylabel(loss_label(run), fontsize="small")
     ax.set_yscale("log")
-    ax.set_title(f"{run.circuit_name}: training loss")
-    ax.legend(fontsize="small")
-    traj = run.parameter_trajectory
-    names = list(run.parameters)
-    for j, name in enumerate(names):
-        label = f"θ[{name}]" if len(names) <= 8 else None
-        bx.plot(np.arange(traj.shape[0]), traj[:, j], "o-", ms=3, label=label)
-    bx.set_xlabel("epoch")
-    bx.set_ylabel("parameter (p⁺ − p⁻)")
-    bx.set_title(f"{len(names)} parameters (max |CRN − ref| = {run.max_abs_deviation:.1e})")
-    if len(names) <= 8:
-        bx.legend(fontsize="x-small")
-    for axis in (ax, bx):
-        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(
+        f"training loss (max |θ CRN − θ reference| = {run.max_abs_deviation:.1e})",
+        fontsize="small",
+    )
+    legend(ax, loc="upper right")
+    draw_parameters(bx, parameter_series(run), epochs=len(run.train_loss))
+    if run.task == "regression":
+        target = run.target or shown.target or "y"
+        curve = len(run.features) == 1  # with or without a test set (predictions.png)
+        cx, dx, *ex = _row(fig, 2 + curve, left=0.08, right=0.98, bottom=0.11, top=0.43, gap=0.08)
+        label = "training samples"
+        draw_measured(cx, shown.y, pred, target=target, title=which, label=label)
+        draw_residuals(dx, shown.y, pred, target=target, title=which)
+        if curve:
+            _fitted_curve(run, ex[0], _train_data(run, "plot_loss"), _test_set(run), target, 200)
+        return _save(fig, path)
+    cx, dx = _row(fig, 2, left=0.12, right=0.95, bottom=0.11, top=0.43, gap=0.14)
+    _confusion(run, cx, shown.y, pred, which)
+    test = _test_set(run)
+    if test is None:
+        draw_note(dx, "no test set\n(sbmlcrn train --test FILE\nevaluates held-out data)")
+    else:
+        assert test[0].y is not None
+        _confusion(run, dx, test[0].y, test[1], f"test set (n = {len(test[0])})")
     return _save(fig, path)
 
 
-def _accuracy_text(run: TrainingRun, test: tuple[Dataset, np.ndarray] | None) -> str:
-    if test is None:
-        return "no test set"
-    data, pred = test
-    assert data.y is not None
-    metrics = dict(run.test or {})
-    acc = metrics.get("accuracy", 1.0 - float(np.mean(misclassified(data.y, pred))))
-    bal = metrics.get("balanced_accuracy", balanced_accuracy(data.y, pred))
-    return f"test accuracy {acc:.1%}, balanced {bal:.1%} (n = {len(data)})"
-
-
 def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -> Path:
-    """Decision regions of a 2-input classifier (binary or multiclass) with the data.
+    """Decision regions of a 2-input classifier (binary or multiclass) with the data, and the
+    confusion matrix.
 
     The regions are the CRN inference network's predictions on a ``resolution`` ×
     ``resolution`` grid. Training points are circles and test points triangles, coloured by
     their true class (named ``<target> = <label>`` as in the data); misclassified test points
-    are ringed in red and counted in the legend. The title gives the test accuracy and the
-    balanced accuracy, or says there is no test set.
+    are ringed in red and counted in the legend, which is outside the axes. The title gives
+    the test accuracy and balanced accuracy, or says there is no test set. The second panel is
+    the confusion matrix of the test set (the training set without one) with accuracy,
+    balanced accuracy and the majority-class baseline.
 
     Parameters
     ----------
@@ -295,11 +315,11 @@ def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -
     classes = _classes(run, data.y, labels, *extra)
     k = len(classes)
     index = np.searchsorted(classes, labels).reshape(resolution, resolution)
-    colors = [_CLASS_COLORS[i % len(_CLASS_COLORS)] for i in range(k)]
-    fig = _figure(5.6, 4.8)
-    ax = fig.subplots()
-    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.11, top=0.88)
-    regions = [_REGION_COLORS[i % len(_REGION_COLORS)] for i in range(k)]
+    colors = [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(k)]
+    fig = _figure(11.6, 4.9)
+    ax = fig.add_axes((0.06, 0.11, 0.43, 0.72))
+    cx = fig.add_axes((0.73, 0.2, 0.24, 0.58))
+    regions = [REGION_COLORS[i % len(REGION_COLORS)] for i in range(k)]
     # cells, not contours: contours between classes 0 and 2 would pass through a band of 1
     ax.pcolormesh(
         g1, g2, index, cmap=ListedColormap(regions), vmin=-0.5, vmax=k - 0.5, shading="nearest"
@@ -322,26 +342,48 @@ def plot_decision(run: TrainingRun, path: str | Path, *, resolution: int = 60) -
             tdata.x[wrong, 1],
             s=90,
             facecolors="none",
-            edgecolors=_ERROR_COLOR,
+            edgecolors=ERROR_COLOR,
             linewidths=1.4,
             label=f"misclassified ({int(wrong.sum())} of {len(tdata)})",
         )
+        _confusion(run, cx, tdata.y, tpred, f"test set (n = {len(tdata)})")
+    else:
+        shown, pred, which = _train_set(run, "plot_decision")
+        assert shown.y is not None
+        _confusion(run, cx, shown.y, pred, which)
     ax.set_xlabel(run.features[0])
     ax.set_ylabel(run.features[1])
     ax.set_title(
         f"{run.circuit_name}: decision regions (CRN)\n{_accuracy_text(run, test)}",
         fontsize="medium",
     )
-    ax.legend(fontsize="x-small", loc="best", framealpha=0.8)
+    legend(ax, outside=True)
     return _save(fig, path)
 
 
+def _accuracy_text(run: TrainingRun, test: tuple[Dataset, np.ndarray] | None) -> str:
+    """The test accuracy and balanced accuracy; without a test set, the training set's."""
+    if test is None:
+        shown, pred, _ = _train_set(run, "plot_decision")
+        assert shown.y is not None
+        acc = 1.0 - float(np.mean(misclassified(shown.y, pred)))
+        bal = balanced_accuracy(shown.y, pred)
+        return f"no test set; training accuracy {acc:.1%}, balanced {bal:.1%} (n = {len(shown)})"
+    data, pred = test
+    assert data.y is not None
+    metrics = dict(run.test or {})
+    acc = metrics.get("accuracy", 1.0 - float(np.mean(misclassified(data.y, pred))))
+    bal = metrics.get("balanced_accuracy", balanced_accuracy(data.y, pred))
+    return f"test accuracy {acc:.1%}, balanced {bal:.1%} (n = {len(data)})"
+
+
 def plot_predictions(run: TrainingRun, path: str | Path, *, points: int = 200) -> Path:
-    """Predicted against measured target (regression; CRN inference network).
+    """Predicted against measured target, and the residuals (regression; CRN inference).
 
     The test set is shown if the run has one, else the training set (predicted here). The
-    title gives ``R²`` and the MSE in the target's units. A model with one input gets a second
-    panel: the fitted curve on ``points`` inputs spanning the data, with the data points.
+    first panel's title gives ``R²`` and the MSE in the target's units (the ``test mse`` the
+    CLI prints); the second shows the residuals against the prediction. A model with one input
+    gets a third panel: the fitted curve on ``points`` inputs spanning the data, with the data.
 
     Parameters
     ----------
@@ -361,32 +403,24 @@ def plot_predictions(run: TrainingRun, path: str | Path, *, points: int = 200) -
     assert data.y is not None
     test = _test_set(run)
     if test is not None:
-        shown, pred, which = test[0], test[1], "test"
+        shown, pred, which = test[0], test[1], f"test set (n = {len(test[0])})"
     else:
-        shown, pred, which = data, np.asarray(predict(run.model, data.x), dtype=float), "training"
+        shown, pred, which = _train_set(run, "plot_predictions")
     assert shown.y is not None
     target = run.target or shown.target or "y"
     one_input = len(run.features) == 1
-    fig = _figure(9.6 if one_input else 5.0, 4.6)
-    axes = fig.subplots(1, 2 if one_input else 1, squeeze=False)[0]
-    left = 0.08 if one_input else 0.15
-    fig.subplots_adjust(left=left, right=0.97, bottom=0.12, top=0.86, wspace=0.28)
-    ax = axes[0]
-    mse = float(np.mean((pred - shown.y) ** 2))
-    ax.scatter(shown.y, pred, s=16, c=_CLASS_COLORS[0], label=f"{which} samples (n = {len(shown)})")
-    lo = float(min(shown.y.min(), pred.min()))
-    hi = float(max(shown.y.max(), pred.max()))
-    ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="predicted = measured")
-    ax.set_xlabel(f"{target} (measured)")
-    ax.set_ylabel(f"{target} (predicted)")
-    ax.set_title(
-        f"{run.circuit_name}: {which} set\n"
-        f"R² = {r_squared(shown.y, pred):.3f}, MSE = {mse:.4g} (raw units)",
-        fontsize="medium",
+    n = 3 if one_input else 2
+    fig = _figure(4.6 * n, 4.6)
+    fig.suptitle(f"{run.circuit_name}: predictions (CRN)", fontsize="medium", y=0.985)
+    left = 0.055 if one_input else 0.08
+    axes = _row(
+        fig, n, left=left, right=0.98, bottom=0.12, top=0.82, gap=0.075 if one_input else 0.11
     )
-    ax.legend(fontsize="x-small", loc="upper left")
+    label = f"{which.split(' (')[0].replace(' set', '')} samples"
+    draw_measured(axes[0], shown.y, pred, target=target, title=which, label=label)
+    draw_residuals(axes[1], shown.y, pred, target=target, title=which)
     if one_input:
-        _fitted_curve(run, axes[1], data, test, target, points)
+        _fitted_curve(run, axes[2], data, test, target, points)
     return _save(fig, path)
 
 
@@ -404,14 +438,14 @@ def _fitted_curve(
     pad = 0.05 * (hi - lo) + 1e-9
     grid = np.linspace(lo - pad, hi + pad, points)
     curve = np.asarray(predict(run.model, grid[:, None]), dtype=float)
-    ax.scatter(data.x[:, 0], data.y, s=14, c=_CLASS_COLORS[0], label="training data")
+    ax.scatter(data.x[:, 0], data.y, s=14, c=CLASS_COLORS[0], label="training data")
     if test is not None:
-        ax.scatter(test[0].x[:, 0], test[0].y, s=20, c=_CLASS_COLORS[1], marker="^", label="test")
+        ax.scatter(test[0].x[:, 0], test[0].y, s=20, c=CLASS_COLORS[1], marker="^", label="test")
     ax.plot(grid, curve, "k-", lw=1.5, label="CRN prediction")
     ax.set_xlabel(run.features[0])
     ax.set_ylabel(target)
-    ax.set_title(f"fitted curve of {target} over {run.features[0]}", fontsize="medium")
-    ax.legend(fontsize="x-small", loc="best")
+    ax.set_title(f"fitted curve of {target} over {run.features[0]}", fontsize="small")
+    legend(ax, loc="best")
 
 
 # --- drawing in a second process --------------------------------------------------------------
@@ -457,7 +491,7 @@ def _warm_up() -> None:
     ax.set_yscale("log")
     ax.set_title("warm-up")
     ax.legend(fontsize="small")
-    bx.scatter(steps, steps, s=16, c=_CLASS_COLORS[0], marker="^")
+    bx.scatter(steps, steps, s=16, c=CLASS_COLORS[0], marker="^")
     bx.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.savefig(io.BytesIO(), format="png", dpi=_DPI)
 

@@ -1,5 +1,8 @@
-"""The run plots: decision regions with test accuracy and misclassified points, predicted vs
-measured with R², the loss plot's honest label; and their small pure helpers.
+"""The run plots (issue 17, friction 7): decision regions with test accuracy, misclassified
+points and a confusion matrix; predicted vs measured with R² and the CLI's MSE, residuals and
+the fitted curve; the loss plot's honest label, the parameters over simulated time (raw units
+where they exist) and a training metric without a test set; legends off the data; the same
+bytes for the same run; and their small pure helpers.
 
 Tiny fresh runs are trained here (the session fixtures of ``conftest.py`` are runs read back
 from disk, which no longer hold the data the plots need); each trains in well under a second.
@@ -177,7 +180,7 @@ def test_regression_plot_one_input_has_fitted_curve(
 ) -> None:
     assert _is_png(plots.plot_predictions(curve_run, tmp_path / "p.png", points=25))
     fig = figures[-1]
-    ax, bx = fig.axes
+    ax, rx, bx = fig.axes
     assert ax.get_xlabel() == "response (measured)"
     assert ax.get_ylabel() == "response (predicted)"
     test = curve_run.test_data
@@ -185,26 +188,37 @@ def test_regression_plot_one_input_has_fitted_curve(
     r2 = plots.r_squared(test.y, curve_run.test_predictions)
     assert f"R² = {r2:.3f}" in ax.get_title() and "test set" in ax.get_title()
     assert curve_run.test is not None
-    assert f"MSE = {curve_run.test['mse']:.4g}" in ax.get_title()
+    # the quantity and the name the CLI prints (``test mse = …``), never ½MSE
+    assert f"MSE = {curve_run.test['mse']:.4g} (response units²)" in ax.get_title()
+    assert "½" not in ax.get_title()
     assert bx.get_xlabel() == "dose" and bx.get_ylabel() == "response"
     (line,) = bx.get_lines()
     assert len(line.get_xdata()) == 25
+    # residuals: measured − predicted against the prediction
+    assert rx.get_ylabel().startswith("residual") and rx.get_xlabel() == "response (predicted)"
+    offsets = np.asarray(rx.collections[0].get_offsets())
+    np.testing.assert_allclose(offsets[:, 0], curve_run.test_predictions)
+    np.testing.assert_allclose(offsets[:, 1], test.y - curve_run.test_predictions)
+    assert "RMSE" in rx.get_title()
 
 
 def test_regression_plot_without_test_uses_training_set(
     no_test_run: TrainingRun, tmp_path: Path, figures: list[Any]
 ) -> None:
     assert _is_png(plots.plot_predictions(no_test_run, tmp_path / "p.png"))
-    (ax,) = figures[-1].axes
+    ax, rx = figures[-1].axes
     assert "training set" in ax.get_title() and "R² = " in ax.get_title()
-    assert ax.get_xlabel() == "y (measured)"
+    assert "MSE = " in ax.get_title()
+    assert ax.get_xlabel() == "y (measured)" and rx.get_ylabel().startswith("residual")
 
 
 def test_loss_plot_labels_the_loss(
     curve_run: TrainingRun, binary_run: TrainingRun, tmp_path: Path, figures: list[Any]
 ) -> None:
     assert _is_png(plots.plot_loss(curve_run, tmp_path / "loss.png"))
-    assert "standardised target" in figures[-1].axes[0].get_ylabel()
+    label = figures[-1].axes[0].get_ylabel()
+    # the training loss is ½MSE on the standardised target, and says so
+    assert label.startswith("training loss: ½MSE") and "standardised target" in label
     assert "class values" in plots.loss_label(binary_run)
 
 
@@ -229,3 +243,163 @@ def test_save_run_writes_the_plots(
     assert _is_png(out / "loss.png") and _is_png(out / "decision.png")
     out = save_run(curve_run, tmp_path / "reg", plots=True)
     assert _is_png(out / "predictions.png") and not (out / "decision.png").exists()
+
+
+# --- friction 7: what a scientist looks for -----------------------------------------------------
+
+
+def _cells(ax: Any) -> list[int]:
+    """The counts written in a confusion-matrix panel."""
+    return [int(t.get_text()) for t in ax.texts]
+
+
+def _ticks(ax: Any, axis: str) -> list[str]:
+    labels = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    return [t.get_text() for t in labels]
+
+
+def _legend_clear_of_data(fig: Any, ax: Any) -> bool:
+    """Whether the legend of ``ax`` lies outside the axes (drawn with the Agg renderer)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    box = ax.get_legend().get_window_extent(renderer)
+    return not box.overlaps(ax.get_window_extent(renderer))
+
+
+def test_decision_plot_has_a_confusion_matrix(
+    binary_run: TrainingRun, tmp_path: Path, figures: list[Any]
+) -> None:
+    plots.plot_decision(binary_run, tmp_path / "d.png", resolution=10)
+    fig = figures[-1]
+    ax, cx = fig.axes
+    test = binary_run.test_data
+    assert test is not None and test.y is not None and binary_run.test_predictions is not None
+    expected = plots.confusion_matrix(test.y, binary_run.test_predictions, [0.0, 1.0])
+    assert _cells(cx) == expected.ravel().tolist() and sum(_cells(cx)) == len(test)
+    assert _ticks(cx, "x") == ["0", "1"] and _ticks(cx, "y") == ["0", "1"]
+    assert (cx.get_xlabel(), cx.get_ylabel()) == ("predicted label", "true label")
+    assert "balanced" in cx.get_title() and "majority-class baseline" in cx.get_title()
+    assert _legend_clear_of_data(fig, ax)
+
+
+def test_text_labels_name_the_classes_everywhere(tmp_path: Path, figures: list[Any]) -> None:
+    data = separable_data(16, seed=2)
+    assert data.y is not None
+    labels = ("benign", "tumor")
+    train_set = Dataset(data.features, data.x[:10], data.y[:10], "diagnosis", class_labels=labels)
+    test_set = Dataset(data.features, data.x[10:], data.y[10:], "diagnosis", class_labels=labels)
+    config = tiny_training("linear-classification")[1]
+    run = train("linear-classification", train_set, test=test_set, config=config)
+    plots.plot_decision(run, tmp_path / "d.png", resolution=10)
+    ax, cx = figures[-1].axes
+    assert _legend(ax)[:2] == ["diagnosis = benign", "diagnosis = tumor"]
+    assert _ticks(cx, "y") == ["benign", "tumor"] and cx.get_ylabel() == "true diagnosis"
+    plots.plot_loss(run, tmp_path / "l.png")
+    train_cx = figures[-1].axes[2]
+    assert _ticks(train_cx, "x") == ["benign", "tumor"]
+    assert sum(_cells(train_cx)) == len(train_set)
+
+
+def test_loss_plot_reports_a_training_metric_without_test_set(
+    no_test_run: TrainingRun, tmp_path: Path, figures: list[Any]
+) -> None:
+    plots.plot_loss(no_test_run, tmp_path / "l.png")
+    _, _, mx, rx = figures[-1].axes
+    data = no_test_run.train_data
+    assert data is not None and data.y is not None
+    pred = no_test_run.predict(data.x)
+    mse = float(np.mean((pred - data.y) ** 2))
+    assert "training set (n = 8)" in mx.get_title()
+    assert f"R² = {plots.r_squared(data.y, pred):.3f}, MSE = {mse:.4g}" in mx.get_title()
+    assert rx.get_ylabel().startswith("residual")
+
+
+def test_classifier_loss_plot_has_confusion_matrices_and_baseline(
+    multiclass_run: TrainingRun, tmp_path: Path, figures: list[Any]
+) -> None:
+    plots.plot_loss(multiclass_run, tmp_path / "l.png")
+    _, _, cx, tx = figures[-1].axes
+    assert "training set (n = 9)" in cx.get_title() and sum(_cells(cx)) == 9
+    assert "test set (n = 6)" in tx.get_title() and sum(_cells(tx)) == 6
+    for panel in (cx, tx):
+        assert "accuracy" in panel.get_title()
+        assert "majority-class baseline (0)" in panel.get_title()
+        assert _ticks(panel, "y") == ["0", "1", "2"]
+
+
+def test_classifier_loss_plot_without_test_set_says_so(tmp_path: Path, figures: list[Any]) -> None:
+    data, config = tiny_training("linear-classification")
+    run = train("linear-classification", data, config=config)
+    plots.plot_loss(run, tmp_path / "l.png")
+    _, _, cx, note = figures[-1].axes
+    assert "training set" in cx.get_title() and "accuracy" in cx.get_title()
+    assert "no test set" in note.texts[0].get_text()
+
+
+def test_parameters_over_simulated_time_in_raw_units(
+    curve_run: TrainingRun, tmp_path: Path, figures: list[Any]
+) -> None:
+    plots.plot_loss(curve_run, tmp_path / "l.png")
+    fig = figures[-1]
+    px = fig.axes[1]
+    assert px.get_xlabel().startswith("simulated time")
+    assert "raw units" in px.get_title()
+    lines = {line.get_label(): line for line in px.get_lines()}
+    assert set(lines) == {"dose", "constant"}
+    effective = curve_run.effective_model
+    assert effective is not None
+    dose = lines["dose"]
+    assert dose.get_xdata()[-1] == pytest.approx(curve_run.training_end_time)
+    assert dose.get_ydata()[-1] == pytest.approx(effective["coef"]["dose"], rel=1e-9)
+    assert lines["constant"].get_ydata()[-1] == pytest.approx(effective["intercept"], rel=1e-9)
+    assert _legend_clear_of_data(fig, px)
+    curve = fig.axes[4]  # one input: the fitted curve, with or without predictions.png
+    assert (curve.get_xlabel(), curve.get_ylabel()) == ("dose", "response")
+
+
+def test_many_parameters_show_the_largest_few_outside_the_axes(
+    multiclass_run: TrainingRun, tmp_path: Path, figures: list[Any]
+) -> None:
+    plots.plot_loss(multiclass_run, tmp_path / "l.png")
+    fig = figures[-1]
+    px = fig.axes[1]
+    n = len(multiclass_run.parameters)
+    assert n > 8
+    legend = _legend(px)
+    assert len(legend) <= 8 and legend[0] == f"{n - 6} smaller (grey)"
+    assert f"largest 6 of {n} named" in px.get_title()
+    final = {k: abs(v) for k, v in multiclass_run.parameters.items()}
+    largest = sorted(final, key=lambda k: -final[k])[:6]
+    assert legend[1:] == [f"θ[{k}]" for k in largest]
+    assert _legend_clear_of_data(fig, px)
+
+
+def test_same_run_gives_the_same_bytes(
+    curve_run: TrainingRun, multiclass_run: TrainingRun, tmp_path: Path
+) -> None:
+    for run, jobs in (
+        (curve_run, ("loss", "predictions")),
+        (multiclass_run, ("loss", "decision")),
+    ):
+        for name in jobs:
+            first, second = tmp_path / f"{name}1.png", tmp_path / f"{name}2.png"
+            plots.draw_plots(run, [(name, first)])
+            plots.draw_plots(run, [(name, second)])
+            assert first.read_bytes() == second.read_bytes(), name
+
+
+def test_worker_draws_the_same_files_as_this_process(
+    curve_run: TrainingRun, tmp_path: Path
+) -> None:
+    jobs = [("loss", "loss.png"), ("predictions", "predictions.png")]
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    plots.draw_plots(curve_run, [(plot, here / f) for plot, f in jobs])
+    with plots.PlotWorker.start(when_idle=False) as worker:
+        worker.draw(curve_run, [(plot, there / f) for plot, f in jobs])
+    for _, f in jobs:
+        assert (here / f).read_bytes() == (there / f).read_bytes(), f
