@@ -1,8 +1,11 @@
 """Train a Neural CRN in Tellurium: the authors' linear-regression data, one simulation.
 
 sbmlcrn compiles the learning task into one Antimony/SBML model; Tellurium simulates it, and
-the simulation *is* the training. The script plots the learned parameters θᵢ = [pᵢ_p] − [pᵢ_m]
-over the run and prints them next to sbmlcrn's numpy reference SGD.
+the simulation *is* the training. The model reads each learned parameter θ directly: the
+assignment rule ``theta_<column> := p<i>_p - p<i>_m`` (named after the data's column), and the
+current per-sample loss as ``loss``. The script samples them in the middle of every backward
+phase (where the error, and so ``loss``, is the cycle's sample's), plots θ and the loss over the
+run and prints θ next to sbmlcrn's numpy reference SGD.
 
     pip install 'sbmlcrn[tellurium]'
     python examples/tellurium_example.py                 # writes tellurium_parameters.png
@@ -43,23 +46,28 @@ def main() -> None:
         f"training ends at t = {circuit.clock.end_time:g}"
     )
 
-    # 2. train: simulate the whole run with tight tolerances
+    # 2. train: simulate the whole run with tight tolerances, reading θ and the loss at the
+    #    middle of every backward phase (a uniform grid would alias the per-sample loss)
     r = te.loada(to_antimony(circuit.network))
     r.integrator.relative_tolerance = 1e-10
     r.integrator.absolute_tolerance = 1e-12
-    pairs = circuit.parameter_species  # parameter name -> (plus species, minus species)
-    r.timeCourseSelections = ["time", *(f"[{s}]" for pair in pairs.values() for s in pair)]
-    points = 4 * circuit.clock.cycles + 1  # two points inside each phase
-    sim = r.simulate(0, circuit.clock.end_time, points)
-    theta = {name: sim[f"[{p}]"] - sim[f"[{m}]"] for name, (p, m) in pairs.items()}
+    ids = {ob.name: ob.id for ob in circuit.network.observables if ob.id != "loss"}
+    fwd, period = r.t_bwd, r.period  # before simulating: the backward phase starts at fwd
+    mid_backward = [c * period + (fwd + period) / 2 for c in range(circuit.clock.cycles)]
+    times = [0.0, *mid_backward, circuit.clock.end_time]
+    sim = r.simulate(times=times, selections=["time", *ids.values(), "loss"])
+    theta = {name: sim[obs] for name, obs in ids.items()}
 
-    # 3. plot the parameter trajectories
-    fig, ax = plt.subplots(figsize=(7, 4))
+    # 3. plot the parameter trajectories and the per-sample loss
+    fig, (ax, ax_loss) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
     for name, values in theta.items():
-        ax.plot(sim["time"], values, label=f"θ[{name}]")
+        ax.plot(sim["time"], values, label=f"{ids[name]} ({name})")
+    ax_loss.semilogy(sim["time"][1:-1], sim["loss"][1:-1], ".", ms=2)
     for epoch in range(1, args.epochs):
-        ax.axvline(epoch * circuit.clock.n_samples * circuit.clock.period, color="0.9", lw=0.8)
-    ax.set(xlabel="time (one epoch between grey lines)", ylabel="[p_p] − [p_m]")
+        for axis in (ax, ax_loss):
+            axis.axvline(epoch * circuit.clock.n_samples * period, color="0.9", lw=0.8)
+    ax.set(ylabel="theta = [p_p] − [p_m]")
+    ax_loss.set(xlabel="time (one epoch between grey lines)", ylabel="loss (mid-backward)")
     ax.set_title("Neural CRN training in Tellurium (authors' linear-regression data)")
     ax.legend()
     fig.tight_layout()

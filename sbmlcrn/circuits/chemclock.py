@@ -315,6 +315,7 @@ def chemical_clock_network(
         events=_clock_events(network, f"ev_{phases[0][0]}", gates, clock),
         readouts=network.readouts,
         notes=notes,
+        observables=network.observables,
     )
 
 

@@ -15,7 +15,17 @@ import numpy as np
 
 from sbmlcrn.circuits.clock import Phase, PhaseClock
 from sbmlcrn.core.data import Dataset
-from sbmlcrn.core.network import Network, Parameter, Reaction, Readout, Role, Species
+from sbmlcrn.core.expr import Const, Expr, Op, Sym
+from sbmlcrn.core.network import (
+    Network,
+    Observable,
+    Parameter,
+    Reaction,
+    Readout,
+    Role,
+    Species,
+    unique_ids,
+)
 from sbmlcrn.errors import DataError, InputError
 
 __all__ = [
@@ -36,11 +46,14 @@ __all__ = [
     "inference_parameters",
     "initial_parameters",
     "load_rails",
+    "output_observables",
     "parameter_readouts",
     "rail_pair",
     "rail_product",
     "rails",
     "slot_values",
+    "theta_ids",
+    "training_observables",
     "two_phase_clock",
     "unique_name",
 ]
@@ -264,6 +277,99 @@ def parameter_readouts(names: Sequence[str], ids: Sequence[str]) -> list[Readout
         Readout(name, f"p{c}_p", f"p{c}_m", Role.PARAMETER)
         for name, c in zip(names, ids, strict=True)
     ]
+
+
+#: Id of the loss observable of a training network.
+LOSS_ID = "loss"
+_CONC = "mole_per_litre"
+_LOSS_UNITS = "mole2_per_litre2"
+
+
+def theta_ids(names: Sequence[str]) -> tuple[str, ...]:
+    """The observable ids ``theta_<col>`` of learned parameters named ``names`` (the data's
+    column names, in order): SBML ids made unique, never ``loss``; what every writer and reader
+    (SED-ML, COPASI) derives from ``result.json``'s parameter names."""
+    return tuple(unique_ids(names, "theta_", frozenset({LOSS_ID})))
+
+
+def _difference(ro: Readout) -> Expr:
+    return Op("-", (Sym(ro.plus), Sym(ro.minus)))
+
+
+def training_observables(
+    readouts: Sequence[Readout],
+    *,
+    hinge: bool = False,
+    slots: int = 1,
+    labels: Sequence[tuple[str, str]] = (),
+) -> tuple[Observable, ...]:
+    """The observables of a training network: ``theta_<col>`` per learned parameter and
+    ``loss``.
+
+    ``theta_<col>`` (ids :func:`~sbmlcrn.core.network.unique_ids` of the parameter readouts'
+    names, which are the data's column names; SBML ``name`` = that column name) is the rail
+    difference ``plus − minus``. ``loss`` is the family's per-sample loss of the error
+    readouts: ``½ Σ (e⁺ − e⁻)²`` for the squared loss, ``½ Σ max(0, m⁺ − m⁻)²`` of the margins
+    for the squared hinge, divided by
+    ``slots`` for a mini-batch (the mean over its slots; an empty slot of a short last batch
+    holds a zero error). ``labels``: for the squared hinge, the rails of the label of each
+    error readout, in order; a margin counts only while its label is loaded (non-zero), so
+    the empty slots of a short batch, whose margins stay at 1, add nothing. Its value at a
+    time inside a backward phase is the loss of that cycle's sample (batch); during a forward
+    phase it shows the error being accumulated. Products, not powers, so that every SED-ML and
+    SBML reader renders it alike.
+
+    Decision: the squared hinge is written ``¼ (m·m + m·(m·m)^½)`` (``m = m⁺ − m⁻``), not with
+    ``piecewise`` or ``max``: RoadRunner reads either, but COPASI turns every condition into a
+    root of its LSODA integration, and a margin that converges to 0 (or an empty slot's label
+    at exactly 0) made it stop with "Internal step limit exceeded" (measured on the tiny
+    multiclass product-unit run in batches of 2).
+    """
+    params = [ro for ro in readouts if ro.role is Role.PARAMETER]
+    ids = theta_ids([ro.name for ro in params])
+    out = [
+        Observable(i, _difference(ro), ro.name, Role.PARAMETER, _CONC)
+        for i, ro in zip(ids, params, strict=True)
+    ]
+    terms: list[Expr] = []
+    errors = [ro for ro in readouts if ro.role is Role.ERROR]
+    if labels and len(labels) != len(errors):
+        raise InputError(
+            "The labels parameter of training_observables must have one pair per error "
+            f"readout ({len(errors)}). Got {len(labels)} instead."
+        )
+    for j, ro in enumerate(errors):
+        d = _difference(ro)
+        square: Expr = Op("*", (d, d))
+        if hinge:  # 2 max(0, d)² = d·d + d·|d|, with |d| = (d·d)^½: no condition, no root
+            size = Op("^", (square, Const(0.5, "dimensionless")))
+            square = Op("+", (square, Op("*", (d, size))))
+            if labels:  # |t| = 1 while a label is loaded, 0 in an empty slot
+                loaded = Op("+", (Sym(labels[j][0]), Sym(labels[j][1])))
+                square = Op("*", (Op("/", (loaded, Const(1.0, _CONC))), square))
+        terms.append(square)
+    if terms:
+        half = Const((0.25 if hinge else 0.5) / slots, "dimensionless")
+        one = terms[0]
+        if len(terms) > 1:
+            loss: Expr = Op("*", (half, Op("+", tuple(terms))))
+        elif isinstance(one, Op) and one.op == "*":
+            loss = Op("*", (half, *one.args))
+        else:
+            loss = Op("*", (half, one))
+        out.append(Observable(LOSS_ID, loss, "loss", Role.ERROR, _LOSS_UNITS))
+    return tuple(out)
+
+
+def output_observables(readouts: Sequence[Readout]) -> tuple[Observable, ...]:
+    """The ``prediction`` observable (``prediction_<k>`` for several outputs) of an inference
+    network: the rail difference of each output readout, in standardised units."""
+    outs = [ro for ro in readouts if ro.role is Role.OUTPUT]
+    ids = ["prediction"] if len(outs) == 1 else [f"prediction_{k}" for k in range(1, len(outs) + 1)]
+    return tuple(
+        Observable(i, _difference(ro), f"prediction {ro.name} (standardised)", Role.OUTPUT)
+        for i, ro in zip(ids, outs, strict=True)
+    )
 
 
 def inference_parameters(horizon: float) -> list[Parameter]:

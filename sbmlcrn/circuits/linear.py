@@ -83,10 +83,12 @@ from sbmlcrn.circuits.common import (
     inference_parameters,
     initial_parameters,
     load_rails,
+    output_observables,
     parameter_readouts,
     rail_pair,
     rails,
     slot_values,
+    training_observables,
     two_phase_clock,
     unique_name,
 )
@@ -514,6 +516,7 @@ def compile_linear(task: str, data: Dataset, config: LinearConfig | None = None)
         events=clock.events(loads),
         readouts=tuple(readouts),
         notes=notes,
+        observables=training_observables(readouts, slots=len(slots)),
     )
     return LinearCircuit(
         task=task,
@@ -544,6 +547,7 @@ def inference_network(
     species = _input_species(channels, config.augmentation)
     species += _parameter_species(channels, theta)
     species += rail_pair("yhat", 0.0, Role.OUTPUT)
+    readout = Readout("yhat", "yhat_p", "yhat_m", Role.OUTPUT)
     params = [
         *_forward_parameters(len(channels), config.horizon, config.bias),
         *inference_parameters(config.horizon),
@@ -553,7 +557,8 @@ def inference_network(
         species=tuple(species),
         parameters=tuple(params),
         reactions=tuple(_forward_reactions(channels, "yhat", config.horizon, config.bias)),
-        readouts=(Readout("yhat", "yhat_p", "yhat_m", Role.OUTPUT),),
+        readouts=(readout,),
+        observables=output_observables((readout,)),
         notes=(
             f"sbmlcrn linear-{task} inference network: set x<i>_p/x<i>_m to the rails of the "
             "standardised input, simulate to t_end and read yhat_p - yhat_m."

@@ -103,6 +103,7 @@ from sbmlcrn.circuits.common import (
     parameter_readouts,
     rail_pair,
     rails,
+    training_observables,
     two_phase_clock,
     unique_name,
 )
@@ -222,14 +223,16 @@ def compile_nonlinear(
     clock = two_phase_clock(config.horizon, config.backward, len(data), config.epochs)
     params = [Parameter(k, v) for k, v in b.rates.items()]
     params += list(clock.parameters())
+    readouts = tuple(_training_readouts(top, names))
     network = Network(
         id=f"nonlinear_{task}_{config.gradient.replace('-', '_')}",
         species=tuple(species),
         parameters=tuple(params),
         reactions=tuple(b.reactions),
         events=clock.events(loads, clears),
-        readouts=tuple(_training_readouts(top, names)),
+        readouts=readouts,
         notes=_notes(task, config, len(data)),
+        observables=training_observables(readouts),
     )
     return NonlinearCircuit(
         task=task,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sbmlcrn.circuits.common import inference_parameters, rail_pair
+from sbmlcrn.circuits.common import inference_parameters, output_observables, rail_pair
 from sbmlcrn.circuits.nonlinear_model import NonlinearConfig, topology
 from sbmlcrn.circuits.nonlinear_reactions import (
     ReactionBuilder,
@@ -49,12 +49,14 @@ def nonlinear_inference_network(
         annihilation_reactions(b, [f"z{u}" for u in top.units], config.annihilation)
     params = [Parameter(k, v) for k, v in b.rates.items()]
     params += inference_parameters(config.horizon)
+    outputs = tuple(Readout(o, f"{o}_p", f"{o}_m", Role.OUTPUT) for o in outs)
     return Network(
         id=f"nonlinear_{task}_inference",
         species=tuple(species),
         parameters=tuple(params),
         reactions=tuple(b.reactions),
-        readouts=tuple(Readout(o, f"{o}_p", f"{o}_m", Role.OUTPUT) for o in outs),
+        readouts=outputs,
+        observables=output_observables(outputs),
         notes=(
             f"sbmlcrn nonlinear-{task} inference network: set x<i>_p/x<i>_m and the units "
             "that start at an input to the rails of the standardised input, simulate to t_end "

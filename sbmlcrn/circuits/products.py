@@ -75,9 +75,11 @@ from sbmlcrn.circuits.common import (
     inference_parameters,
     initial_parameters,
     load_rails,
+    output_observables,
     parameter_readouts,
     rail_pair,
     slot_values,
+    training_observables,
     two_phase_clock,
     unique_name,
 )
@@ -480,6 +482,16 @@ def compile_products(
         events=clock.events(loads, clears),
         readouts=tuple(readouts),
         notes=_notes(task, config, len(data), len(pairs)),
+        observables=training_observables(
+            readouts,
+            hinge=hinge,
+            slots=len(slots),
+            labels=[
+                (f"t{k + 1}{slot}_p", f"t{k + 1}{slot}_m") for slot in slots for k in range(n_out)
+            ]
+            if hinge
+            else (),
+        ),
     )
     return ProductCircuit(
         task=task,
@@ -535,12 +547,14 @@ def product_inference_network(
     reactions = unit_reactions(channels, pairs)
     reactions += readout_reactions(channels, pairs, n_out, outs, hinge=False)
     params = [Parameter("k_h", 1.0 / t), Parameter("k_h2", 2.0 / t), Parameter("k_y", 2.0 / t)]
+    outputs = tuple(Readout(o, f"{o}_p", f"{o}_m", Role.OUTPUT) for o in outs)
     return Network(
         id=f"products_{task}_inference",
         species=tuple(species),
         parameters=(*params, *inference_parameters(t)),
         reactions=tuple(reactions),
-        readouts=tuple(Readout(o, f"{o}_p", f"{o}_m", Role.OUTPUT) for o in outs),
+        readouts=outputs,
+        observables=output_observables(outputs),
         notes=(
             f"sbmlcrn nonlinear-{task} inference network (product units): set x<i>_p/x<i>_m to "
             "the rails of the standardised input, simulate to t_end and read yhat_p - yhat_m."

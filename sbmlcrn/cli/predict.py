@@ -38,6 +38,12 @@ def add_export_inference_parser(sub: Subparsers) -> argparse.ArgumentParser:
     e = sub.add_parser("export-inference", help="write a run's forward-only inference network")
     e.add_argument("run", type=Path)
     e.add_argument("-o", "--output", required=True, type=Path, help="SBML file (.xml) to write")
+    e.add_argument(
+        "--rails",
+        action="store_true",
+        help="write the bare forward network (inputs and output on standardised rails) instead "
+        "of the model that takes inputs and gives the prediction in the data's units",
+    )
     return e
 
 
@@ -62,10 +68,26 @@ def run_export_inference(args: argparse.Namespace) -> int:
     from sbmlcrn.training.store import load_model
 
     model = load_model(args.run)
-    write_atomic(args.output, model.inference_sbml())
+    if args.rails:
+        write_atomic(args.output, model.inference_sbml())
+        print(
+            f"wrote {args.output}: set x<i>_p/x<i>_m to the loaded input's rails, simulate to "
+            f"t = {model.config.horizon:g}, read yhat_p - yhat_m"
+        )
+        return 0
+    from sbmlcrn.core.network import Role
+    from sbmlcrn.io.record import read_record
+    from sbmlcrn.io.sbml import to_sbml
+    from sbmlcrn.training.inference_export import raw_inference_network
+
+    target = read_record(args.run).target
+    network = raw_inference_network(model, target)
+    write_atomic(args.output, to_sbml(network))
+    inputs = [p.id for p in network.parameters if p.role is Role.INPUT]
+    what = "in the target's units" if model.task == "regression" else "the class label"
     print(
-        f"wrote {args.output}: set x<i>_p/x<i>_m to the loaded input's rails, simulate to "
-        f"t = {model.config.horizon:g}, read yhat_p - yhat_m"
+        f"wrote {args.output}: set the inputs ({', '.join(inputs)}), simulate from 0 to t_end "
+        f"= {model.config.horizon:g} and read prediction ({what})"
     )
     return 0
 

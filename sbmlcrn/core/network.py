@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
@@ -33,11 +33,14 @@ __all__ = [
     "COMPARTMENT",
     "Event",
     "Network",
+    "Observable",
     "Parameter",
     "Reaction",
     "Readout",
     "Role",
     "Species",
+    "sanitize_id",
+    "unique_ids",
 ]
 
 COMPARTMENT = "C"
@@ -225,12 +228,86 @@ class Readout:
 
 
 @dataclass(frozen=True)
+class Observable:
+    """A named value computed from species and parameters, readable in any simulator.
+
+    The writers give it as a non-constant parameter with an assignment rule (SBML
+    ``<assignmentRule>``, Antimony ``id := expr``): a learned parameter ``theta_<col>`` (the
+    difference of its rails), the current ``loss`` or a ``prediction``. It changes no dynamics,
+    and no event and no reaction may read it (it is computed from species).
+
+    Parameters
+    ----------
+    id
+        SBML id of the parameter (unique among every id of the network).
+    expr
+        The value, an expression over species and non-observable parameters (not ``time``).
+    name
+        The SBML ``name`` attribute, e.g. the data's column name (``x1*x2``); empty: none.
+    role
+        What it is: :attr:`Role.PARAMETER` (a learned parameter), :attr:`Role.ERROR` (a loss)
+        or :attr:`Role.OUTPUT` (a prediction).
+    units
+        Unit id of the value (``mole_per_litre`` for a signed rail difference,
+        ``mole2_per_litre2`` for a loss).
+    """
+
+    id: str
+    expr: Expr
+    name: str = ""
+    role: Role = Role.PARAMETER
+    units: str = "mole_per_litre"
+
+    def __post_init__(self) -> None:
+        _check_id(self.id, "an observable")
+        if not isinstance(self.name, str) or any(ord(c) < 32 for c in self.name):
+            raise NetworkError(
+                f"The name of observable {self.id!r} must be a string without control "
+                f"characters. Got {self.name!r} instead."
+            )
+        _check_id(self.units, f"observable {self.id!r}'s units")
+
+
+_NOT_ID = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def sanitize_id(text: str, prefix: str = "") -> str:
+    """``prefix + text`` as a valid SBML id: every run of characters other than letters, digits
+    and ``_`` becomes one ``_`` (``x1*x2`` → ``x1_x2``), ``_`` at the ends of ``text`` are
+    dropped, and an id that would be empty, start with a digit or be reserved gets a leading
+    ``v`` (``2x`` → ``v2x``)."""
+    body = _NOT_ID.sub("_", str(text)).strip("_")
+    ident = prefix + body if prefix else body
+    if not ident or not _ID.match(ident) or ident in _RESERVED:
+        ident = "v" + ident
+    return ident
+
+
+def unique_ids(
+    texts: Sequence[str], prefix: str = "", taken: frozenset[str] = frozenset()
+) -> list[str]:
+    """:func:`sanitize_id` of every text, made unique in order: a repeated id gets ``_2``,
+    ``_3``, … (``x_1`` and ``x 1`` → ``x_1``, ``x_1_2``); ids in ``taken`` are avoided too."""
+    used = set(taken)
+    out = []
+    for text in texts:
+        base = sanitize_id(text, prefix)
+        ident, k = base, 2
+        while ident in used:
+            ident, k = f"{base}_{k}", k + 1
+        used.add(ident)
+        out.append(ident)
+    return out
+
+
+@dataclass(frozen=True)
 class Network:
     """An immutable reaction network with events and readouts.
 
     Construction checks every invariant: valid and unique ids, known species and parameters in
     reactions, events and readouts, non-negative finite rate constants, unbroken dual-rail
-    readouts, and events that never assign a value computed from a species.
+    readouts, events that never assign a value computed from a species, and observables over
+    species and parameters that nothing but the writers reads.
     """
 
     id: str
@@ -240,12 +317,14 @@ class Network:
     events: tuple[Event, ...] = ()
     readouts: tuple[Readout, ...] = ()
     notes: str = ""
+    observables: tuple[Observable, ...] = ()
     _index: Mapping[str, object] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_id(self.id, "the network")
         index: dict[str, object] = {}
-        for item in (*self.species, *self.parameters, *self.reactions, *self.events):
+        items = (*self.species, *self.parameters, *self.reactions, *self.events, *self.observables)
+        for item in items:
             if item.id in index:
                 raise NetworkError(f"The id {item.id!r} is used twice in network {self.id!r}.")
             index[item.id] = item
@@ -265,7 +344,14 @@ class Network:
                 if params[g].role is not Role.GATE:
                     raise NetworkError(f"Gate {g!r} of reaction {r.id!r} must be a gate.")
         known = species | set(params) | {"time"}
+        observed = {ob.id for ob in self.observables}
         for ev in self.events:
+            for name in (*symbols(ev.trigger), *(n for _, v in ev.assignments for n in symbols(v))):
+                if name in observed:
+                    raise NetworkError(
+                        f"Event {ev.id!r} reads observable {name!r}, which is computed from "
+                        "species; events may only read time, constants, data values and gates."
+                    )
             for name in symbols(ev.trigger):
                 if name not in known:
                     raise NetworkError(f"The trigger of event {ev.id!r} uses unknown {name!r}.")
@@ -294,6 +380,26 @@ class Network:
             for s in (ro.plus, ro.minus):
                 if s not in species:
                     raise NetworkError(f"Readout {ro.name!r} uses unknown species {s!r}.")
+        self._check_observables(species, set(params))
+
+    def _check_observables(self, species: set[str], params: set[str]) -> None:
+        """Observables read only species and parameters (no ``time``, no other observable);
+        the event checks above already refuse events reading them (they are not known there)."""
+        for ob in self.observables:
+            if not isinstance(ob, Observable):
+                raise NetworkError(
+                    f"The observables of network {self.id!r} must be Observable items. "
+                    f"Got {ob!r} instead."
+                )
+            names = set(symbols(ob.expr))
+            if not names:
+                raise NetworkError(f"Observable {ob.id!r} must read a species or a parameter.")
+            for name in sorted(names):
+                if name not in species and name not in params:
+                    raise NetworkError(
+                        f"The expression of observable {ob.id!r} must read only species and "
+                        f"parameters. Got {name!r} instead."
+                    )
 
     def __getitem__(self, id_: str) -> object:
         return self._index[id_]
@@ -318,6 +424,13 @@ class Network:
             "parameters": len(self.parameters),
             "max_molecularity": max((r.molecularity for r in self.reactions), default=0),
         }
+
+    def observable(self, id_: str) -> Observable:
+        """The observable with id ``id_``."""
+        item = self._index.get(id_)
+        if not isinstance(item, Observable):
+            raise KeyError(id_)
+        return item
 
     def readout(self, name: str) -> Readout:
         """The readout called ``name``."""

@@ -154,6 +154,12 @@ def _export(copasi: Any, request: dict[str, Any]) -> dict[str, Any]:
     def cn(obj: Any) -> str:
         return str(obj.getCN().getString())
 
+    # the observables the model already has (SBML id -> model value), by parameter name
+    observables: dict[str, str] = request.get("observables", {})
+    own = {}
+    for i in range(model.getNumModelValues()):
+        value = model.getModelValue(i)
+        own[str(value.getSBMLId())] = value
     rails: list[tuple[str, str]] = []
     signed: list[tuple[str, str]] = []
     quantities: list[str] = []
@@ -161,15 +167,18 @@ def _export(copasi: Any, request: dict[str, Any]) -> dict[str, Any]:
         p_ref = known[plus].getConcentrationReference()
         m_ref = known[minus].getConcentrationReference()
         rails += [(f"[{plus}]", cn(p_ref)), (f"[{minus}]", cn(m_ref))]
-        quantity = None
-        for candidate in (f"theta_{name}", f"theta_{name}_sbmlcrn"):
-            quantity = model.createModelValue(candidate, 0.0)
-            if quantity is not None:
-                break
-        if quantity is None:
-            continue
-        quantity.setStatus(copasi.CModelEntity.Status_ASSIGNMENT)
-        quantity.setExpression(f"<{cn(p_ref)}> - <{cn(m_ref)}>")
+        quantity = own.get(observables.get(name, ""))
+        if quantity is not None:  # the model's theta_<col>: named by its id, as everywhere
+            quantity.setObjectName(observables[name])
+        else:
+            for candidate in (f"theta_{name}", f"theta_{name}_sbmlcrn"):
+                quantity = model.createModelValue(candidate, 0.0)
+                if quantity is not None:
+                    break
+            if quantity is None:
+                continue
+            quantity.setStatus(copasi.CModelEntity.Status_ASSIGNMENT)
+            quantity.setExpression(f"<{cn(p_ref)}> - <{cn(m_ref)}>")
         quantity.setNotes(f"sbmlcrn: the learned parameter {name} = [{plus}] - [{minus}]")
         signed.append((str(quantity.getObjectName()), cn(quantity.getValueReference())))
         quantities.append(str(quantity.getObjectName()))

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sbmlcrn.circuits.common import theta_ids
 from sbmlcrn.errors import CopasiError, InputError
 from sbmlcrn.io.atomic import atomic_file
 from sbmlcrn.io.record import EVENT_FREE_SECTION, RECORD_FILE, invalid_record, read_record
@@ -283,6 +284,23 @@ def _species_ids(model: Path) -> set[str] | None:
     if m is None:
         return None
     return {m.getSpecies(i).getId() for i in range(m.getNumSpecies())}
+
+
+def _observables(model: Path, names: list[str]) -> dict[str, str]:
+    """Parameter name → the model's observable ``theta_<col>`` (a parameter an assignment rule
+    computes, named after the column), for the names whose observable the model has; empty for
+    a model written before the observables existed."""
+    import libsbml
+
+    m = libsbml.readSBMLFromFile(str(model)).getModel()
+    if m is None:
+        return {}
+    ruled = {m.getRule(i).getVariable() for i in range(m.getNumRules())}
+    return {
+        name: sid
+        for name, sid in zip(names, theta_ids(names), strict=True)
+        if sid in ruled and m.getParameter(sid) is not None
+    }
 
 
 def _sbml_counts(model: Path) -> dict[str, Any]:
@@ -558,6 +576,8 @@ def export_copasi(
                 "end_time": run.end_time,
                 "intervals": intervals,
                 "parameter_species": {k: list(v) for k, v in run.parameter_species.items()},
+                # the model's own theta_<col> (imported from model.xml): the quantities to plot
+                "observables": _observables(run.model, list(run.parameter_species)),
                 "rtol": rtol,
                 "atol": atol,
                 "max_steps": 1_000_000,

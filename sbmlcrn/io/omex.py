@@ -8,10 +8,12 @@ replay the whole training run:
   directory);
 - ``simulation.sedml`` — SED-ML Level 1 Version 4: one uniform time course from 0 to the
   training end time with CVODE (KISAO:0000019) at sbmlcrn's tolerances, data generators for
-  each parameter's plus and minus species, the signed parameter ``[plus] − [minus]`` and the
-  per-sample loss ``½ Σ_k ([e_k⁺] − [e_k⁻])²`` over the outputs' error species (one output,
-  ``½([e_p] − [e_m])²``, for all but multiclass circuits), a report of all of them and a plot
-  of the parameters;
+  each parameter's plus and minus species, the model's observables ``theta_<column>``
+  (``dg_theta_<column>``, labelled with the column name) and ``loss`` (the circuit's
+  per-sample loss, squared hinge and mini-batch mean included), a report of all of them and a
+  plot of the parameters. A model written before the observables existed gets the rail
+  differences (``dg_theta_<k>``, ``theta[name]``) and ``½ Σ_k ([e_k⁺] − [e_k⁻])²`` (squared
+  loss, one sample per step only) computed in the SED-ML instead;
 - ``result.json`` — the run's record (learned parameters, to compare a replay against), copied
   byte for byte;
 - ``model/model.cps`` — the COPASI file of :func:`sbmlcrn.io.copasi.export_copasi` (time
@@ -70,18 +72,18 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sbmlcrn._version import __version__
+from sbmlcrn.circuits.common import LOSS_ID, theta_ids
 from sbmlcrn.circuits.products import ProductConfig
 from sbmlcrn.circuits.registry import Config
 from sbmlcrn.core.expr import format_number
@@ -91,6 +93,7 @@ from sbmlcrn.io.copasi import copasi_available, export_copasi
 from sbmlcrn.io.record import (
     EVENT_FREE_SECTION,
     RECORD_FILE,
+    creation_date,
     invalid_record,
     read_record_bytes,
     record_config,
@@ -102,7 +105,6 @@ __all__ = [
     "COPASI_LOCATION",
     "MODEL_LOCATION",
     "SEDML_LOCATION",
-    "creation_date",
     "sedml_document",
     "write_omex",
 ]
@@ -116,7 +118,6 @@ COPASI_LOCATION = "model/model.cps"
 #: The archive's URI in ``metadata.rdf`` (the OMEX Metadata specification's default name).
 ARCHIVE_URI = "http://omex-library.org/NewOmex.omex"
 
-_W3C_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
 _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
 _SPEC = "http://identifiers.org/combine.specifications/"
 _FORMATS = {
@@ -144,6 +145,8 @@ class _Run:
     sbml_version: int
     parameter_species: tuple[tuple[str, str, str], ...]  # (name, plus, minus)
     error_species: tuple[tuple[str, str], ...]  # each output's (plus, minus); empty: no loss
+    theta_ids: tuple[str, ...]  # the model's observable per parameter; empty: an older model
+    loss_observable: bool  # the model has the observable ``loss``
     end_time: float
     cycles: int
     points_per_cycle: int
@@ -168,8 +171,9 @@ def _fail(run_dir: Path, why: str) -> InputError:
     return InputError(f"{run_dir}: not a usable sbmlcrn run directory ({why}).")
 
 
-def _read_sbml(run_dir: Path, sbml: bytes) -> tuple[str, int, int, set[str]]:
-    """The SBML namespace, level, version and species ids of ``model.xml``."""
+def _read_sbml(run_dir: Path, sbml: bytes) -> tuple[str, int, int, set[str], set[str]]:
+    """The SBML namespace, level, version, species ids and the parameters an assignment rule
+    computes (the observables) of ``model.xml``."""
     try:
         root = ET.fromstring(sbml)
     except ET.ParseError as exc:
@@ -185,7 +189,9 @@ def _read_sbml(run_dir: Path, sbml: bytes) -> tuple[str, int, int, set[str]]:
     except ValueError as exc:
         raise _fail(run_dir, "model.xml has no SBML level and version") from exc
     species = {str(el.get("id")) for el in root.iter(f"{{{namespace}}}species")}
-    return namespace, level, version, species
+    params = {str(el.get("id")) for el in root.iter(f"{{{namespace}}}parameter")}
+    ruled = {str(el.get("variable")) for el in root.iter(f"{{{namespace}}}assignmentRule")}
+    return namespace, level, version, species, params & ruled
 
 
 def _read_run(run_dir: Path) -> _Run:
@@ -208,7 +214,7 @@ def _read_run(run_dir: Path) -> _Run:
             "values, or drive model.xml with schedule.csv (result.json: model_form)."
         )
     sbml = (run_dir / "model.xml").read_bytes()
-    namespace, level, version, species = _read_sbml(run_dir, sbml)
+    namespace, level, version, species, observed = _read_sbml(run_dir, sbml)
 
     triples = []
     for name, (plus, minus) in record.parameter_species.items():
@@ -222,11 +228,18 @@ def _read_run(run_dir: Path) -> _Run:
         triples.append((name, plus, minus))
     if not triples:
         raise invalid_record(record_path, "the 'parameter_species' entry names no species")
+    # the observables theta_<col> the model computes (the ids the circuit builders give);
+    # an older model without them gets the rail differences computed in the SED-ML
+    thetas = theta_ids([n for n, _, _ in triples])
+    if not set(thetas) <= observed:
+        thetas = ()
     errors = record.loss_species()
     if not all(s in species for pair in errors for s in pair):
         errors = ()  # no loss data generator for a model without the error species
-    if not _squared_error_loss(record.task, record_config(record, record_path)):
-        errors = ()  # its loss is not ½ Σ (e⁺ − e⁻)² of the readouts: result.json has it
+    if LOSS_ID in observed or not _squared_error_loss(
+        record.task, record_config(record, record_path)
+    ):
+        errors = ()  # the model's own loss, or one not ½ Σ (e⁺ − e⁻)²: result.json has it
 
     end_time = float(record.training_end_time)
     period = float(record.schedule["period"])
@@ -254,6 +267,8 @@ def _read_run(run_dir: Path) -> _Run:
         sbml_version=version,
         parameter_species=tuple(triples),
         error_species=errors,
+        theta_ids=thetas,
+        loss_observable=LOSS_ID in observed,
         end_time=end_time,
         cycles=cycles,
         points_per_cycle=points,
@@ -325,10 +340,19 @@ def _simulation(root: ET.Element, run: _Run) -> None:
     for text in (
         f"Generated by sbmlcrn {__version__}: simulating {MODEL_LOCATION} from 0 to "
         f"{format_number(run.end_time)} trains the Neural CRN ({run.circuit or 'circuit'}).",
-        "theta_k = [plus] - [minus] is the k-th learned parameter; its value at the end time "
+        "theta_<column> is the model's parameter of that name (an assignment rule [plus] - "
+        "[minus], its SBML name the data's column), the learned parameter of that column; its "
+        "value at the end time is the trained one (result.json, 'parameters')."
+        if run.theta_ids
+        else "theta[name] = [plus] - [minus] is a learned parameter; its value at the end time "
         "is the trained one (result.json, 'parameters').",
-        f"loss = {_loss_text(run.error_species)} is the loss of the cycle's sample at output "
-        "times inside a backward phase; elsewhere it shows the error being accumulated."
+        "loss is the model's parameter loss (an assignment rule: the circuit's per-sample loss "
+        "of its error species, the mean over a mini-batch's slots): at output times inside a "
+        "backward phase it is the loss of the cycle's sample; elsewhere it shows the error "
+        "being accumulated."
+        if run.loss_observable
+        else f"loss = {_loss_text(run.error_species)} is the loss of the cycle's sample at "
+        "output times inside a backward phase; elsewhere it shows the error being accumulated."
         if run.error_species
         else "No loss curve is written for this run (a squared hinge, a mini-batch or a model "
         "without error species): its training loss per epoch is result.json's 'train_loss'.",
@@ -386,9 +410,11 @@ def _sedml(run: _Run) -> str:
     report_rows: list[tuple[str, str]] = []  # (data generator id, label)
 
     def generator(dg_id: str, label: str, variables: list[tuple[str, str]], expr: Any) -> None:
+        """``variables``: (variable id, SBML id); a species unless it is an observable."""
         dg = _el(generators, "dataGenerator", id=dg_id, name=label)
         listing = _el(dg, "listOfVariables")
         for var_id, species in variables:
+            kind = "parameter" if species in observables else "species"
             if species == "time":
                 _el(
                     listing,
@@ -399,8 +425,8 @@ def _sedml(run: _Run) -> str:
                 )
             else:
                 target = (
-                    f"/{sbml_prefix}:sbml/{sbml_prefix}:model/{sbml_prefix}:listOfSpecies/"
-                    f"{sbml_prefix}:species[@id='{species}']"
+                    f"/{sbml_prefix}:sbml/{sbml_prefix}:model/{sbml_prefix}:listOf"
+                    f"{kind.title()}s/{sbml_prefix}:{kind}[@id='{species}']"
                 )
                 _el(
                     listing,
@@ -413,9 +439,15 @@ def _sedml(run: _Run) -> str:
         _math(dg, expr)
         report_rows.append((dg_id, label))
 
+    observables = {*run.theta_ids, *((LOSS_ID,) if run.loss_observable else ())}
     generator("dg_time", "time", [("v_time", "time")], "v_time")
     thetas = []
     for k, (name, plus, minus) in enumerate(run.parameter_species, start=1):
+        if run.theta_ids:  # the model's observable, labelled with the column name
+            obs = run.theta_ids[k - 1]
+            thetas.append((f"dg_{obs}", name))
+            generator(f"dg_{obs}", name, [(f"v_{obs}", obs)], f"v_{obs}")
+            continue
         dg_id = f"dg_theta_{k}"
         thetas.append((dg_id, _label(name)))
         generator(
@@ -427,7 +459,9 @@ def _sedml(run: _Run) -> str:
     for _name, plus, minus in run.parameter_species:
         for species in (plus, minus):
             generator(f"dg_{species}", f"[{species}]", [(f"v_{species}", species)], f"v_{species}")
-    if run.error_species:
+    if run.loss_observable:
+        generator("dg_loss", "loss", [("v_loss", LOSS_ID)], "v_loss")
+    elif run.error_species:
         generator("dg_loss", "loss", *_loss_math(run.error_species))
 
     outputs = _el(root, "listOfOutputs")
@@ -497,46 +531,6 @@ def _metadata(run: _Run, created: str, with_copasi: bool) -> str:
 def sedml_document(run_dir: Path | str) -> str:
     """The SED-ML Level 1 Version 4 text that :func:`write_omex` puts into the archive."""
     return _sedml(_read_run(Path(run_dir)))
-
-
-def creation_date(record_created: str | None = None) -> str:
-    """The creation date of an archive: ``SOURCE_DATE_EPOCH``, ``record_created`` or now.
-
-    Parameters
-    ----------
-    record_created
-        The run record's ``created`` entry (a W3C date), if it has one.
-
-    Returns
-    -------
-    str
-        ``SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC) as ``YYYY-MM-DDThh:mm:ssZ`` when
-        the environment variable is set and not empty; else ``record_created`` when given; else
-        the current time in the same form.
-
-    Raises
-    ------
-    InputError
-        If ``SOURCE_DATE_EPOCH`` is set but is not a non-negative whole number of seconds.
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch:
-        if not epoch.isdigit() or not epoch.isascii():
-            raise InputError(
-                "The SOURCE_DATE_EPOCH environment variable of write_omex must be a "
-                f"non-negative whole number of seconds since 1970-01-01 UTC. Got {epoch!r} "
-                "instead."
-            )
-        try:
-            return datetime.fromtimestamp(int(epoch), UTC).strftime(_W3C_SECONDS)
-        except (OverflowError, OSError, ValueError) as exc:
-            raise InputError(
-                "The SOURCE_DATE_EPOCH environment variable of write_omex must be a date "
-                f"before the year 10000. Got {epoch!r} instead."
-            ) from exc
-    if record_created:
-        return record_created
-    return datetime.now(UTC).strftime(_W3C_SECONDS)
 
 
 def _zip_date(created: str) -> tuple[int, int, int, int, int, int]:

@@ -35,6 +35,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,7 @@ __all__ = [
     "RECORD_FILE",
     "RECORD_VERSION",
     "RunRecord",
+    "creation_date",
     "invalid_record",
     "is_species_id",
     "read_record",
@@ -98,6 +100,7 @@ __all__ = [
 RECORD_VERSION = 1
 #: The record's file name in a run directory.
 RECORD_FILE = "result.json"
+_W3C_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
 
 #: The ``result.json`` section of a run whose ``model.xml`` is the event-free training network
 #: (:data:`sbmlcrn.training.transforms.FORM_SECTION`): no archive or COPASI run replays it.
@@ -570,3 +573,44 @@ def _check_model(values: Mapping[str, Any], where: str) -> None:
             f"a {circuit} circuit with {n_inputs} inputs{classes} has {want} parameters; "
             f"the 'parameters' entry names {got}",
         )
+
+
+def creation_date(record_created: str | None = None) -> str:
+    """A creation date (of a run record, an archive): ``SOURCE_DATE_EPOCH``, ``record_created``
+    or now.
+
+    Parameters
+    ----------
+    record_created
+        The run record's ``created`` entry (a W3C date), if it has one.
+
+    Returns
+    -------
+    str
+        ``SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC) as ``YYYY-MM-DDThh:mm:ssZ`` when
+        the environment variable is set and not empty; else ``record_created`` when given; else
+        the current time in the same form.
+
+    Raises
+    ------
+    InputError
+        If ``SOURCE_DATE_EPOCH`` is set but is not a non-negative whole number of seconds.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch:
+        if not epoch.isdigit() or not epoch.isascii():
+            raise InputError(
+                "The SOURCE_DATE_EPOCH environment variable must be a "
+                f"non-negative whole number of seconds since 1970-01-01 UTC. Got {epoch!r} "
+                "instead."
+            )
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC).strftime(_W3C_SECONDS)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise InputError(
+                "The SOURCE_DATE_EPOCH environment variable must be a date "
+                f"before the year 10000. Got {epoch!r} instead."
+            ) from exc
+    if record_created:
+        return record_created
+    return datetime.now(UTC).strftime(_W3C_SECONDS)

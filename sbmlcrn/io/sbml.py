@@ -17,13 +17,14 @@ sbmlcrn model, so ``sbmlcrn validate`` runs the Neural-CRN rules on it by defaul
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import libsbml
 import numpy as np
 
+from sbmlcrn.core.expr import Const, Expr, Sym, to_infix
 from sbmlcrn.core.expr import format_number as _num
-from sbmlcrn.core.expr import to_infix
 from sbmlcrn.core.network import COMPARTMENT, Network, Reaction, Role
 from sbmlcrn.errors import InputError, WriterError
 from sbmlcrn.validation.markers import SBMLCRN_ANNOTATION
@@ -31,6 +32,7 @@ from sbmlcrn.validation.markers import SBMLCRN_ANNOTATION
 __all__ = [
     "kinetic_law",
     "sbml_to_antimony",
+    "species_names",
     "to_antimony",
     "to_sbml",
 ]
@@ -72,6 +74,7 @@ _UNITS: dict[str, list[tuple[int, int]]] = {
         (libsbml.UNIT_KIND_SECOND, -1),
     ],
     "mole_per_litre": [(libsbml.UNIT_KIND_MOLE, 1), (libsbml.UNIT_KIND_LITRE, -1)],
+    "mole2_per_litre2": [(libsbml.UNIT_KIND_MOLE, 2), (libsbml.UNIT_KIND_LITRE, -2)],
     "square_metre": [(libsbml.UNIT_KIND_METRE, 2)],
 }
 _ORDER_UNITS = {
@@ -86,6 +89,7 @@ _ANTIMONY_UNITS = {
     "litre2_per_mole2_per_second": "litre^2 / (mole^2 * second)",
     "mole_per_litre_per_second": "mole / (litre * second)",
     "mole_per_litre": "mole / litre",
+    "mole2_per_litre2": "mole^2 / litre^2",
     "square_metre": "metre^2",
 }
 
@@ -125,6 +129,41 @@ def _param_units(network: Network) -> dict[str, str]:
     for p in network.parameters:
         units.setdefault(p.id, p.units)
     return units
+
+
+def species_names(network: Network) -> dict[str, str]:
+    """The SBML ``name`` of every species that a readout reads: ``<readout> (positive rail)``
+    and ``<readout> (negative rail)`` (``p1_p`` → ``x1 (positive rail)``); the first readout
+    naming a species wins."""
+    names: dict[str, str] = {}
+    for ro in network.readouts:
+        names.setdefault(ro.plus, f"{ro.name} (positive rail)")
+        names.setdefault(ro.minus, f"{ro.name} (negative rail)")
+    return names
+
+
+def _antimony_string(text: str) -> str:
+    """``text`` as an Antimony string literal (its double quotes become single quotes)."""
+    return '"' + text.replace('"', "'").replace("\\", "/") + '"'
+
+
+def _antimony_observables(network: Network) -> list[str]:
+    if not network.observables:
+        return []
+    lines = ["", "  // observables (assignment rules: they read species, nothing reads them)"]
+    for ob in network.observables:
+        lines.append(f"  {ob.id} := {to_infix(ob.expr)}")
+    lines += [f"  {ob.id} has {ob.units}" for ob in network.observables]
+    return lines
+
+
+def _antimony_names(network: Network) -> list[str]:
+    named = [*species_names(network).items(), *((o.id, o.name) for o in network.observables)]
+    named = [(i, n) for i, n in named if n]
+    if not named:
+        return []
+    lines = ["", "  // display names (SBML name attributes)"]
+    return lines + [f"  {i} is {_antimony_string(n)}" for i, n in named]
 
 
 def _side(ids: tuple[str, ...]) -> str:
@@ -167,6 +206,7 @@ def to_antimony(network: Network) -> str:
         unit = units[p.id]
         prefix = "const " if p.constant else "var "
         lines.append(f"  {prefix}{p.id} = {_num(p.value)} {unit}")
+    lines += _antimony_observables(network)
     if network.events:
         lines.append("")
         lines.append("  // events (time-triggered; they switch gates and load data values)")
@@ -180,6 +220,7 @@ def to_antimony(network: Network) -> str:
             attrs.append(f"priority={_num(ev.priority)}")
         body = ", ".join(f"{t} = {to_infix(v)}" for t, v in ev.assignments)
         lines.append(f"  {ev.id}: at ({to_infix(ev.trigger)}), {', '.join(attrs)}: {body}")
+    lines += _antimony_names(network)
     lines.append("end")
     return "\n".join(lines) + "\n"
 
@@ -259,9 +300,12 @@ def to_sbml(network: Network, *, molecules: int | None = None) -> str:
     comp.setConstant(True)
     comp.setSpatialDimensions(3)
     comp.setUnits("litre")
+    names = species_names(network)
     for s in network.species:
         sp = model.createSpecies()
         sp.setId(s.id)
+        if s.id in names:
+            _check(sp.setName(names[s.id]), f"the name of {s.id}")
         sp.setCompartment(COMPARTMENT)
         if n is None:
             sp.setInitialConcentration(float(s.initial))
@@ -280,6 +324,7 @@ def to_sbml(network: Network, *, molecules: int | None = None) -> str:
         par.setUnits(rename.get(units[p.id], units[p.id]))
         if p.role in _SBO_ROLE:
             par.setSBOTerm(_SBO_ROLE[p.role])
+    _write_observables(model, network, rename)
     _write_reactions(model, network)
     _write_events(model, network, rename)
     errors = doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR)
@@ -328,6 +373,54 @@ def _write_notes(model: libsbml.Model, network: Network, molecules: int | None) 
             model.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml">{notes}</body>'),
             "the model notes",
         )
+
+
+_ARITHMETIC = {
+    "+": sum,
+    "*": math.prod,
+    "-": lambda a: a[0] - a[1],
+    "/": lambda a: a[0] / a[1],
+    "^": lambda a: a[0] ** a[1],
+    ">": lambda a: float(a[0] > a[1]),
+    ">=": lambda a: float(a[0] >= a[1]),
+    "<": lambda a: float(a[0] < a[1]),
+    "<=": lambda a: float(a[0] <= a[1]),
+    "&&": lambda a: float(all(a)),
+    "piecewise": lambda a: a[0] if a[1] else a[2],
+}
+
+
+def _evaluate(expr: Expr, values: dict[str, float]) -> float:
+    """``expr`` at the given values of its symbols (the writers' own arithmetic)."""
+    if isinstance(expr, Const):
+        return float(expr.value)
+    if isinstance(expr, Sym):
+        return values[expr.name]
+    return float(_ARITHMETIC[expr.op]([_evaluate(a, values) for a in expr.args]))
+
+
+def _write_observables(model: libsbml.Model, network: Network, rename: dict[str, str]) -> None:
+    """Each observable as a non-constant parameter (with its ``name``) and its assignment rule.
+
+    Its ``value`` attribute (which the rule overrides) is the expression at the network's
+    initial concentrations and parameter values, for readers that ignore rules.
+    """
+    values = {s.id: float(s.initial) for s in network.species}
+    values |= {p.id: float(p.value) for p in network.parameters}
+    for ob in network.observables:
+        par = model.createParameter()
+        par.setId(ob.id)
+        if ob.name:
+            _check(par.setName(ob.name), f"the name of {ob.id}")
+        par.setValue(_evaluate(ob.expr, values))
+        par.setConstant(False)
+        _check(par.setUnits(rename.get(ob.units, ob.units)), f"the units of {ob.id}")
+    for ob in network.observables:
+        rule = model.createAssignmentRule()
+        rule.setVariable(ob.id)
+        tree = _math(to_infix(ob.expr), f"assignment rule of {ob.id}")
+        _rename_units(tree, rename)
+        _check(rule.setMath(tree), f"the rule of {ob.id}")
 
 
 def _write_reactions(model: libsbml.Model, network: Network) -> None:

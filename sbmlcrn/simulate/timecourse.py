@@ -214,7 +214,7 @@ def simulate_segments(
             done: list[np.ndarray] = []
             first = 0
             if resume is not None:
-                _restore(model, resume)
+                _restore(rr, resume)
                 done, first = list(rows), resume.segment + 1
 
             def after(k: int, piece: np.ndarray) -> None:
@@ -274,11 +274,16 @@ def _check_start(sbml: str, start: SegmentState, rows: Sequence[np.ndarray]) -> 
         )
 
 
-def _restore(model: Any, state: SegmentState) -> None:
-    """Set the model's time, species amounts and parameter values to ``state``."""
+def _restore(rr: Any, state: SegmentState) -> None:
+    """Set the model's time, species amounts and parameter values to ``state`` (not those an
+    assignment rule computes, such as the observables ``theta_<col>`` and ``loss``: RoadRunner
+    refuses to set them, and their rules give them again from the state)."""
+    model = rr.model
     model.setTime(state.time)
     model.setFloatingSpeciesAmounts(state.amounts)
-    model.setGlobalParameterValues(state.values)
+    ruled = set(rr.getAssignmentRuleIds())
+    keep = [i for i, pid in enumerate(state.parameters) if pid not in ruled]
+    model.setGlobalParameterValues(keep, np.asarray(state.values, dtype=float)[keep])
 
 
 def _state(model: Any, segment: int, stiff: bool) -> SegmentState:

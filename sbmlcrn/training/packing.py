@@ -45,7 +45,7 @@ from sbmlcrn.circuits.common import rails
 from sbmlcrn.circuits.registry import Config, family_of, reference_run
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.expr import Expr, Op, Sym, symbols
-from sbmlcrn.core.network import Network, Parameter, Reaction, Readout, Role, Species
+from sbmlcrn.core.network import Network, Observable, Parameter, Reaction, Readout, Role, Species
 from sbmlcrn.errors import InputError, NetworkError, SbmlcrnError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.reference import ReferenceRun
@@ -192,11 +192,25 @@ def _renamed(net: Network, shared: frozenset[str], suffix: str) -> dict[str, str
     return {i: i + suffix for i in ids}
 
 
+def _copy_observables(net: Network, names: Mapping[str, str], suffix: str) -> list[Observable]:
+    """``net``'s observables with ``suffix`` on their ids and names (``theta_x1__k0``, name
+    ``x1__k0``, as the readouts), reading the copy's renamed species and parameters."""
+    return [
+        dataclasses.replace(
+            ob,
+            id=ob.id + suffix,
+            name=ob.name + suffix if ob.name else "",
+            expr=rename_expr(ob.expr, names),
+        )
+        for ob in net.observables
+    ]
+
+
 def _copy(
     net: Network, names: Mapping[str, str], suffix: str
 ) -> tuple[list[Species], list[Parameter], list[Reaction], list[Readout]]:
     """Copy ``net``'s own species, parameters, reactions and readouts under ``names``
-    (readouts named with ``suffix``)."""
+    (readouts named with ``suffix``); :func:`_copy_observables` copies its observables."""
     new = names.get
     species = [dataclasses.replace(s, id=names[s.id]) for s in net.species if s.id in names]
     params = [dataclasses.replace(p, id=names[p.id]) for p in net.parameters if p.id in names]
@@ -222,10 +236,11 @@ def pack_networks(
 ) -> Network:
     """One network holding ``networks`` side by side, the clock once.
 
-    Copy ``k``'s species, reactions, non-clock parameters (rate constants, …) and readouts
-    get the suffix :func:`copy_suffix` (``k``); the gate and clock parameters (roles in
-    :data:`SHARED_ROLES`) are held once. Every event keeps its trigger, flags and clock and
-    gate assignments once and gains every copy's other assignments (loads, clears), renamed.
+    Copy ``k``'s species, reactions, non-clock parameters (rate constants, …), readouts and
+    observables get the suffix :func:`copy_suffix` (``k``); the gate and clock parameters
+    (roles in :data:`SHARED_ROLES`) are held once. Every event keeps its trigger, flags and
+    clock and gate assignments once and gains every copy's other assignments (loads, clears),
+    renamed.
 
     Parameters
     ----------
@@ -257,6 +272,7 @@ def pack_networks(
     params: list[Parameter] = [p for p in first.parameters if p.id in clock]
     reactions: list[Reaction] = []
     readouts: list[Readout] = []
+    observables: list[Observable] = []
     renames: list[dict[str, str]] = []
     taken = set(shared)
     for k, net in enumerate(networks):
@@ -266,13 +282,14 @@ def pack_networks(
             raise NetworkError(
                 f"Packing copy {k} would reuse the id {clash[0]!r}; rename it in the circuit."
             )
-        taken |= set(names.values())
+        taken |= set(names.values()) | {ob.id + copy_suffix(k) for ob in net.observables}
         renames.append(names)
         s, p, r, ro = _copy(net, names, copy_suffix(k))
         species += s
         params += p
         reactions += r
         readouts += ro
+        observables += _copy_observables(net, names, copy_suffix(k))
     events = []
     for j, ev in enumerate(first.events):
         assignments = [(t, v) for t, v in ev.assignments if t in shared]
@@ -296,6 +313,7 @@ def pack_networks(
         tuple(events),
         tuple(readouts),
         notes.rstrip("\n"),
+        tuple(observables),
     )
 
 

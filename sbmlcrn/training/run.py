@@ -69,6 +69,9 @@ class TrainingRun:
         Size of the training network; the phase schedule (samples, epochs, period, phases).
     software
         Versions of the software that trained the run (filled when the run is saved).
+    created
+        When the run was first saved (a W3C date; ``SOURCE_DATE_EPOCH`` when set, else the
+        time of the save); kept when a loaded run is saved again.
     circuit, reference, parameter_trajectory, test_predictions, train_data, test_data
         In memory only (None for a run loaded from disk): the compiled circuit, the reference
         run, the parameters at each epoch start and the end, the test predictions, the data.
@@ -97,6 +100,7 @@ class TrainingRun:
     network_stats: Mapping[str, Any] = field(default_factory=dict)
     schedule: Mapping[str, Any] = field(default_factory=dict)
     software: Mapping[str, str] | None = field(default=None, repr=False)
+    created: str | None = field(default=None, repr=False)
     circuit: Circuit | None = field(default=None, repr=False)
     reference: ReferenceRun | None = field(default=None, repr=False)
     parameter_trajectory: np.ndarray | None = field(default=None, repr=False)

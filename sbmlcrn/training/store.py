@@ -32,6 +32,7 @@ from sbmlcrn.io.outlock import output_lock
 from sbmlcrn.io.record import (
     RECORD_FILE,
     RunRecord,
+    creation_date,
     invalid_record,
     read_record,
     record_config,
@@ -130,6 +131,7 @@ def record_of(
         engine=run.engine,
         timings=dict(run.timings if timings is None else timings),
         software=dict(run.software) if run.software is not None else software_versions(),
+        created=run.created or creation_date(),
         sections=dict(run.sections) | dict(sections or {}),
     )
 
@@ -325,4 +327,5 @@ def load_run(run_dir: str | Path) -> TrainingRun:
         network_stats=dict(record.network),
         schedule=dict(record.schedule),
         software=dict(record.software),
+        created=record.created,
     )

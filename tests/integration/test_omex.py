@@ -30,10 +30,10 @@ from sbmlcrn.io.omex import (
     COPASI_LOCATION,
     MODEL_LOCATION,
     SEDML_LOCATION,
-    creation_date,
     sedml_document,
     write_omex,
 )
+from sbmlcrn.io.record import creation_date
 from sbmlcrn.training.pipeline import train
 from sbmlcrn.training.store import save_run
 from tests.helpers import linear_data
@@ -214,8 +214,17 @@ def test_created_date_comes_from_source_date_epoch_then_result_json_then_now(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "")  # empty: as if unset
     assert creation_date("2024-05-06") == "2024-05-06"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    # save_run records when the run was saved: two exports of one run are the same archive
+    recorded = _result(run_dir)["created"]
+    assert _created(write_omex(run_dir, tmp_path / "a.omex", copasi=False)) == recorded
+    assert (tmp_path / "a.omex").read_bytes() == write_omex(
+        run_dir, tmp_path / "b.omex", copasi=False
+    ).read_bytes()
+    undated = Path(shutil.copytree(run_dir, tmp_path / "undated"))
+    old = {k: v for k, v in _result(undated).items() if k != "created"}  # an older record
+    (undated / "result.json").write_text(json.dumps(old), encoding="utf-8")
     before = creation_date()
-    now = _created(write_omex(run_dir, tmp_path / "now.omex", copasi=False))
+    now = _created(write_omex(undated, tmp_path / "now.omex", copasi=False))
     assert before <= now <= creation_date()  # no record date: the current time (UTC)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", now)
 
@@ -302,10 +311,17 @@ def test_sedml_describes_the_whole_training_run(run_dir: Path) -> None:
 
     generators = {dg.get("id"): dg for dg in root.iter(f"{SED}dataGenerator")}
     expected = {"dg_time", "dg_loss"}
-    for k, (plus, minus) in enumerate(result["parameter_species"].values(), start=1):
-        expected |= {f"dg_theta_{k}", f"dg_{plus}", f"dg_{minus}"}
-        targets = [v.get("target") for v in generators[f"dg_theta_{k}"].iter(f"{SED}variable")]
-        assert [t.split("'")[1] for t in targets] == [plus, minus]
+    for name, (plus, minus) in result["parameter_species"].items():
+        expected |= {f"dg_theta_{name}", f"dg_{plus}", f"dg_{minus}"}
+        # the model's observable theta_<column>, labelled with the column name
+        dg = generators[f"dg_theta_{name}"]
+        assert dg.get("name") == name
+        targets = [v.get("target") for v in dg.iter(f"{SED}variable")]
+        assert targets == [
+            f"/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='theta_{name}']"
+        ]
+    (loss,) = [v.get("target") for v in generators["dg_loss"].iter(f"{SED}variable")]
+    assert loss.endswith("sbml:parameter[@id='loss']")
     assert set(generators) == expected
     variable_ids = [v.get("id") for v in root.iter(f"{SED}variable")]
     assert len(variable_ids) == len(set(variable_ids))  # SIds are unique in the document
@@ -314,7 +330,7 @@ def test_sedml_describes_the_whole_training_run(run_dir: Path) -> None:
         references += [curve.get("xDataReference"), curve.get("yDataReference")]
     assert set(references) == expected
     curves = [c.get("yDataReference") for c in root.iter(f"{SED}curve")]
-    assert curves == [f"dg_theta_{k}" for k in range(1, len(result["parameters"]) + 1)]
+    assert curves == [f"dg_theta_{name}" for name in result["parameters"]]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("libsedml") is None, reason="needs libsedml")
@@ -342,7 +358,7 @@ def test_tellurium_replays_the_archive(run_dir: Path, archive: Path, tmp_path: P
     out_dir = tmp_path / "outputs"
     dgs = _replay(archive, tmp_path, out_dir)
     result = _result(run_dir)
-    learned = np.array([dgs[f"dg_theta_{k}"][-1] for k in range(1, len(result["parameters"]) + 1)])
+    learned = np.array([dgs[f"dg_theta_{name}"][-1] for name in result["parameters"]])
     expected = np.array(list(result["parameters"].values()))
     np.testing.assert_allclose(learned, expected, atol=1e-6, rtol=0)
     assert dgs["dg_time"][-1] == result["training_end_time"]
@@ -352,7 +368,7 @@ def test_tellurium_replays_the_archive(run_dir: Path, archive: Path, tmp_path: P
     )
     theta_p = np.asarray(dgs["dg_" + result["parameter_species"]["x1"][0]])
     theta_m = np.asarray(dgs["dg_" + result["parameter_species"]["x1"][1]])
-    np.testing.assert_allclose(theta_p - theta_m, dgs["dg_theta_1"], atol=1e-15)
+    np.testing.assert_allclose(theta_p - theta_m, dgs["dg_theta_x1"], atol=1e-15)
     written = sorted(p.suffix for p in out_dir.iterdir())
     assert written == [".csv", ".pdf"]  # the report and the plot
 
@@ -386,28 +402,42 @@ def test_multiclass_archive_has_its_loss_curve(
     nonlinear_multiclass_run: Path, multiclass_archive: Path
 ) -> None:
     """The loss sums the errors of every output (it was missing: only ``e_p``/``e_m`` were
-    looked for, and a multiclass model has ``e1_p`` … ``eK_m``)."""
+    looked for, and a multiclass model has ``e1_p`` … ``eK_m``): the model's ``loss``
+    observable reads them all, the SED-ML reads it."""
+    import libsbml
+
     result = _result(nonlinear_multiclass_run)
     root = ET.fromstring(sedml_document(nonlinear_multiclass_run))
     (loss,) = (dg for dg in root.iter(f"{SED}dataGenerator") if dg.get("id") == "dg_loss")
-    species = [v.get("name") for v in loss.iter(f"{SED}variable")]
+    assert [v.get("name") for v in loss.iter(f"{SED}variable")] == ["loss"]
+    model = libsbml.readSBMLFromFile(str(nonlinear_multiclass_run / "model.xml")).getModel()
+    rule = libsbml.formulaToL3String(model.getAssignmentRuleByVariable("loss").getMath())
     k = len(result["classes"])
     assert k == 3
-    assert species == [f"e{i}_{side}" for i in range(1, k + 1) for side in "pm"]
+    assert all(f"e{i}_{side}" in rule for i in range(1, k + 1) for side in "pm")
     with zipfile.ZipFile(multiclass_archive) as zf:
         assert b'id="dg_loss"' in zf.read(SEDML_LOCATION)
-    notes = " ".join(p.text or "" for p in root.iter("{http://www.w3.org/1999/xhtml}p"))
-    assert "summed over the 3 outputs" in notes
 
 
 def test_recorded_error_species_are_used(nonlinear_multiclass_run: Path, tmp_path: Path) -> None:
-    """A record's ``error_species`` entry names the loss species (here only the first)."""
+    """A record's ``error_species`` entry names the loss species (here only the first) of a
+    model written before the observables existed (here: the observables removed)."""
+    import libsbml
+
     copy = Path(shutil.copytree(nonlinear_multiclass_run, tmp_path / "run"))
+    doc = libsbml.readSBMLFromFile(str(copy / "model.xml"))
+    model = doc.getModel()
+    for i in reversed(range(model.getNumRules())):
+        model.removeParameter(model.getRule(i).getVariable())
+        model.removeRule(i)
+    libsbml.writeSBMLToFile(doc, str(copy / "model.xml"))
     result = _result(copy) | {"error_species": [["e1_p", "e1_m"]]}
     (copy / "result.json").write_text(json.dumps(result), encoding="utf-8")
     root = ET.fromstring(sedml_document(copy))
     (loss,) = (dg for dg in root.iter(f"{SED}dataGenerator") if dg.get("id") == "dg_loss")
     assert [v.get("name") for v in loss.iter(f"{SED}variable")] == ["e1_p", "e1_m"]
+    ids = [dg.get("id") for dg in root.iter(f"{SED}dataGenerator")]
+    assert "dg_theta_1" in ids  # the older scheme: rail differences computed in the SED-ML
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tellurium") is None, reason="needs tellurium")
@@ -515,16 +545,19 @@ def test_output_is_replaced_atomically(
 @pytest.mark.parametrize(
     ("run_name", "has_loss"),
     [
-        ("nonlinear-regression@products", True),  # the squared loss, one sample per step
-        ("nonlinear-classification@products", False),  # the squared hinge of the margins
-        ("nonlinear-multiclass@products", False),  # a hinge in batches of 2
+        # every model now computes its own loss (observable ``loss``): the squared loss, the
+        # squared hinge of the margins and a hinge in batches of 2 all get a loss curve
+        ("nonlinear-regression@products", True),
+        ("nonlinear-classification@products", True),
+        ("nonlinear-multiclass@products", True),
     ],
 )
 def test_product_unit_archives_write_a_loss_curve_only_when_it_is_the_runs(
     tiny_run, run_name: str, has_loss: bool
 ) -> None:
-    """The loss data generator is ½ Σ (e⁺ − e⁻)² of the readouts; a run whose loss is not
-    (hinge, mini-batch) gets none, and its notes point to result.json's train_loss."""
+    """The loss data generator reads the model's ``loss`` observable, the circuit's own loss
+    (hinge and mini-batch mean included); a run without one gets none, and its notes point
+    to result.json's train_loss."""
     root = ET.fromstring(sedml_document(tiny_run(run_name)))
     ids = {dg.get("id") for dg in root.iter(f"{SED}dataGenerator")}
     assert ("dg_loss" in ids) == has_loss
