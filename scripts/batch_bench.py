@@ -36,8 +36,8 @@ from sbmlcrn.circuits.registry import compile_circuit
 from sbmlcrn.core.data import Dataset, make_task
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances
-from sbmlcrn.training.pipeline import default_tolerances
 from sbmlcrn.training.model import TrainedModel, predict
+from sbmlcrn.training.pipeline import default_tolerances
 
 
 def _workloads() -> dict[str, tuple[str, Dataset, Dataset, object]]:
@@ -147,8 +147,8 @@ def main() -> int:
                 "deviation": deviation(theta, ref),
                 "metric": _metric(circuit, compiled[b], theta, test),
             })  # fmt: skip
-    print("| workload | B | annihilate | rtol | species | reactions | load s | run s | run speed-up "
-          "vs B=1 | numpy s | gap to numpy | rel. dev. | test metric |")  # fmt: skip
+    print("| workload | B | annihilate | rtol | species | reactions | load s | run s | run "
+          "speed-up vs B=1 | numpy s | gap to numpy | rel. dev. | test metric |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         cells = [
