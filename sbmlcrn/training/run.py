@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from sbmlcrn.circuits.common import LOSS_ID, theta_ids
 from sbmlcrn.circuits.registry import Circuit, circuit_spec
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
+from sbmlcrn.errors import InputError
 from sbmlcrn.reference import ReferenceRun
 from sbmlcrn.simulate import Tolerances, load_roadrunner
 from sbmlcrn.training.model import TrainedModel, effective_model, predict
@@ -167,13 +169,58 @@ class TrainingRun:
     def roadrunner(self, selections: Sequence[str] | None = None) -> Any:
         """A RoadRunner instance of the training model, ready to simulate.
 
-        Its selections are ``time`` and both rails of every parameter (``theta_p``,
-        ``theta_m``, in the order of :attr:`parameters`) unless ``selections`` is given;
-        ``rr.simulate(0, run.training_end_time)`` retrains the model, and each learned
-        parameter is the difference of its two rails at the end. A phases run on more data
-        than an event model holds (its ``model_form`` section) saved the event-free network:
-        simulating it alone does not retrain (its data are in ``schedule.csv``).
+        Its selections are ``time``, the learned parameters ``theta_<column>`` (the model's
+        assignment rules: plus rail − minus rail) and the current ``loss`` unless
+        ``selections`` is given (a model written before these existed: ``time`` and both
+        rails of every parameter). ``rr.simulate(0, run.training_end_time)`` retrains the
+        model; :meth:`loss_times` gives the times at which ``loss`` is a sample's loss
+        (:meth:`sample_losses` reads them). A phases run on more data than an event model
+        holds (its ``model_form`` section) saved the event-free network: simulating it alone
+        does not retrain (its data are in ``schedule.csv``).
         """
         if selections is None:
-            selections = ["time"] + [s for pair in self.parameter_species.values() for s in pair]
+            ids = self.observable_ids()
+            if ids:
+                selections = ["time", *ids, LOSS_ID]
+            else:
+                selections = ["time"] + [s for p in self.parameter_species.values() for s in p]
         return load_roadrunner(self.sbml, selections)
+
+    def observable_ids(self) -> tuple[str, ...]:
+        """The model's ``theta_<column>`` ids, in the order of :attr:`parameters` (empty for a
+        model written before the observables existed)."""
+        ids = theta_ids(list(self.parameters))
+        if all(f'id="{i}"' in self.sbml for i in (*ids, LOSS_ID)):
+            return ids
+        return ()
+
+    def loss_times(self) -> np.ndarray:
+        """One time per cycle (sample, or mini-batch) in the middle of its backward phase,
+        where the model's ``loss`` is that cycle's loss (the error is accumulated during the
+        forward phase, so a uniform grid would alias it)."""
+        sched = self.schedule
+        period = float(sched["period"])
+        phases = list(sched["phases"])
+        start = sum(float(p["duration"]) for p in phases[:-1])
+        middle = start + 0.5 * float(phases[-1]["duration"])
+        cycles = int(sched["samples"]) * int(sched["epochs"])
+        return np.arange(cycles) * period + middle
+
+    def sample_losses(self) -> np.ndarray:
+        """The model's ``loss`` at :meth:`loss_times`, simulated in RoadRunner: one row per
+        epoch, one column per cycle (the training loss per epoch is the rows' mean)."""
+        if not self.observable_ids():
+            raise InputError(
+                "This run's model has no 'loss' (written before sbmlcrn named its observables);"
+                " train it again to read its per-sample losses."
+            )
+        if "model_form" in self.sections:
+            raise InputError(
+                "This run's model.xml is the event-free network (its data are in "
+                "schedule.csv): simulating it alone does not train it."
+            )
+        rr = load_roadrunner(self.sbml, ["time", LOSS_ID])
+        times = self.loss_times()
+        out = rr.simulate(times=[0.0, *times.tolist()])
+        losses = np.asarray(out[LOSS_ID], dtype=float)[1:]
+        return losses.reshape(int(self.schedule["epochs"]), -1)
