@@ -31,10 +31,26 @@ def print_training_summary(
     for name, value in run.parameters.items():
         print(f"    theta[{name}] = {value:.10g}")
     print(f"  {deviation} = {run.max_abs_deviation:.3g}")
-    print(f"  final epoch training loss = {run.train_loss[-1]:.6g}")
+    print(f"  final epoch training loss ({_loss_words(run)}) = {run.train_loss[-1]:.6g}")
     if run.test is not None:
         for key, value in run.test.items():
             if key != "n":
                 print(f"  test {key} = {value:.6g} (n = {int(run.test['n'])})")
     extra = ", schedule.csv" if "model_form" in run.sections else ""
     print(f"wrote {out}/ (model.xml, model.ant{extra}, result.json, plots)")
+
+
+def _loss_words(run: Any) -> str:
+    """What the training loss measures, in ASCII: it is 1/2 MSE (not the test MSE), on the
+    loaded target, or the product units' squared hinge."""
+    cfg = run.model.config
+    loss_for = getattr(cfg, "loss_for", None)
+    if run.task != "regression" and callable(loss_for) and loss_for(run.task) == "squared-hinge":
+        return "1/2 mean squared hinge"
+    if run.task == "regression":
+        fmap = run.model.feature_map
+        if fmap.target_scale != 1.0 or fmap.target_mean != 0.0:
+            return "1/2 MSE on the standardised target"
+        return "1/2 MSE, target units^2"
+    lo, hi = cfg.class_values
+    return f"1/2 MSE on the class values {lo:g}/{hi:g}"
