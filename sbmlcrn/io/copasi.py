@@ -37,7 +37,7 @@ from typing import Any
 from sbmlcrn.circuits.common import theta_ids
 from sbmlcrn.errors import CopasiError, InputError
 from sbmlcrn.io.atomic import atomic_file
-from sbmlcrn.io.record import EVENT_FREE_SECTION, RECORD_FILE, invalid_record, read_record
+from sbmlcrn.io.record import RECORD_FILE, check_event_model, invalid_record, read_record
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -242,14 +242,7 @@ def _read_run(run_dir: str | os.PathLike[str]) -> _Run:
     if not model.is_file():
         raise InputError(f"{run_dir}: the run directory has no model.xml.")
     record = read_record(path)
-    form = record.sections.get(EVENT_FREE_SECTION)
-    if isinstance(form, dict):
-        raise InputError(
-            f"{run_dir}: its model.xml is the event-free training network of a phases run on "
-            f"{form.get('data_values')} data values (its data are in schedule.csv, loaded "
-            "phase by phase); COPASI would simulate it without its samples. Cross-check or "
-            f"export a run of at most {form.get('max_event_model_data_values')} data values."
-        )
+    check_event_model(record, run_dir, "COPASI would simulate it without its samples")
     pairs = dict(record.parameter_species)
     end_time = float(record.training_end_time)  # positive and finite (read_record)
     if not pairs:

@@ -91,8 +91,8 @@ from sbmlcrn.errors import InputError
 from sbmlcrn.io.atomic import write_atomic
 from sbmlcrn.io.copasi import copasi_available, export_copasi
 from sbmlcrn.io.record import (
-    EVENT_FREE_SECTION,
     RECORD_FILE,
+    check_event_model,
     creation_date,
     invalid_record,
     read_record_bytes,
@@ -204,15 +204,7 @@ def _read_run(run_dir: Path) -> _Run:
             raise _fail(run_dir, f"no {name}")
     record, result_bytes = read_record_bytes(run_dir)  # its defects: "is not a valid run record"
     record_path = run_dir / RECORD_FILE
-    form = record.sections.get(EVENT_FREE_SECTION)
-    if isinstance(form, dict):
-        raise InputError(
-            f"{run_dir}: its model.xml is the event-free training network of a phases run on "
-            f"{form.get('data_values')} data values, too many for the event model; a SED-ML "
-            "time course cannot replay it (its data are in schedule.csv, loaded phase by "
-            f"phase). Export a run of at most {form.get('max_event_model_data_values')} data "
-            "values, or drive model.xml with schedule.csv (result.json: model_form)."
-        )
+    check_event_model(record, run_dir, "a SED-ML time course cannot replay it")
     sbml = (run_dir / "model.xml").read_bytes()
     namespace, level, version, species, observed = _read_sbml(run_dir, sbml)
 

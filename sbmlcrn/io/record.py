@@ -85,6 +85,7 @@ __all__ = [
     "RECORD_FILE",
     "RECORD_VERSION",
     "RunRecord",
+    "check_event_model",
     "creation_date",
     "invalid_record",
     "is_species_id",
@@ -614,3 +615,18 @@ def creation_date(record_created: str | None = None) -> str:
     if record_created:
         return record_created
     return datetime.now(UTC).strftime(_W3C_SECONDS)
+
+
+def check_event_model(record: RunRecord, run_dir: object, consequence: str) -> None:
+    """Refuse a run whose ``model.xml`` is the event-free network (:data:`EVENT_FREE_SECTION`):
+    ``consequence`` says what could not replay it (e.g. "a SED-ML time course cannot replay
+    it")."""
+    form = record.sections.get(EVENT_FREE_SECTION)
+    if isinstance(form, dict):
+        raise InputError(
+            f"{run_dir}: its model.xml is the event-free training network of a phases run on "
+            f"{form.get('data_values')} data values, too many for the event model (its data "
+            f"are in schedule.csv, loaded phase by phase); {consequence}. Use a run of at most "
+            f"{form.get('max_event_model_data_values')} data values, or drive model.xml with "
+            "schedule.csv (result.json: model_form)."
+        )
