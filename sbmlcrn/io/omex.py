@@ -120,6 +120,8 @@ ARCHIVE_URI = "http://omex-library.org/NewOmex.omex"
 
 _DATE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)")
 _SPEC = "http://identifiers.org/combine.specifications/"
+#: The SBML list element of each kind of variable a data generator reads.
+_LIST_OF = {"species": "listOfSpecies", "parameter": "listOfParameters"}
 _FORMATS = {
     "omex": _SPEC + "omex",
     "manifest": _SPEC + "omex-manifest",
@@ -417,8 +419,8 @@ def _sedml(run: _Run) -> str:
                 )
             else:
                 target = (
-                    f"/{sbml_prefix}:sbml/{sbml_prefix}:model/{sbml_prefix}:listOf"
-                    f"{kind.title()}s/{sbml_prefix}:{kind}[@id='{species}']"
+                    f"/{sbml_prefix}:sbml/{sbml_prefix}:model/{sbml_prefix}:"
+                    f"{_LIST_OF[kind]}/{sbml_prefix}:{kind}[@id='{species}']"
                 )
                 _el(
                     listing,

@@ -563,3 +563,19 @@ def test_product_unit_archives_write_a_loss_curve_only_when_it_is_the_runs(
     assert ("dg_loss" in ids) == has_loss
     notes = " ".join(p.text or "" for p in root.iter("{http://www.w3.org/1999/xhtml}p"))
     assert ("train_loss" in notes) == (not has_loss)
+
+
+def test_every_sedml_variable_target_names_an_element_of_the_model(run_dir: Path) -> None:
+    """Each data generator's XPath finds its element (a species or an observable parameter):
+    BioSimulators refuses an archive otherwise (a 'listOfSpeciess' once slipped through)."""
+    import xml.etree.ElementTree as ET
+
+    sedml = ET.fromstring(sedml_document(run_dir))
+    model = ET.parse(run_dir / "model.xml").getroot()
+    ns = {"sbml": model.tag[1:].split("}")[0]}
+    targets = [v.get("target") for v in sedml.iter() if v.tag.endswith("}variable")]
+    targets = [t for t in targets if t]
+    assert targets
+    for target in targets:
+        assert target.startswith("/sbml:sbml/"), target
+        assert model.find("./" + target[len("/sbml:sbml/") :], ns) is not None, target
