@@ -111,17 +111,18 @@ def test_validate_project_accepts_every_circuit(
     _check_accepted(_validate(_archive(tiny_run(circuit), tmp_path / "run.omex")))
 
 
-def _final_thetas(report: Path, count: int) -> np.ndarray:
-    """The last value of each ``theta[…]`` row of a BioSimulators CSV report (one row per
-    data set: id, label, name?, values …; the values are the numeric cells)."""
+def _final_thetas(report: Path, names: list[str]) -> np.ndarray:
+    """The last value of each learned parameter's row of a BioSimulators CSV report (one row
+    per data set, its label first: the column name of the model's observable ``theta_<col>``,
+    or ``theta[col]`` for a model without observables), in the order of ``names``."""
     finals = {}
     with report.open(encoding="utf-8", newline="") as handle:
         for row in csv.reader(handle):
-            label = next((cell for cell in row if cell.startswith("theta[")), None)
-            if label is not None:
-                finals[label] = float(row[-1])
-    assert len(finals) == count, finals
-    return np.array(list(finals.values()))
+            for name in names:
+                if row and row[0] in (name, f"theta[{name}]"):
+                    finals[name] = float(row[-1])
+    assert sorted(finals) == sorted(names), finals
+    return np.array([finals[n] for n in names])
 
 
 @pytest.mark.slow
@@ -153,4 +154,5 @@ def test_biosimulators_simulators_train_the_model(
     result = json.loads((linear_regression_run / "result.json").read_text(encoding="utf-8"))
     expected = np.array(list(result["parameters"].values()))
     report = out / SEDML_LOCATION / "report_training.csv"
-    np.testing.assert_allclose(_final_thetas(report, len(expected)), expected, atol=1e-6, rtol=0)
+    names = list(result["parameters"])
+    np.testing.assert_allclose(_final_thetas(report, names), expected, atol=1e-6, rtol=0)
