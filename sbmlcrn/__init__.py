@@ -9,6 +9,7 @@ The public API:
 - :func:`train` — train a circuit on data (CSV path, DataFrame or :class:`Dataset`);
 - :func:`load_run` — read a run directory back as a :class:`TrainingRun`;
 - :func:`validate` — validate an SBML file or text (a :class:`ValidationReport`);
+- :func:`validate_run` — check a run directory's model.xml still learns what result.json says;
 - :func:`read_csv`, :class:`Dataset`, :class:`Network`, and the errors.
 
 The layers below are loaded on first use, so ``import sbmlcrn`` is cheap.
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # the names __getattr__ serves, for type checkers and IDEs
     from sbmlcrn.training.api import train
     from sbmlcrn.training.run import TrainingRun
     from sbmlcrn.training.store import load_run
+    from sbmlcrn.training.validate_run import validate_run
     from sbmlcrn.validation import ValidationReport, validate
 
 #: Public name → the module that defines it (imported on first access, PEP 562).
@@ -44,6 +46,7 @@ _LAZY = {
     "load_run": "sbmlcrn.training.store",
     "TrainingRun": "sbmlcrn.training.run",
     "validate": "sbmlcrn.validation",
+    "validate_run": "sbmlcrn.training.validate_run",
     "ValidationReport": "sbmlcrn.validation",
     "Network": "sbmlcrn.core.network",
     "Dataset": "sbmlcrn.core.data",
@@ -67,6 +70,7 @@ __all__ = [
     "read_csv",
     "train",
     "validate",
+    "validate_run",
 ]
 
 

@@ -97,7 +97,14 @@ STIFF_ANNIHILATION = 10.0
 
 
 def default_tolerances(compiled: Circuit) -> Tolerances | None:
-    """The CVODE settings of a training run when the caller gives none: BDF from the start if
+    """The CVODE settings of a training run of ``compiled`` when the caller gives none
+    (:func:`tolerances_for` its config and task)."""
+    return tolerances_for(compiled.config, compiled.task)
+
+
+def tolerances_for(config: Config, task: str) -> Tolerances | None:
+    """The CVODE settings of a training run when the caller gives none, from the circuit's
+    (resolved) ``config`` and ``task`` alone (what a run record holds): BDF from the start if
     the annihilation rate is at least :data:`STIFF_ANNIHILATION`, else the simulator's default
     (Adams, then BDF if Adams fails).
 
@@ -108,8 +115,7 @@ def default_tolerances(compiled: Circuit) -> Tolerances | None:
     rate 1, Adams stays 2–3× faster (:class:`~sbmlcrn.simulate.Tolerances`). The product
     units' hinge has its own rule (below); their squared loss annihilates at rate 1.
     """
-    config = compiled.config
-    hinge = isinstance(config, ProductConfig) and config.loss_for(compiled.task) != "squared"
+    hinge = isinstance(config, ProductConfig) and config.loss_for(task) != "squared"
     if hinge:
         # Decision: the product units' cost is the hinge's stiff margin annihilation. BDF at
         # rtol 1e-8 stays within 4e-8 of the closed-form reference (bound 1e-6) and was the
@@ -118,7 +124,7 @@ def default_tolerances(compiled: Circuit) -> Tolerances | None:
         # 38 s, 67 s, 62 s; at rtol 1e-10 every run took 1.5–2× longer).
         return Tolerances(relative=1e-8, absolute=1e-10, stiff=True)
     stiff = (config.annihilation or 0.0) >= STIFF_ANNIHILATION
-    if family_of(compiled).name == "linear":
+    if family_of(config).name == "linear":
         # Decision: within a phase the signed values of the linear circuit are quadratures
         # (the forward phase's error grows at a rate set by θ and x̃, fixed then; the
         # backward phase's θ at a rate set by e and x̃), and annihilation, the one nonlinear

@@ -272,7 +272,8 @@ def test_one_bad_file_never_hides_the_other_reports(
 
 
 def test_pre_commit_hook_runs_the_validator_on_sbml_and_skips_other_xml() -> None:
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "sbmlcrn-validate")
     assert hook["id"] == "sbmlcrn-validate" and hook["entry"] == "sbmlcrn validate"
     pattern = re.compile(hook["files"])
     assert pattern.search("models/a.xml") and pattern.search("run/manifest.xml")
