@@ -58,6 +58,11 @@ def test_fresh_run_passes_every_check(fresh: dict[str, Path], tmp_path: Path) ->
     assert not any(c.find("failure") is not None for c in cases.values())
     suite = root.find("testsuite")
     assert suite is not None and suite.get("tests") == "4" and suite.get("failures") == "0"
+    from junitparser import JUnitXml  # a standard JUnit reader, as CI services use
+
+    parsed = JUnitXml.fromfile(str(junit))
+    names = {case.name: case for s in parsed for case in s}
+    assert set(names) == set(cases) and all(case.is_passed for case in names.values())
 
 
 def test_recomputed_metric_matches_the_record(fresh: dict[str, Path]) -> None:
