@@ -41,6 +41,11 @@ def add_stats_parser(sub: Subparsers) -> argparse.ArgumentParser:
     )
     st.add_argument("--gradient", choices=["exact", "first-order", "linapprox"], default="exact")
     st.add_argument("--nonlinearity", choices=["quadratic", "cubic"], default="quadratic")
+    st.add_argument(
+        "--minimise",
+        action="store_true",
+        help="also the species and reactions left after removing what can never fire",
+    )
     st.add_argument("--json", action="store_true", help="print JSON")
     return st
 
@@ -86,6 +91,7 @@ def run_stats(args: argparse.Namespace) -> int:
             nonlinearity=args.nonlinearity,
             classes=args.classes,
             design=args.design,
+            minimise=args.minimise,
         )
         for d in args.inputs
     ]
