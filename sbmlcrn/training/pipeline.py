@@ -133,8 +133,14 @@ def tolerances_for(config: Config, task: str) -> Tolerances | None:
         # well it follows the rails. Measured (D = 8, 200 × 10, B = 1 and 16): the deviation
         # from the reference stayed 2e-13–3e-12 from rtol 1e-10 down to 1e-6, where the
         # simulation was 3.4× faster (B = 1: 1.13 s → 0.33 s); the deviation check still
-        # guards every run.
-        return Tolerances(relative=1e-6, absolute=1e-8, stiff=True if stiff else None)
+        # guards every run. This holds for Adams (its corrector iterates on a right-hand side
+        # whose signed part does not depend on the state); BDF's Newton iteration is not exact
+        # there: a stiff run (annihilation ≥ STIFF_ANNIHILATION, BDF from the start) at rtol
+        # 1e-6 deviated by 1.14e-6 (found by a hypothesis test), so stiff runs keep the tight
+        # default tolerances.
+        if stiff:
+            return Tolerances(stiff=True)
+        return Tolerances(relative=1e-6, absolute=1e-8)
     if stiff:
         return Tolerances(stiff=True)
     return None
