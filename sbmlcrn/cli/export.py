@@ -16,8 +16,15 @@ def add_export_parser(sub: Subparsers) -> argparse.ArgumentParser:
     """Add the parser of ``sbmlcrn export`` to ``sub`` and return it."""
     x = sub.add_parser("export", help="write a run as a COPASI file or a COMBINE archive")
     x.add_argument("run", type=Path, help="run directory written by 'sbmlcrn train'")
-    x.add_argument("--format", required=True, choices=["copasi", "omex"], help="file format")
-    x.add_argument("-o", "--output", required=True, type=Path, help="file to write")
+    x.add_argument(
+        "--format",
+        required=True,
+        choices=["copasi", "omex", "dsd"],
+        help="file format (dsd: a DNA strand displacement design, verified; needs sbmlcrn[dsd])",
+    )
+    x.add_argument(
+        "-o", "--output", required=True, type=Path, help="file to write (dsd: a directory)"
+    )
     return x
 
 
@@ -58,6 +65,8 @@ def run_export(args: argparse.Namespace) -> int:
         out = export_copasi(args.run, args.output)
         print(f"wrote {out}: open it in COPASI and run the Time-Course task")
         return 0
+    if args.format == "dsd":
+        return _run_export_dsd(args)
     try:
         from sbmlcrn.io.omex import write_omex
     except ModuleNotFoundError as exc:
@@ -67,6 +76,28 @@ def run_export(args: argparse.Namespace) -> int:
     out = write_omex(args.run, args.output)
     print(f"wrote {out}")
     return 0
+
+
+def _run_export_dsd(args: argparse.Namespace) -> int:
+    """``--format dsd``: compile the run's inference network to DNA, enumerate and verify it."""
+    from sbmlcrn.io.dsd import INSTALL_HINT, missing_tools
+
+    missing = missing_tools()
+    if missing:
+        raise InputError(
+            f"--format dsd needs the DSD tools ({', '.join(missing)} not installed): {INSTALL_HINT}"
+        )
+    from sbmlcrn.training.dsd_export import export_dsd
+
+    out, report = export_dsd(args.run, args.output)
+    c = report["counts"]
+    print(
+        f"wrote {out}: verified {str(report['verified']).lower()} ({report['method']}); "
+        f"{c['formal_reactions']} formal -> {c['implementation_reactions']} implementation "
+        f"reactions, {c['domains']} domains, {c['strands']} strands, "
+        f"{c['fuel_complexes']} fuel complexes"
+    )
+    return 0 if report["verified"] else 1
 
 
 def run_stats(args: argparse.Namespace) -> int:

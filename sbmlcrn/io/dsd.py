@@ -1,0 +1,394 @@
+"""DNA strand displacement (DSD): a formal CRN translated into a domain-level design (issue 19).
+
+A mass-action :class:`~sbmlcrn.core.network.Network` with uni- and bimolecular reactions is
+written as a *formal CRN* (:func:`formal_crn`) and translated into a domain-level DNA design in
+PIL (:func:`translate`, :func:`design_pil`). :mod:`sbmlcrn.io.dsd_verify` enumerates the design
+with peppercorn into the *implementation CRN* and checks it against the formal CRN by CRN
+bisimulation with crnverifier; its :func:`~sbmlcrn.io.dsd_verify.compile_dsd` does all of it.
+Only :mod:`sbmlcrn.io.dsd_verify` imports the tools (inside its functions).
+
+The translation scheme
+----------------------
+D. Soloveichik, G. Seelig, E. Winfree, "DNA as a universal substrate for chemical kinetics",
+PNAS 107(12):5393-5398, 2010 (Fig. 2 unimolecular, Fig. 3 bimolecular reactions).
+
+- A formal species ``X`` is a single signal strand ``h tX bX cX``: a history domain ``h``
+  (which gate released it; it takes part in no binding), a toehold ``tX``, a long branch-migration
+  domain ``bX`` and a second toehold ``cX``. Every strand with the last three domains unpaired
+  is ``X`` whatever its history.
+- ``X1 -> Y1 + … + Ym`` uses a gate ``L`` (bottom ``cX1* bX1* tX1*`` holding the top strand
+  ``bX1 cX1 h1 tY1 … hm tYm``) and a translator ``T`` (bottom ``tYm* hm* … tY1* h1* cX1*``
+  holding the product strands ``hk tYk bYk cYk``): ``X1`` opens ``L`` at ``tX1*`` and releases the
+  top strand, which opens ``T`` at ``cX1*`` and releases the products.
+- ``X1 + X2 -> …`` uses the buffered gate ``L`` (strands ``bX1 cX1 tX2`` and ``bX2 cX2 h1 tY1 …``
+  on the bottom ``cX2* bX2* tX2* cX1* bX1* tX1*``) and a buffer strand ``B = bX1 cX1 tX2`` in
+  excess: ``X1 + L <=> H + B`` is reversible, ``H + X2`` releases the top strand, which opens
+  ``T`` as above.
+- Catalysts appear on both sides of a formal reaction and are released afresh by ``T`` (with
+  the gate's history domain).
+
+Simplifications (first cut): every toehold has one length (:data:`TOEHOLD`) and every long
+domain another (:data:`LONG`), so the formal rate constants are set only through the gate
+concentrations (``[L_r]`` proportional to ``k_r``, the paper's pseudo-first-order argument with
+equal toehold strengths ``q``); the per-species buffer modules of the paper (which equalise how
+much of each species the reversible first steps sequester) are left out; reactions without
+reactants are refused. Concentrations: one formal unit is ``unit_nM`` nM, fuels are at
+``excess`` times the largest formal concentration (at least one unit).
+
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sbmlcrn.core.network import Network
+from sbmlcrn.errors import InputError
+
+__all__ = [
+    "LONG",
+    "SCHEME",
+    "TOEHOLD",
+    "DsdComplex",
+    "DsdDesign",
+    "FormalReaction",
+    "complement",
+    "design_pil",
+    "formal_crn",
+    "formal_reactions",
+    "missing_tools",
+    "number_text",
+    "require_tools",
+    "translate",
+]
+
+SCHEME = "soloveichik2010"
+CITATION = (
+    "D. Soloveichik, G. Seelig, E. Winfree, DNA as a universal substrate for chemical "
+    "kinetics, PNAS 107(12):5393-5398 (2010)"
+)
+TOEHOLD = 7
+LONG = 15
+TOOLS = ("peppercornenumerator", "dsdobjects", "crnverifier")
+INSTALL_HINT = "pip install 'sbmlcrn[dsd]'"
+_CRN_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def missing_tools() -> list[str]:
+    """The DSD tools (peppercorn, dsdobjects, crnverifier) that cannot be imported."""
+    return [name for name in TOOLS if importlib.util.find_spec(name) is None]
+
+
+def require_tools(where: str) -> None:
+    """Raise :class:`InputError` naming the extra to install if a DSD tool is missing."""
+    missing = missing_tools()
+    if missing:
+        raise InputError(
+            f"{where} needs the DSD tools ({', '.join(missing)} missing): {INSTALL_HINT}."
+        )
+
+
+# --------------------------------------------------------------------------- formal CRN
+
+
+@dataclass(frozen=True)
+class FormalReaction:
+    """One formal reaction: sorted reactants and products, one rate constant (gates folded in)."""
+
+    id: str
+    reactants: tuple[str, ...]
+    products: tuple[str, ...]
+    rate: float
+
+    def text(self, *, rate: bool = True) -> str:
+        """``A + B -> A + B + C [k = 1.0]``."""
+        line = f"{' + '.join(self.reactants)} -> {' + '.join(self.products)}".strip()
+        return f"{line} [k = {number_text(self.rate)}]" if rate else line
+
+
+def number_text(value: float) -> str:
+    """A number as the CRN parser reads it: integral values without a decimal point."""
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def formal_reactions(network: Network) -> list[FormalReaction]:
+    """The reactions of ``network`` as formal reactions, in the network's order.
+
+    Each reaction's rate is its rate constant times its gates (constant parameters); reactions
+    whose rate is 0 never fire and are left out.
+
+    Raises
+    ------
+    InputError
+        If the network has events, a gate that events change, a reaction of more than two
+        reactant molecules or without reactants, or a species id the CRN text cannot carry.
+    """
+    if network.events:
+        raise InputError(
+            f"The network parameter of formal_reactions must have no events (events are not "
+            f"compiled to DNA). Got {len(network.events)} events in {network.id!r} instead."
+        )
+    out = []
+    for r in network.reactions:
+        value = network.parameter(r.rate).value
+        for g in r.gates:
+            gate = network.parameter(g)
+            if not gate.constant:
+                raise InputError(
+                    f"The gates of formal_reactions must be constant parameters. Got {g!r} "
+                    f"(changed by events) in reaction {r.id!r} instead."
+                )
+            value *= gate.value
+        if not 1 <= r.molecularity <= 2:
+            raise InputError(
+                f"The reactions of formal_reactions must have one or two reactant molecules. "
+                f"Got {r.molecularity} in reaction {r.id!r} instead."
+            )
+        for sid in (*r.reactants, *r.products):
+            if not _CRN_ID.match(sid):
+                raise InputError(
+                    f"The species of formal_reactions must have ids starting with a letter. "
+                    f"Got {sid!r} instead."
+                )
+        if value != 0:
+            out.append(
+                FormalReaction(r.id, tuple(sorted(r.reactants)), tuple(sorted(r.products)), value)
+            )
+    return out
+
+
+def formal_crn(network: Network) -> str:
+    """The formal CRN of ``network`` in the plain text CRN tools read.
+
+    One reaction a line (``A + B -> A + B + C [k = 1.0]``, the gates folded into ``k``), in the
+    network's reaction order, then the positive initial concentrations (``A @ initial 0.5``) in
+    the network's species order. crnverifier's and Nuskell's CRN parser reads it.
+
+    Parameters
+    ----------
+    network
+        A mass-action network of uni- and bimolecular reactions without events.
+
+    Returns
+    -------
+    str
+        The text, ending with a newline.
+    """
+    reactions = formal_reactions(network)
+    lines = [f"# formal CRN of {network.id}: {len(reactions)} reactions"]
+    lines += [r.text() for r in reactions]
+    used = {s for r in reactions for s in (*r.reactants, *r.products)}
+    lines += [
+        f"{s.id} @ initial {number_text(s.initial)}"
+        for s in network.species
+        if s.id in used and s.initial > 0
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- translation
+
+
+@dataclass(frozen=True)
+class DsdComplex:
+    """A complex of the design in kernel notation, with its role and concentration.
+
+    ``conc_nM`` is None for signals whose concentration the user sets (inputs, species that are
+    only produced); ``module`` is the formal reaction a fuel belongs to (``""`` for signals).
+    """
+
+    name: str
+    kernel: str
+    role: str  # "signal" or "fuel"
+    conc_nM: float | None
+    module: str = ""
+
+    def strands(self) -> list[tuple[str, ...]]:
+        """The strands as tuples of domain names (complements with ``*``)."""
+        out: list[list[str]] = [[]]
+        stack: list[str] = []
+        for tok in self.kernel.split():
+            if tok == "+":
+                out.append([])
+            elif tok == ")":
+                out[-1].append(complement(stack.pop()))
+            elif tok.endswith("("):
+                stack.append(tok[:-1])
+                out[-1].append(tok[:-1])
+            else:
+                out[-1].append(tok)
+        return [tuple(s) for s in out]
+
+
+def complement(domain: str) -> str:
+    """``a`` → ``a*`` and ``a*`` → ``a``."""
+    return domain[:-1] if domain.endswith("*") else f"{domain}*"
+
+
+@dataclass
+class DsdDesign:
+    """A domain-level design: domains with lengths, signal and fuel complexes."""
+
+    domains: dict[str, int] = field(default_factory=dict)
+    complexes: list[DsdComplex] = field(default_factory=list)
+    signals: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # species → t, b, c
+    reactions: list[FormalReaction] = field(default_factory=list)
+    unit_nM: float = 10.0
+    fuel_nM: float = 0.0
+
+    def fuels(self, module: str | None = None) -> list[DsdComplex]:
+        """The fuel complexes (of one formal reaction's module if ``module`` is given)."""
+        return [
+            c for c in self.complexes if c.role == "fuel" and (module is None or c.module == module)
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """Domains, distinct strands, signal and fuel complexes, formal reactions."""
+        strands = {s for c in self.complexes for s in c.strands()}
+        return {
+            "domains": len(self.domains),
+            "strands": len(strands),
+            "signal_complexes": sum(c.role == "signal" for c in self.complexes),
+            "fuel_complexes": len(self.fuels()),
+            "formal_reactions": len(self.reactions),
+        }
+
+
+def _domain(design: DsdDesign, name: str, length: int) -> str:
+    design.domains.setdefault(name, length)
+    return name
+
+
+def _signal_domains(design: DsdDesign, species: str) -> tuple[str, str, str]:
+    if species not in design.signals:
+        design.signals[species] = (
+            _domain(design, f"t_{species}", TOEHOLD),
+            _domain(design, f"b_{species}", LONG),
+            _domain(design, f"c_{species}", TOEHOLD),
+        )
+    return design.signals[species]
+
+
+def _gates(design: DsdDesign, r: FormalReaction, conc: float, fuel: float) -> list[DsdComplex]:
+    """The fuels of one formal reaction: gate L, translator T (if it has products), buffer."""
+    ins = [_signal_domains(design, s) for s in r.reactants]
+    outs = [_signal_domains(design, s) for s in r.products]
+    hist = [_domain(design, f"h_{r.id}_{k}", LONG) for k in range(1, len(outs) + 1)]
+    tail = " ".join(f"{h} {t}" for h, (t, _, _) in zip(hist, outs, strict=True))
+    (t1, b1, c1), (_, bn, cn) = ins[0], ins[-1]
+    top = f"{bn}( {cn}( {tail} + ) )"
+    if len(ins) == 1:
+        gate = f"{top} {t1}*"
+    else:
+        t2 = ins[1][0]
+        gate = f"{b1}( {c1}( {t2}( + {top} ) ) ) {t1}*"
+    out = [DsdComplex(f"L_{r.id}", " ".join(gate.split()), "fuel", conc, r.id)]
+    if len(ins) == 2:
+        buffer = f"{b1} {c1} {ins[1][0]}"
+        out.append(DsdComplex(f"B_{r.id}", buffer, "fuel", fuel, r.id))
+    if outs:
+        inner = ""
+        for h, (t, b, c) in reversed(list(zip(hist, outs, strict=True))):
+            inner = f"{h}( {t}( {b} {c} + {inner} ) )"
+        out.append(DsdComplex(f"T_{r.id}", " ".join(f"{inner} {cn}*".split()), "fuel", fuel, r.id))
+    return out
+
+
+def translate(
+    reactions: Sequence[FormalReaction],
+    initial: Mapping[str, float],
+    *,
+    unit_nM: float = 10.0,
+    excess: float = 100.0,
+) -> DsdDesign:
+    """Translate formal reactions into a DSD design by the Soloveichik-Seelig-Winfree scheme.
+
+    Parameters
+    ----------
+    reactions
+        The formal reactions (:func:`formal_reactions`).
+    initial
+        Formal initial concentration of each species; species with a positive value get it
+        (times ``unit_nM``) in the design, the others (inputs set per sample, species only
+        produced) are listed without a concentration.
+    unit_nM
+        nM per formal concentration unit.
+    excess
+        Fuel concentration over the largest formal concentration (at least one unit).
+
+    Returns
+    -------
+    DsdDesign
+        Signals first (in order of appearance), then each reaction's fuels.
+    """
+    if not unit_nM > 0 or not excess > 0:
+        raise InputError(
+            f"The unit_nM and excess parameters of translate must be positive. Got {unit_nM} "
+            f"and {excess} instead."
+        )
+    top = max([1.0, *(v for v in initial.values() if math.isfinite(v))])
+    fuel = excess * top * unit_nM
+    design = DsdDesign(reactions=list(reactions), unit_nM=unit_nM, fuel_nM=fuel)
+    k_max = max((r.rate for r in reactions), default=1.0)
+    fuels: list[DsdComplex] = []
+    for r in reactions:
+        fuels += _gates(design, r, fuel * r.rate / k_max, fuel)
+    for species, (t, b, c) in design.signals.items():
+        h = _domain(design, f"hs_{species}", LONG)
+        value = initial.get(species, 0.0)
+        conc = value * unit_nM if value > 0 else None
+        design.complexes.append(DsdComplex(f"S_{species}", f"{h} {t} {b} {c}", "signal", conc))
+    design.complexes += fuels
+    return design
+
+
+def _conc(value: float) -> str:
+    text = f"{value:.6g}"
+    return text if "e" in text or "." in text else f"{text}.0"
+
+
+def design_pil(design: DsdDesign, *, fuels_of: str | None = None, title: str = "") -> str:
+    """The design as PIL (kernel notation) for peppercorn.
+
+    Parameters
+    ----------
+    design
+        The design (:func:`translate`).
+    fuels_of
+        Only the module of this formal reaction: its reactants' signals and its fuels.
+    title
+        A first comment line.
+
+    Returns
+    -------
+    str
+        ``length`` lines for every domain, then one line per complex: ``name = kernel
+        @initial C nM`` (signals without a concentration are set per sample: peppercorn
+        enumerates from them all the same).
+    """
+    complexes = design.complexes
+    if fuels_of is not None:
+        (r,) = [x for x in design.reactions if x.id == fuels_of]
+        complexes = [
+            c
+            for c in complexes
+            if c.module == fuels_of or (c.role == "signal" and c.name[2:] in r.reactants)
+        ]
+    used = {d.rstrip("*") for c in complexes for s in c.strands() for d in s}
+    lines = [
+        f"# {title or 'DSD design'}",
+        f"# scheme: {SCHEME} ({CITATION})",
+        f"# concentrations in nM: 1 formal unit = {_conc(design.unit_nM)} nM, fuels at "
+        f"{_conc(design.fuel_nM)} nM (gates L scaled by the formal rate constant)",
+        f"# domains: toeholds {TOEHOLD} nt, long domains {LONG} nt",
+    ]
+    lines += [f"length {d} = {n}" for d, n in design.domains.items() if d in used]
+    lines.append("")
+    for c in complexes:
+        conc = "" if c.conc_nM is None else f" @initial {_conc(c.conc_nM)} nM"
+        note = "  # set per sample" if c.conc_nM is None else ""
+        lines.append(f"{c.name} = {c.kernel}{conc}{note}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,147 @@
+"""DNA strand displacement export (issue 19, first cut): formal CRN, SSW 2010 design, checks."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from sbmlcrn.core.network import Network, Parameter, Reaction, Role, Species
+from sbmlcrn.io.dsd import FormalReaction, design_pil, formal_crn, missing_tools, translate
+from sbmlcrn.io.dsd_verify import verify
+from tests.helpers import run_cli
+
+pytestmark = [
+    pytest.mark.skipif(
+        bool(missing_tools()),
+        reason=f"DSD tools not installed ({', '.join(missing_tools())}): "
+        "pip install 'sbmlcrn[dsd]'",
+    ),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # pyparsing's, in the CRN parser
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tiny() -> Network:
+    """A + B -> A + B + Y (rate 2 times a constant gate 1), B -> Y (0.5), a dead D -> Y."""
+    return Network(
+        id="tiny",
+        species=(
+            Species("A", 1.0, Role.INPUT),
+            Species("B", 0.5, Role.PARAMETER),
+            Species("Y", 0.0, Role.OUTPUT),
+            Species("D", 0.0),
+        ),
+        parameters=(
+            Parameter("k", 2.0),
+            Parameter("k2", 0.5),
+            Parameter("k0", 0.0),
+            Parameter("g", 1.0, Role.GATE),
+        ),
+        reactions=(
+            Reaction("r1", ("B", "A"), ("A", "B", "Y"), "k", ("g",)),
+            Reaction("r2", ("B",), ("Y",), "k2"),
+            Reaction("r3", ("D",), ("Y",), "k0"),
+        ),
+    )
+
+
+def test_formal_crn_of_a_tiny_network() -> None:
+    from crnverifier.utils import parse_crn
+
+    text = formal_crn(_tiny())
+    assert text.splitlines()[1:] == [
+        "A + B -> A + B + Y [k = 2]",
+        "B -> Y [k = 0.5]",
+        "A @ initial 1",
+        "B @ initial 0.5",
+    ]
+    crn, species = parse_crn(text)  # the CRN tools read it
+    assert crn == [[["A", "B"], ["A", "B", "Y"]], [["B"], ["Y"]]]
+    assert species == {"A", "B", "Y"}
+
+
+def test_bimolecular_reaction_translates_to_the_buffered_gate() -> None:
+    r = FormalReaction("r", ("P", "X"), ("P", "X", "Y"), 1.0)
+    design = translate([r], {"P": 0.5}, unit_nM=10.0, excess=100.0)
+    pil = design_pil(design)
+    lines = {
+        line.split(" = ")[0]: line.split(" = ")[1] for line in pil.splitlines() if " = " in line
+    }
+    assert lines["S_P"] == "hs_P t_P b_P c_P @initial 5.0 nM"
+    assert lines["S_X"].startswith("hs_X t_X b_X c_X  # set per sample")
+    assert lines["L_r"] == (
+        "b_P( c_P( t_X( + b_X( c_X( h_r_1 t_P h_r_2 t_X h_r_3 t_Y + ) ) ) ) ) t_P* "
+        "@initial 1000.0 nM"
+    )
+    assert lines["B_r"] == "b_P c_P t_X @initial 1000.0 nM"
+    assert lines["T_r"] == (
+        "h_r_1( t_P( b_P c_P + h_r_2( t_X( b_X c_X + h_r_3( t_Y( b_Y c_Y + ) ) ) ) ) ) c_X* "
+        "@initial 1000.0 nM"
+    )
+    assert "length t_P = 7" in pil and "length b_P = 15" in pil
+    assert design.counts() == {
+        "domains": 15,
+        "strands": 10,
+        "signal_complexes": 3,
+        "fuel_complexes": 3,
+        "formal_reactions": 1,
+    }
+    result = verify(design)
+    assert result["verified"], result
+    assert result["crosstalk"] == []
+
+
+def test_verification_refuses_a_wrong_formal_reaction() -> None:
+    design = translate([FormalReaction("r", ("A",), ("C",), 1.0)], {"A": 1.0})
+    design.reactions = [FormalReaction("r", ("A",), ("A", "C"), 1.0)]  # claims A is a catalyst
+    assert not verify(design)["verified"]
+
+
+def test_linear_regression_run_exports_verified(tmp_path: Path, capsys) -> None:
+    import sbmlcrn
+
+    run = tmp_path / "run"
+    sbmlcrn.train(
+        "linear-regression", ROOT / "examples" / "linreg_train.csv", out=run, plots=False,
+        epochs=2,
+    )  # fmt: skip
+    out = tmp_path / "dsd"
+    start = time.perf_counter()
+    code, stdout, _ = run_cli(capsys, "export", run, "--format", "dsd", "-o", out)
+    seconds = time.perf_counter() - start
+    assert code == 0, stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "design.pil", "formal.crn", "implementation.crn", "report.json", "report.md",
+    ]  # fmt: skip
+    report = json.loads((out / "report.json").read_text())
+    assert report["verified"] is True
+    assert report["crosstalk"] == []
+    c = report["counts"]
+    assert c["formal_reactions"] == (out / "formal.crn").read_text().count("->")
+    assert c["formal_reactions"] < report["minimise"]["before"]["reactions"]
+    assert c["implementation_reactions"] > c["formal_reactions"]
+    assert report["inputs"] == ["x1_p", "x1_m", "x2_p", "x2_m"]
+    assert "verified: **true**" in (out / "report.md").read_text()
+    from crnverifier.utils import parse_crn
+
+    implementation, _ = parse_crn((out / "implementation.crn").read_text())
+    assert len(implementation) == c["implementation_reactions"]
+    with capsys.disabled():
+        print(f"\nlinear regression DSD export: {seconds:.1f} s wall, {report['seconds']}, {c}")
+    assert seconds < 600
+    # a second export replaces the first as a whole
+    code, _, _ = run_cli(capsys, "export", run, "--format", "dsd", "-o", out)
+    assert code == 0
+
+
+def test_missing_tools_name_the_extra(tmp_path: Path, capsys, monkeypatch) -> None:
+    import sbmlcrn.io.dsd as dsd
+
+    monkeypatch.setattr(dsd, "missing_tools", lambda: ["crnverifier"])
+    code, _, err = run_cli(capsys, "export", tmp_path, "--format", "dsd", "-o", tmp_path / "x")
+    assert code == 2
+    assert "pip install 'sbmlcrn[dsd]'" in err
