@@ -140,15 +140,7 @@ def run_validate(args: argparse.Namespace) -> int:
             reports.append(validate_file(path, unusable=mode, **options))
         except NotSbmlError:  # one file that is not SBML: skipped, as among several
             reports.append(validate_file(path, unusable="report", **options))
-    if args.json:
-        docs = [r.to_dict() for r in reports]
-        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2))
-    else:
-        print("\n\n".join(r.format_text() for r in reports))
-    if args.junit is not None:
-        from sbmlcrn.io.atomic import write_atomic
-
-        write_atomic(args.junit, junit_xml(reports))
+    _emit(reports, args, junit_xml)
     for report in reports:
         if report.skipped:
             print(f"note: {report.source}: skipped: {report.findings[0].message}", file=sys.stderr)
@@ -170,6 +162,19 @@ _RUN_OPTIONS = {
     "expect_accuracy": None,
     "timeout": 1200.0,
 }
+
+
+def _emit(reports: list, args: argparse.Namespace, junit_xml) -> None:
+    """Print ``reports`` (text, or ``--json``) and write ``--junit`` with ``junit_xml``."""
+    if args.json:
+        docs = [r.to_dict() for r in reports]
+        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2))
+    else:
+        print("\n\n".join(r.format_text() for r in reports))
+    if args.junit is not None:
+        from sbmlcrn.io.atomic import write_atomic
+
+        write_atomic(args.junit, junit_xml(reports))
 
 
 def _refuse_run_options(args: argparse.Namespace) -> None:
@@ -198,15 +203,7 @@ def _run_validate_run(args: argparse.Namespace) -> int:
     if len(targets) > 1 and (args.test is not None or args.data is not None):
         raise InputError("--test and --data apply to one run; give one --run DIR with them.")
     reports = [_one_run(target, args) for target in targets]
-    if args.json:
-        docs = [r.to_dict() for r in reports]
-        print(json.dumps(docs[0] if len(docs) == 1 else docs, indent=2))
-    else:
-        print("\n\n".join(r.format_text() for r in reports))
-    if args.junit is not None:
-        from sbmlcrn.io.atomic import write_atomic
-
-        write_atomic(args.junit, junit_xml(reports))
+    _emit(reports, args, junit_xml)
     return 0 if all(r.ok for r in reports) else 1
 
 
