@@ -145,3 +145,19 @@ def test_missing_tools_name_the_extra(tmp_path: Path, capsys, monkeypatch) -> No
     code, _, err = run_cli(capsys, "export", tmp_path, "--format", "dsd", "-o", tmp_path / "x")
     assert code == 2
     assert "pip install 'sbmlcrn[dsd]'" in err
+
+
+def test_nonlinear_run_is_refused_quickly_not_left_hanging(tmp_path: Path) -> None:
+    """Reactions X + X -> ... (product units' squares) are refused before enumeration."""
+    import sbmlcrn
+    from sbmlcrn.core.data import make_task
+    from sbmlcrn.errors import InputError
+    from sbmlcrn.training.dsd_export import export_dsd
+
+    task = make_task("xor", 0)
+    sbmlcrn.train("nonlinear-classification", task.train, epochs=1, out=tmp_path / "run")
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match=r"X \+ X -> \.\.\. yet \(5 in"):
+        export_dsd(tmp_path / "run", tmp_path / "dsd")
+    assert time.perf_counter() - t0 < 30
+    assert not (tmp_path / "dsd").exists()
