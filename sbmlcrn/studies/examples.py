@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from sbmlcrn.circuits.linear import compile_linear
+from sbmlcrn.circuits.registry import reference_run
 from sbmlcrn.core.data import authors_linear_classification, authors_linear_regression
 from sbmlcrn.io.sbml import to_antimony, to_sbml
 from sbmlcrn.studies.catalogue import AUTHORS_REGRESSION
@@ -10,8 +13,35 @@ from sbmlcrn.studies.catalogue import AUTHORS_REGRESSION
 __all__ = ["example_models"]
 
 
+#: What each example model is, for its expectations file.
+_WHAT = {
+    "linear_regression_authors_run": "the authors' linear-regression run (41 samples x 5 epochs, "
+    "built-in data)",
+    "linear_classification": "the linear classifier (101 samples x 20 epochs, built-in data, "
+    "seed 0)",
+}
+
+
+def _expectations(stem: str, names: tuple[str, ...], theta: list[float]) -> str:
+    """``<stem>.json``: the numpy reference's parameters, which ``validate --run`` requires
+    the model's observables to reach (relative tolerance 1e-6)."""
+    doc = {
+        "description": (
+            f"Expectations of models/{stem}.xml, {_WHAT[stem]}: simulated from t = 0 to its "
+            "t_end, its observables theta_<name> must equal the numpy reference SGD's "
+            "parameters (tolerance relative to max(1, |value|)). Check: sbmlcrn validate --run "
+            f"models/{stem}.xml"
+        ),
+        "parameters": {
+            n: {"value": float(v), "tolerance": 1e-06} for n, v in zip(names, theta, strict=True)
+        },
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
 def example_models() -> dict[str, str]:
-    """File name → text of every example model, built from the built-in data."""
+    """File name → text of every example model (``.xml``, ``.ant``) and of its expectations
+    (``.json``: the numpy reference's parameters), built from the built-in data."""
     train, _ = authors_linear_regression()
     authors = compile_linear("regression", train, AUTHORS_REGRESSION)
     classifier = compile_linear("classification", authors_linear_classification(n=101, seed=0))
@@ -22,4 +52,6 @@ def example_models() -> dict[str, str]:
     ):
         out[f"{stem}.xml"] = to_sbml(circuit.network)
         out[f"{stem}.ant"] = to_antimony(circuit.network)
+        theta = list(map(float, reference_run(circuit).theta))
+        out[f"{stem}.json"] = _expectations(stem, circuit.parameter_names, theta)
     return out
