@@ -41,16 +41,16 @@ def print_training_summary(
 
 
 def _loss_words(run: Any) -> str:
-    """What the training loss measures, in ASCII: it is 1/2 MSE (not the test MSE), on the
-    loaded target, or the product units' squared hinge."""
-    cfg = run.model.config
-    loss_for = getattr(cfg, "loss_for", None)
-    if run.task != "regression" and callable(loss_for) and loss_for(run.task) == "squared-hinge":
+    """What the training loss measures, in ASCII (the loss plot's label says it in full): it
+    is 1/2 MSE (not the test MSE), on the loaded target, or the product units' squared hinge."""
+    from sbmlcrn.training.plot_metrics import loss_kind
+
+    kind = loss_kind(run)
+    if kind == "squared-hinge":
         return "1/2 mean squared hinge"
-    if run.task == "regression":
-        fmap = run.model.feature_map
-        if fmap.target_scale != 1.0 or fmap.target_mean != 0.0:
-            return "1/2 MSE on the standardised target"
+    if kind == "standardised":
+        return "1/2 MSE on the standardised target"
+    if kind == "target":
         return "1/2 MSE, target units^2"
-    lo, hi = cfg.class_values
+    lo, hi = run.model.config.class_values
     return f"1/2 MSE on the class values {lo:g}/{hi:g}"

@@ -26,6 +26,7 @@ __all__ = [
     "balanced_accuracy",
     "class_label",
     "confusion_matrix",
+    "loss_kind",
     "loss_label",
     "majority_baseline",
     "misclassified",
@@ -156,22 +157,35 @@ def sample_indices(n: int, cap: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, cap).round().astype(int))
 
 
+def loss_kind(run: TrainingRun) -> str:
+    """Which training loss ``run`` records: ``"squared-hinge"`` (the product units'
+    classifiers), ``"standardised"`` (½MSE on the standardised target), ``"target"`` (½MSE in
+    target units) or ``"class-values"`` (½MSE on the classes' target values); the one
+    decision behind the loss plot's label and the CLI's wording."""
+    task = run.task
+    loss_for = getattr(run.model.config, "loss_for", None)
+    if task != "regression" and callable(loss_for) and loss_for(task) == "squared-hinge":
+        return "squared-hinge"
+    if task == "regression":
+        fmap = run.model.feature_map
+        standardised = fmap.target_scale != 1.0 or fmap.target_mean != 0.0
+        return "standardised" if standardised else "target"
+    return "class-values"
+
+
 def loss_label(run: TrainingRun) -> str:
     """The y-axis label of the loss plot: what the recorded training loss measures, in which
     units (it is ½MSE, not the MSE of the test metric, and on the loaded target)."""
-    task = run.task
-    cfg = run.model.config
-    loss_for = getattr(cfg, "loss_for", None)
-    if task != "regression" and callable(loss_for) and loss_for(task) == "squared-hinge":
+    kind = loss_kind(run)
+    if kind == "squared-hinge":
         return "training loss: ½·mean max(0, 1 − t·ŷ)² per epoch\n(t = ±1 by class)"
-    if task == "regression":
-        fmap = run.model.feature_map
-        if fmap.target_scale != 1.0 or fmap.target_mean != 0.0:
-            return f"training loss: ½{MSE} per epoch\n(on the standardised target)"
+    if kind == "standardised":
+        return f"training loss: ½{MSE} per epoch\n(on the standardised target)"
+    if kind == "target":
         return f"training loss: ½{MSE} per epoch\n(target units²)"
-    values = getattr(cfg, "class_values", None)
+    values = getattr(run.model.config, "class_values", None)
     where = f"t: class values {values[0]:g} / {values[1]:g}" if values else "t: class values"
-    norm = "‖ŷ − t‖²" if task == "multiclass" else "(ŷ − t)²"
+    norm = "‖ŷ − t‖²" if run.task == "multiclass" else "(ŷ − t)²"
     return f"training loss: ½·mean {norm} per epoch\n({where})"
 
 
