@@ -25,6 +25,36 @@ def add_export_parser(sub: Subparsers) -> argparse.ArgumentParser:
     x.add_argument(
         "-o", "--output", required=True, type=Path, help="file to write (dsd: a directory)"
     )
+    d = x.add_argument_group("DNA strand displacement (--format dsd)")
+    d.add_argument(
+        "--data",
+        type=Path,
+        help="CSV with the model's input columns: size the fuels from it and compare dsd.xml "
+        "with the formal inference network on every row",
+    )
+    d.add_argument(
+        "--scheme",
+        default="soloveichik2010",
+        help="translation scheme (default and, so far, only: soloveichik2010)",
+    )
+    d.add_argument(
+        "--excess",
+        type=number("--excess"),
+        default=100.0,
+        help="fuel excess over the largest formal concentration (default: 100)",
+    )
+    d.add_argument(
+        "--unit-nm",
+        type=number("--unit-nm"),
+        default=10.0,
+        help="nM per formal concentration unit (default: 10)",
+    )
+    d.add_argument(
+        "--leak",
+        type=number("--leak"),
+        default=0.0,
+        help="leak rate constant of every gate-translator pair in /M/s (default: 0, off)",
+    )
     return x
 
 
@@ -58,7 +88,10 @@ def add_stats_parser(sub: Subparsers) -> argparse.ArgumentParser:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """Run ``sbmlcrn export``: write the run as a COPASI file or an OMEX archive."""
+    """Run ``sbmlcrn export``: write the run as a COPASI file, an OMEX archive or DNA."""
+    dsd_only = [o for o in ("data", "leak") if getattr(args, o) not in (None, 0.0)]
+    if args.format != "dsd" and dsd_only:
+        raise InputError(f"--{dsd_only[0]} applies to --format dsd only.")
     if args.format == "copasi":
         from sbmlcrn.io.copasi import export_copasi
 
@@ -89,7 +122,15 @@ def _run_export_dsd(args: argparse.Namespace) -> int:
         )
     from sbmlcrn.training.dsd_export import export_dsd
 
-    out, report = export_dsd(args.run, args.output)
+    out, report = export_dsd(
+        args.run,
+        args.output,
+        data=args.data,
+        scheme=args.scheme,
+        excess=args.excess,
+        unit_nM=args.unit_nm,
+        leak=args.leak,
+    )
     c = report["counts"]
     print(
         f"wrote {out}: verified {str(report['verified']).lower()} ({report['method']}); "
@@ -97,6 +138,12 @@ def _run_export_dsd(args: argparse.Namespace) -> int:
         f"reactions, {c['domains']} domains, {c['strands']} strands, "
         f"{c['fuel_complexes']} fuel complexes"
     )
+    a = report.get("agreement")
+    if a:
+        print(
+            f"agreement with the formal network on {a['n']} rows: {a['metric']} = "
+            f"{a['value']:.4g} (read-out after {a['readout_s'] / 3600:.3g} h)"
+        )
     return 0 if report["verified"] else 1
 
 

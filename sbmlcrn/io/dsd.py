@@ -27,13 +27,16 @@ PNAS 107(12):5393-5398, 2010 (Fig. 2 unimolecular, Fig. 3 bimolecular reactions)
 - Catalysts appear on both sides of a formal reaction and are released afresh by ``T`` (with
   the gate's history domain).
 
-Simplifications (first cut): every toehold has one length (:data:`TOEHOLD`) and every long
-domain another (:data:`LONG`), so the formal rate constants are set only through the gate
-concentrations (``[L_r]`` proportional to ``k_r``, the paper's pseudo-first-order argument with
-equal toehold strengths ``q``); the per-species buffer modules of the paper (which equalise how
-much of each species the reversible first steps sequester) are left out; reactions without
-reactants are refused. Concentrations: one formal unit is ``unit_nM`` nM, fuels are at
-``excess`` times the largest formal concentration (at least one unit).
+Decisions: every toehold has one length (:data:`TOEHOLD`) and every long domain another
+(:data:`LONG`), so the formal rate constants are set only through concentrations: gates ``L``
+and translators ``T`` are fuels at ``excess`` times the largest formal concentration, and each
+bimolecular gate's buffer strand ``B`` is at ``[L]/ρ_r`` with the ratios of
+:func:`gate_ratios`, which also compensate for the reactant the reversible first step holds
+(the paper's buffer modules equalise that hold with extra fuels instead). Then every reaction
+runs at ``k2·c·k_r`` in the totals of its reactants, so one formal time unit is
+``1/(k2·c·unit_nM)`` seconds (``k2``: the toehold-mediated displacement rate constant of
+peppercorn's model). Unimolecular gates are at ``k_r·c·unit_nM·(1+s_X)`` nM, not in excess
+(the inference networks sbmlcrn exports have none). Reactions without reactants are refused.
 
 """
 
@@ -59,6 +62,7 @@ __all__ = [
     "design_pil",
     "formal_crn",
     "formal_reactions",
+    "gate_ratios",
     "missing_tools",
     "number_text",
     "require_tools",
@@ -238,6 +242,7 @@ class DsdDesign:
     reactions: list[FormalReaction] = field(default_factory=list)
     unit_nM: float = 10.0
     fuel_nM: float = 0.0
+    rate_scale: float = 1.0
 
     def fuels(self, module: str | None = None) -> list[DsdComplex]:
         """The fuel complexes (of one formal reaction's module if ``module`` is given)."""
@@ -272,7 +277,7 @@ def _signal_domains(design: DsdDesign, species: str) -> tuple[str, str, str]:
     return design.signals[species]
 
 
-def _gates(design: DsdDesign, r: FormalReaction, conc: float, fuel: float) -> list[DsdComplex]:
+def _gates(design: DsdDesign, r: FormalReaction, gate: float, buffer: float) -> list[DsdComplex]:
     """The fuels of one formal reaction: gate L, translator T (if it has products), buffer."""
     ins = [_signal_domains(design, s) for s in r.reactants]
     outs = [_signal_domains(design, s) for s in r.products]
@@ -281,14 +286,15 @@ def _gates(design: DsdDesign, r: FormalReaction, conc: float, fuel: float) -> li
     (t1, b1, c1), (_, bn, cn) = ins[0], ins[-1]
     top = f"{bn}( {cn}( {tail} + ) )"
     if len(ins) == 1:
-        gate = f"{top} {t1}*"
+        kernel = f"{top} {t1}*"
     else:
         t2 = ins[1][0]
-        gate = f"{b1}( {c1}( {t2}( + {top} ) ) ) {t1}*"
-    out = [DsdComplex(f"L_{r.id}", " ".join(gate.split()), "fuel", conc, r.id)]
+        kernel = f"{b1}( {c1}( {t2}( + {top} ) ) ) {t1}*"
+    fuel = design.fuel_nM
+    out = [DsdComplex(f"L_{r.id}", " ".join(kernel.split()), "fuel", gate, r.id)]
     if len(ins) == 2:
-        buffer = f"{b1} {c1} {ins[1][0]}"
-        out.append(DsdComplex(f"B_{r.id}", buffer, "fuel", fuel, r.id))
+        strand = f"{b1} {c1} {ins[1][0]}"
+        out.append(DsdComplex(f"B_{r.id}", strand, "fuel", buffer, r.id))
     if outs:
         inner = ""
         for h, (t, b, c) in reversed(list(zip(hist, outs, strict=True))):
@@ -297,12 +303,73 @@ def _gates(design: DsdDesign, r: FormalReaction, conc: float, fuel: float) -> li
     return out
 
 
+def gate_ratios(
+    reactions: Sequence[FormalReaction], sequester: float
+) -> tuple[dict[str, float], float]:
+    """Gate-to-buffer ratios ``ρ_r = [L_r]/[B_r]`` that keep the formal rates despite sequestering.
+
+    In a bimolecular gate the first reactant ``A`` binds ``L_r`` reversibly (``A + L_r <=>
+    I_r + B_r``, equilibrium constant 1 with equal toeholds), so at quasi-equilibrium a
+    fraction ``s_A = Σ ρ_r`` (over the reactions with ``A`` first) of ``A`` per free ``A`` sits
+    in the gates, and reaction ``r`` runs at ``k2·ρ_r·[A]free·[B]free`` =
+    ``k2·ρ_r·A·B/((1+s_A)(1+s_B))`` in the totals ``A``, ``B`` (which are what the formal
+    species are: every form of ``A``). Choosing ``ρ_r = c·k_r·(1+s_A)(1+s_B)`` makes every
+    reaction run at ``k2·c·k_r·A·B``: the formal CRN with one time scale (Soloveichik et al.
+    equalise ``s`` with buffer modules instead; this rate compensation needs no extra fuels).
+    The fixed point is found by iteration and ``c`` by bisection so that the largest ``ρ_r``
+    is ``sequester``.
+
+    Returns
+    -------
+    tuple[dict[str, float], float]
+        ``ρ_r`` of every bimolecular reaction and ``c`` (per formal rate unit).
+    """
+    bi = [r for r in reactions if len(r.reactants) == 2]
+    if not bi:
+        return {}, 1.0
+
+    def fixed_point(c: float) -> dict[str, float] | None:
+        rho = {r.id: c * r.rate for r in bi}
+        for _ in range(500):
+            s: dict[str, float] = {}
+            for r in bi:
+                s[r.reactants[0]] = s.get(r.reactants[0], 0.0) + rho[r.id]
+            new = {
+                r.id: c
+                * r.rate
+                * (1 + s.get(r.reactants[0], 0.0))
+                * (1 + s.get(r.reactants[1], 0.0))
+                for r in bi
+            }
+            if max(new.values()) > 1e6:
+                return None
+            if all(abs(new[k] - rho[k]) <= 1e-13 * new[k] for k in new):
+                return new
+            rho = new
+        return None
+
+    lo, hi = 0.0, sequester / max(r.rate for r in bi)
+    for _ in range(200):  # c below the fixed point's largest ratio: bisect on c
+        mid = 0.5 * (lo + hi)
+        rho = fixed_point(mid)
+        if rho is not None and max(rho.values()) <= sequester:
+            lo = mid
+        else:
+            hi = mid
+    rho = fixed_point(lo)
+    if rho is None:  # lo = 0 converges at once; a larger lo was accepted above
+        raise InputError(f"No gate ratios found for sequester={sequester!r}.")
+    return rho, lo
+
+
 def translate(
     reactions: Sequence[FormalReaction],
     initial: Mapping[str, float],
     *,
     unit_nM: float = 10.0,
     excess: float = 100.0,
+    sequester: float = 0.5,
+    scale: float = 1.0,
 ) -> DsdDesign:
     """Translate formal reactions into a DSD design by the Soloveichik-Seelig-Winfree scheme.
 
@@ -317,30 +384,47 @@ def translate(
     unit_nM
         nM per formal concentration unit.
     excess
-        Fuel concentration over the largest formal concentration (at least one unit).
+        Fuel concentration over the largest formal concentration (at least one unit): gates
+        ``L`` and translators ``T``; buffer strands ``B`` are at ``[L]/ρ_r`` (:func:`gate_ratios`).
+    sequester
+        The largest gate-to-buffer ratio ``ρ_r`` (how much of a species the gates hold).
+    scale
+        The largest formal concentration the design serves (e.g. measured on data); fuels are
+        at ``excess`` times the larger of it and the largest initial concentration.
 
     Returns
     -------
     DsdDesign
-        Signals first (in order of appearance), then each reaction's fuels.
+        Signals first (in order of appearance), then each reaction's fuels; ``rate_scale`` is
+        ``c`` of :func:`gate_ratios` (the formal time unit is ``1/(k2·c·unit_nM)`` seconds).
     """
-    if not unit_nM > 0 or not excess > 0:
-        raise InputError(
-            f"The unit_nM and excess parameters of translate must be positive. Got {unit_nM} "
-            f"and {excess} instead."
-        )
-    top = max([1.0, *(v for v in initial.values() if math.isfinite(v))])
+    checked = (("unit_nM", unit_nM), ("excess", excess), ("sequester", sequester), ("scale", scale))
+    for name, value in checked:
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise InputError(
+                f"The {name} parameter of translate must be a positive number. Got {value!r} "
+                "instead."
+            )
+    top = max([1.0, scale, *(v for v in initial.values() if math.isfinite(v))])
     fuel = excess * top * unit_nM
-    design = DsdDesign(reactions=list(reactions), unit_nM=unit_nM, fuel_nM=fuel)
-    k_max = max((r.rate for r in reactions), default=1.0)
+    rho, c = gate_ratios(reactions, sequester)
+    design = DsdDesign(reactions=list(reactions), unit_nM=unit_nM, fuel_nM=fuel, rate_scale=c)
     fuels: list[DsdComplex] = []
+    held: dict[str, float] = {}  # s_X: how much X the bimolecular gates hold per free X
     for r in reactions:
-        fuels += _gates(design, r, fuel * r.rate / k_max, fuel)
-    for species, (t, b, c) in design.signals.items():
+        if r.id in rho:
+            held[r.reactants[0]] = held.get(r.reactants[0], 0.0) + rho[r.id]
+    for r in reactions:
+        if r.id in rho:
+            fuels += _gates(design, r, fuel, fuel / rho[r.id])
+        else:  # unimolecular: k2·[L]·X/(1+s_X) must be k_r·X per formal time unit
+            gate = r.rate * c * unit_nM * (1 + held.get(r.reactants[0], 0.0))
+            fuels += _gates(design, r, gate, 0.0)
+    for species, (t, b, cc) in design.signals.items():
         h = _domain(design, f"hs_{species}", LONG)
         value = initial.get(species, 0.0)
         conc = value * unit_nM if value > 0 else None
-        design.complexes.append(DsdComplex(f"S_{species}", f"{h} {t} {b} {c}", "signal", conc))
+        design.complexes.append(DsdComplex(f"S_{species}", f"{h} {t} {b} {cc}", "signal", conc))
     design.complexes += fuels
     return design
 
@@ -382,7 +466,7 @@ def design_pil(design: DsdDesign, *, fuels_of: str | None = None, title: str = "
         f"# {title or 'DSD design'}",
         f"# scheme: {SCHEME} ({CITATION})",
         f"# concentrations in nM: 1 formal unit = {_conc(design.unit_nM)} nM, fuels at "
-        f"{_conc(design.fuel_nM)} nM (gates L scaled by the formal rate constant)",
+        f"{_conc(design.fuel_nM)} nM (buffer strands B at [L]/rho_r, see gate_ratios)",
         f"# domains: toeholds {TOEHOLD} nt, long domains {LONG} nt",
     ]
     lines += [f"length {d} = {n}" for d, n in design.domains.items() if d in used]

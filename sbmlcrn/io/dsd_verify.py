@@ -34,6 +34,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from sbmlcrn.core.network import Network
 from sbmlcrn.errors import InputError, WriterError
 from sbmlcrn.io.dsd import (
@@ -49,8 +51,22 @@ from sbmlcrn.io.dsd import (
     require_tools,
     translate,
 )
+from sbmlcrn.io.dsd_sbml import (
+    implementation_network,
+    implementation_sbml,
+    rate_model,
+    time_unit_seconds,
+)
 
-__all__ = ["Enumerated", "compile_dsd", "enumerate_design", "report_markdown", "verify"]
+__all__ = [
+    "DsdBuild",
+    "Enumerated",
+    "build_dsd",
+    "compile_dsd",
+    "enumerate_design",
+    "report_markdown",
+    "verify",
+]
 
 _HISTORY = re.compile(r"\b(?:h|hs)_[A-Za-z0-9_]+")
 
@@ -309,81 +325,156 @@ def verify(
 # --------------------------------------------------------------------------- all of it
 
 
-def compile_dsd(
+@dataclass(frozen=True)
+class DsdBuild:
+    """A network compiled to DNA: its design, the whole enumeration and the verification.
+
+    ``time_unit_s`` is the seconds per formal time unit (:func:`~sbmlcrn.io.dsd_sbml.
+    time_unit_seconds`); :meth:`implementation` is ``dsd.xml``'s network.
+    """
+
+    network: Network
+    design: DsdDesign
+    whole: Enumerated
+    verification: Mapping[str, Any]
+    enumeration_seconds: float
+    time_unit_s: float
+    rates: Mapping[str, float]
+
+    def implementation(self, *, leak: float = 0.0) -> Network:
+        """The implementation CRN in nM and s (with leak reactions at ``leak`` M⁻¹ s⁻¹)."""
+        return implementation_network(
+            self.design, self.whole, name=f"{self.network.id}_dsd", leak=leak
+        )
+
+    def readout(self, values: Mapping[str, np.ndarray], formal: str) -> np.ndarray:
+        """The formal concentration of ``formal`` from implementation concentrations (nM)."""
+        parts = [np.asarray(values[s]) for s, f in self.whole.signals.items() if f == formal]
+        return np.sum(parts, axis=0) / self.design.unit_nM
+
+    def texts(self, *, leak: float = 0.0, extra: Mapping[str, Any] | None = None) -> dict[str, str]:
+        """The files of a DSD export: ``formal.crn``, ``design.pil``, ``implementation.crn``,
+        ``dsd.xml``, ``report.json`` (with ``extra`` entries first) and ``report.md``."""
+        report = self.report(leak=leak, extra=extra)
+        name = self.network.id
+        return {
+            "formal.crn": formal_crn(self.network),
+            "design.pil": design_pil(self.design, title=f"DSD design of {name}"),
+            "implementation.crn": f"# peppercorn condensed reactions of {name} (nM, s)\n"
+            + self.whole.crn(),
+            "dsd.xml": implementation_sbml(self.implementation(leak=leak)),
+            "report.json": json.dumps(report, indent=2) + "\n",
+            "report.md": report_markdown(report),
+        }
+
+    def report(
+        self, *, leak: float = 0.0, extra: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """``report.json``'s content (without the agreement, which needs data)."""
+        result = self.verification
+        counts = self.design.counts()
+        counts["implementation_reactions"] = len(self.whole.reactions)
+        counts["implementation_species"] = len(self.whole.keys)
+        counts["formal_species"] = len(
+            {x for r in self.design.reactions for x in (*r.reactants, *r.products)}
+        )
+        design = self.design
+        return {
+            **(extra or {}),
+            "network": self.network.id,
+            "scheme": SCHEME,
+            "citation": CITATION,
+            "verified": result["verified"],
+            "method": f"CRN bisimulation ({result['method']})",
+            "interpretation": _interpretation_note(result["method"]),
+            "counts": counts,
+            "units": {
+                "formal_unit_nM": design.unit_nM,
+                "fuel_nM": design.fuel_nM,
+                "time_unit_s": self.time_unit_s,
+                "rate_scale_c": design.rate_scale,
+                "k2_per_nM_per_s": self.rates["k2"],
+                "exchange_equilibrium_K": self.rates["K"],
+                "leak_per_M_per_s": leak,
+            },
+            "seconds": {
+                "enumeration": self.enumeration_seconds,
+                "verification": result["seconds"],
+            },
+            "crosstalk": list(result["crosstalk"]),
+            "modules": list(result["modules"]),
+            "signals": dict(sorted(self.whole.signals.items())),
+        }
+
+
+def build_dsd(
     network: Network,
     *,
     method: str = "modular",
     unit_nM: float = 10.0,
     excess: float = 100.0,
-    extra: Mapping[str, Any] | None = None,
-) -> dict[str, str]:
-    """Compile ``network`` to DNA: the texts of every file of a DSD export.
+    scale: float = 1.0,
+    sequester: float = 0.5,
+) -> DsdBuild:
+    """Compile ``network`` to DNA: translate, enumerate (peppercorn), verify (crnverifier).
 
     Parameters
     ----------
     network
-        A mass-action network of uni- and bimolecular reactions without events (minimise it
-        first: every reaction becomes DNA).
+        A mass-action network of bimolecular reactions without events (minimise it and make
+        its reactions fit the gates first: :mod:`sbmlcrn.core.rewrite`; every reaction
+        becomes DNA).
     method
         The verification method (:func:`verify`).
-    unit_nM, excess
-        nM per formal concentration unit; fuel excess (:func:`translate`).
-    extra
-        More entries for ``report.json`` (e.g. the run, the minimisation).
+    unit_nM
+        nM per formal concentration unit.
+    excess, scale
+        Fuels (gates, translators) are at ``excess × scale × unit_nM`` nM: ``scale`` is the
+        largest formal concentration the implementation serves (at least the largest initial
+        one), e.g. measured on data.
+    sequester
+        The largest gate-to-buffer ratio (:func:`~sbmlcrn.io.dsd.gate_ratios`).
 
     Returns
     -------
-    dict[str, str]
-        ``formal.crn``, ``design.pil``, ``implementation.crn``, ``report.json``, ``report.md``.
+    DsdBuild
     """
     require_tools("compile_dsd")
     reactions = formal_reactions(network)
     if not reactions:
         raise InputError(f"The network {network.id!r} has no reaction that can fire.")
-    # Decision: refuse, not hang. A reaction X + X -> … (the product units' squares) made
-    # peppercorn's enumeration explode: one alone gave 277 reactions in 186 s, a whole
-    # nonlinear classifier did not finish in 11 minutes. Until its modules are enumerated with
-    # history domains as wildcards, such networks get this message.
+    # Decision: refuse, not hang. A reaction X + X -> … made peppercorn's enumeration explode
+    # (one alone: 277 reactions in 186 s). sbmlcrn.core.rewrite.split_squares removes the
+    # squares of species no reaction changes (all of them in the exported inference networks);
+    # a square of a changing species cannot be split exactly and is refused.
     squares = [r.id for r in reactions if len(r.reactants) == 2 and len(set(r.reactants)) == 1]
     if squares:
         raise InputError(
-            f"The DSD export cannot compile reactions of the form X + X -> ... yet ({len(squares)}"
-            f" in {network.id!r}: {', '.join(squares[:3])}{', ...' if len(squares) > 3 else ''}):"
-            " their enumeration does not finish in reasonable time. The linear circuits compile "
-            "(docs/design.md, 'DNA strand displacement export')."
+            f"The DSD export cannot compile reactions of the form X + X -> ... of a species that "
+            f"reactions change ({len(squares)} in {network.id!r}: {', '.join(squares[:3])}"
+            f"{', ...' if len(squares) > 3 else ''}): their enumeration does not finish in "
+            "reasonable time (docs/design.md, 'DNA strand displacement export')."
         )
     initial = {s.id: s.initial for s in network.species}
-    design = translate(reactions, initial, unit_nM=unit_nM, excess=excess)
+    design = translate(
+        reactions, initial, unit_nM=unit_nM, excess=excess, sequester=sequester, scale=scale
+    )
     start = time.perf_counter()
     whole = enumerate_design(design)
-    enum_seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - start
     result = verify(design, method=method, whole=whole)
-    counts = design.counts()
-    counts["implementation_reactions"] = len(whole.reactions)
-    counts["implementation_species"] = len(whole.keys)
-    report: dict[str, Any] = {
-        **(extra or {}),
-        "network": network.id,
-        "scheme": SCHEME,
-        "citation": CITATION,
-        "verified": result["verified"],
-        "method": f"CRN bisimulation ({result['method']})",
-        "interpretation": _interpretation_note(result["method"]),
-        "counts": counts,
-        "units": {"formal_unit_nM": unit_nM, "fuel_nM": design.fuel_nM, "excess": excess},
-        "seconds": {"enumeration": enum_seconds, "verification": result["seconds"]},
-        "crosstalk": result["crosstalk"],
-        "modules": result["modules"],
-        "signals": dict(sorted(whole.signals.items())),
-    }
-    return {
-        "formal.crn": formal_crn(network),
-        "design.pil": design_pil(design, title=f"DSD design of {network.id}"),
-        "implementation.crn": f"# peppercorn condensed reactions of {network.id} (nM, s)\n"
-        + whole.crn(),
-        "report.json": json.dumps(report, indent=2) + "\n",
-        "report.md": report_markdown(report),
-    }
+    rates = rate_model(whole)
+    return DsdBuild(
+        network, design, whole, result, seconds, time_unit_seconds(design, whole), rates
+    )
+
+
+def compile_dsd(network: Network, **options: Any) -> dict[str, str]:
+    """The texts of every file of a DSD export of ``network`` (:func:`build_dsd`'s options,
+    plus ``leak`` in M⁻¹ s⁻¹ and ``extra`` report entries)."""
+    leak = options.pop("leak", 0.0)
+    extra = options.pop("extra", None)
+    return build_dsd(network, **options).texts(leak=leak, extra=extra)
 
 
 def _interpretation_note(method: str) -> str:
@@ -402,8 +493,9 @@ def _interpretation_note(method: str) -> str:
 
 
 def report_markdown(report: Mapping[str, Any]) -> str:
-    """``report.md``: the verification result and the sizes."""
+    """``report.md``: the verification result, physical units, sizes and (if any) agreement."""
     c = report["counts"]
+    u = report["units"]
     failed = [m["module"] for m in report["modules"] if not m["verified"]]
     lines = [
         f"# DSD export of {report['network']}",
@@ -415,10 +507,28 @@ def report_markdown(report: Mapping[str, Any]) -> str:
         f"- crosstalk reactions: {len(report['crosstalk'])}",
         f"- time: enumeration {report['seconds']['enumeration']:.2f} s, verification "
         f"{report['seconds']['verification']:.2f} s",
+        f"- units (dsd.xml): 1 formal concentration unit = {u['formal_unit_nM']:g} nM; fuels at "
+        f"{u['fuel_nM']:g} nM; 1 formal time unit = {u['time_unit_s']:.4g} s; leak "
+        f"{u['leak_per_M_per_s']:g} /M/s",
         "",
         "| formal reactions | implementation reactions | domains | strands | fuel complexes |",
         "|---:|---:|---:|---:|---:|",
         f"| {c['formal_reactions']} | {c['implementation_reactions']} | {c['domains']} | "
         f"{c['strands']} | {c['fuel_complexes']} |",
     ]
+    sizes = report.get("sizes")
+    if sizes:
+        lines += ["", "| network | reactions | species |", "|---|---:|---:|"]
+        lines += [f"| {k} | {v['reactions']} | {v['species']} |" for k, v in sizes.items()]
+    a = report.get("agreement")
+    if a:
+        lines += [
+            "",
+            f"Agreement with the formal inference network on {a['n']} rows: {a['metric']} = "
+            f"{a['value']:.6g} (read-out at {a['readout_s']:.4g} s; smallest fuel fraction left "
+            f"{a['fuel_left_min']:.4f}).",
+        ]
+        scores = [f"{k} = {v:.4g}" for k, v in a.items() if k.startswith(("formal_", "dsd_"))]
+        if scores:
+            lines.append("On the data's target: " + ", ".join(scores) + ".")
     return "\n".join(lines) + "\n"

@@ -239,7 +239,7 @@ def _math(text: str, what: str) -> libsbml.ASTNode:
     return ast
 
 
-def to_sbml(network: Network, *, molecules: int | None = None) -> str:
+def to_sbml(network: Network, *, molecules: int | None = None, nanomolar: bool = False) -> str:
     """Render ``network`` as an SBML Level 3 Version 2 document (UTF-8 XML text).
 
     Parameters
@@ -255,6 +255,11 @@ def to_sbml(network: Network, *, molecules: int | None = None) -> str:
         (``mole_per_litre`` → ``item_per_litre``, …) with every reference to them (parameter
         units, units of numbers in event assignments), and the notes say so. Rate constants
         and kinetic laws are unchanged, so in concentrations the model is the same.
+    nanomolar
+        Concentrations in nmol/l instead of mol/l (a DNA implementation's physical units):
+        the substance unit is ``nanomole`` (mole with scale -9) and every unit definition
+        counted in moles is counted in nanomoles (``mole_per_litre`` → ``nanomole_per_litre``,
+        second-order rate constants in l·nmol⁻¹·s⁻¹). Values are written as given.
 
     Returns
     -------
@@ -269,13 +274,18 @@ def to_sbml(network: Network, *, molecules: int | None = None) -> str:
         libSBML rejects an element.
     """
     n = _check_molecules(molecules)
-    rename = _item_units() if n is not None else {}
+    if n is not None and nanomolar:
+        raise InputError(
+            "The molecules and nanomolar parameters of to_sbml cannot be used together. "
+            f"Got molecules={n} and nanomolar=True instead."
+        )
+    rename = _mole_units("item") if n is not None else _mole_units("nanomole") if nanomolar else {}
     doc = libsbml.SBMLDocument(3, 2)
     model = doc.createModel()
     _check(model.setId(network.id), "the model id")
     _write_notes(model, network, n)
     _check(model.setAnnotation(SBMLCRN_ANNOTATION), "the model annotation")
-    substance = "mole" if n is None else "item"
+    substance = "item" if n is not None else "nanomole" if nanomolar else "mole"
     for attr, unit in (
         ("setTimeUnits", "second"),
         ("setSubstanceUnits", substance),
@@ -285,14 +295,15 @@ def to_sbml(network: Network, *, molecules: int | None = None) -> str:
         ("setAreaUnits", "square_metre"),
     ):
         _check(getattr(model, attr)(unit), attr)
-    for uid, parts in sorted(_UNITS.items()):
+    extra = {"nanomole": [(_MOLE, 1)]} if nanomolar else {}
+    for uid, parts in sorted({**_UNITS, **extra}.items()):
         ud = model.createUnitDefinition()
         ud.setId(rename.get(uid, uid))
         for kind, exponent in parts:
             unit = ud.createUnit()
-            unit.setKind(libsbml.UNIT_KIND_ITEM if kind == _MOLE and rename else kind)
+            unit.setKind(libsbml.UNIT_KIND_ITEM if kind == _MOLE and n is not None else kind)
             unit.setExponent(exponent)
-            unit.setScale(0)
+            unit.setScale(-9 if kind == _MOLE and nanomolar else 0)
             unit.setMultiplier(1.0)
     comp = model.createCompartment()
     comp.setId(COMPARTMENT)
@@ -350,10 +361,10 @@ def _check_molecules(molecules: int | None) -> int | None:
     return int(molecules)
 
 
-def _item_units() -> dict[str, str]:
-    """Old → new id of every unit definition counted in moles (``mole`` → ``item``)."""
+def _mole_units(new: str) -> dict[str, str]:
+    """Old → new id of every unit definition counted in moles (``mole`` → ``new``)."""
     return {
-        uid: uid.replace("mole", "item")
+        uid: uid.replace("mole", new)
         for uid, parts in _UNITS.items()
         if any(kind == _MOLE for kind, _ in parts)
     }

@@ -21,7 +21,15 @@ from sbmlcrn.errors import DataError
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances, simulate_batch
 
-__all__ = ["TrainedModel", "effective_model", "evaluate", "outputs_to_predictions", "predict"]
+__all__ = [
+    "TrainedModel",
+    "effective_model",
+    "evaluate",
+    "load_values",
+    "output_values",
+    "outputs_to_predictions",
+    "predict",
+]
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,21 @@ def predict(
     np.ndarray
         One prediction per sample.
     """
+    net = network if network is not None else model.inference_network()
+    values = output_values(model, net, load_values(model, x), tolerances=tolerances)
+    return outputs_to_predictions(model, values)
+
+
+def load_values(model: TrainedModel, x: np.ndarray) -> dict[str, np.ndarray]:
+    """The rail concentrations prediction loads: species id → its value in every sample.
+
+    The host's only work before the chemistry: the stored standardisation, then dual rails.
+
+    Raises
+    ------
+    DataError
+        ``x`` does not have one column per model input.
+    """
     raw = np.atleast_2d(np.asarray(x, dtype=float))
     if raw.shape[1] != len(model.features):
         raise DataError(
@@ -112,17 +135,26 @@ def predict(
         r = np.array([rails(v) for v in column]).reshape(-1, 2)
         initial[f"{base}_p"] = r[:, 0]
         initial[f"{base}_m"] = r[:, 1]
-    net = network if network is not None else model.inference_network()
-    outs = list(net.readouts)
+    return initial
+
+
+def output_values(
+    model: TrainedModel,
+    network: Network,
+    initial: Mapping[str, np.ndarray],
+    *,
+    tolerances: Tolerances | None = None,
+) -> np.ndarray:
+    """The inference network's outputs ``plus − minus`` at the horizon, one row per sample."""
+    outs = list(network.readouts)
     out = simulate_batch(
-        to_sbml(net),
+        to_sbml(network),
         model.config.horizon,
         initial,
         [s for ro in outs for s in (ro.plus, ro.minus)],
         tolerances=tolerances,
     )
-    values = np.column_stack([np.asarray(out[ro.plus]) - np.asarray(out[ro.minus]) for ro in outs])
-    return outputs_to_predictions(model, values)
+    return np.column_stack([np.asarray(out[ro.plus]) - np.asarray(out[ro.minus]) for ro in outs])
 
 
 def outputs_to_predictions(model: TrainedModel, values: np.ndarray) -> np.ndarray:
