@@ -26,6 +26,7 @@ PIPELINE_OPTIONS = frozenset(
         "clock_config",
         "molecules",
         "seed",
+        "ssa_seed",
         "tolerances",
         "progress",
         "max_deviation",
@@ -74,7 +75,9 @@ def train(
     **options
         Fields of the circuit's config (``epochs``, ``lr``, ``horizon``, ``seed``, …) and the
         pipeline's options (``engine``, ``clock``, ``molecules``, ``tolerances``, ``progress``,
-        … — see :func:`sbmlcrn.training.pipeline.train`).
+        … — see :func:`sbmlcrn.training.pipeline.train`). ``ssa_seed`` is the stochastic
+        engine's seed (the pipeline's ``seed``; ``seed`` itself is the config's, which draws
+        the initial parameters), as ``--ssa-seed`` on the command line.
 
     Returns
     -------
@@ -91,6 +94,8 @@ def train(
     pipeline = {k: v for k, v in options.items() if k in PIPELINE_OPTIONS and k not in fields}
     settings = {k: v for k, v in options.items() if k in fields}
     unknown = sorted(set(options) - set(pipeline) - set(settings))
+    if "ssa_seed" in pipeline:  # ``seed`` is the config's (initial parameters) in every circuit
+        pipeline["seed"] = pipeline.pop("ssa_seed")
     if unknown:
         known = sorted(fields | PIPELINE_OPTIONS)
         close = difflib.get_close_matches(unknown[0], known, n=1)

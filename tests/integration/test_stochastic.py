@@ -232,3 +232,19 @@ def test_dataset_with_one_input_loads_through_the_driver() -> None:
     res = drive(c, molecules=50, seed=0)
     assert res.errors.shape == (1, 4, 1) and np.all(np.isfinite(res.theta))
     assert to_sbml(c.network)  # the ordinary model is untouched
+
+
+def test_the_api_takes_the_ssa_seed_apart_from_the_config_seed() -> None:
+    """``ssa_seed`` seeds the SSA; ``seed`` stays the config's (the initial parameters)."""
+    import sbmlcrn
+
+    data, _, _ = linear_data(6, 2, seed=3, noise=0.1)
+    runs = [
+        sbmlcrn.train(
+            "linear-regression", data, epochs=1, engine="gillespie", molecules=200, ssa_seed=s
+        )
+        for s in (5, 5, 6)
+    ]
+    assert [r.sections["stochastic"]["seed"] for r in runs] == [5, 5, 6]
+    assert all(r.model.config.seed == LinearConfig().seed for r in runs)
+    assert dict(runs[0].parameters) == dict(runs[1].parameters)
