@@ -1,4 +1,4 @@
-"""The README's "Python API" section runs as written, and the public API's contracts."""
+"""The README's "Worked example" (Python API) runs as written; the public API's contracts."""
 
 from __future__ import annotations
 
