@@ -123,6 +123,11 @@ def dsd_agreement(
         result |= {"metric": "relative_mse", "value": mse / var if var > 0 else mse}
     else:
         result |= {"metric": "class_agreement", "value": float(np.mean(dsd_pred == formal_pred))}
+    if model.task == "classification":  # the output at which the predicted class changes
+        lo, hi = model.config.class_values
+        at0, at1 = model.feature_map.decode_output(np.array([0.0, 1.0]))
+        if at1 != at0:
+            result["threshold"] = float((0.5 * (lo + hi) - at0) / (at1 - at0))
     if data.y is not None:
         for name, pred in (("formal", formal_pred), ("dsd", dsd_pred)):
             scores = evaluate(model.task, pred, data, model.config)
@@ -142,7 +147,7 @@ def plot_agreement(path: Path, result: Mapping[str, Any], *, title: str) -> None
     """``agreement.png``: DSD vs formal network outputs, one point per row (and per output).
 
     The diagonal is perfect agreement; classifiers' points are coloured by whether the two
-    predicted the same class.
+    predicted the same class, and dotted lines mark the output at which the class changes.
     """
     import matplotlib
 
@@ -164,6 +169,9 @@ def plot_agreement(path: Path, result: Mapping[str, Any], *, title: str) -> None
         what = f"relative MSE {result['value']:.2e}"
     lo, hi = float(min(f.min(), d.min())), float(max(f.max(), d.max()))
     ax.plot([lo, hi], [lo, hi], color="0.5", lw=1, ls="--", label="_nolegend_")
+    if "threshold" in result:  # the class boundary on either axis
+        ax.axvline(result["threshold"], color="0.3", lw=0.8, ls=":")
+        ax.axhline(result["threshold"], color="0.3", lw=0.8, ls=":")
     ax.set_xlabel("formal inference network output (formal units)")
     ax.set_ylabel("DSD implementation output (formal units)")
     ax.set_title(f"{title}\n{what}, n = {result['n']}", fontsize=9)

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sbmlcrn.circuits.registry import family_of
-from sbmlcrn.core.data import read_csv
-from sbmlcrn.core.minimise import minimise
+from sbmlcrn.core.data import Dataset, read_csv
+from sbmlcrn.core.minimise import MinimiseReport, minimise
 from sbmlcrn.core.network import Network
 from sbmlcrn.core.rewrite import pair_unimolecular, split_squares
 from sbmlcrn.errors import InputError
@@ -41,7 +42,16 @@ from sbmlcrn.training.dsd_agreement import dsd_agreement, formal_scale, plot_agr
 from sbmlcrn.training.model import TrainedModel
 from sbmlcrn.training.store import load_model
 
-__all__ = ["DSD_FILES", "SCHEMES", "export_dsd", "input_rails", "is_previous_dsd"]
+__all__ = [
+    "DSD_FILES",
+    "SCHEMES",
+    "DsdNetworks",
+    "dsd_networks",
+    "export_dsd",
+    "input_rails",
+    "is_previous_dsd",
+    "read_dsd_data",
+]
 
 DSD_FILES = frozenset(
     {
@@ -83,6 +93,40 @@ def is_previous_dsd(directory: Path) -> bool:
     except (OSError, ValueError, RecursionError):
         return False
     return isinstance(data, dict) and {"scheme", "verified", "counts"} <= data.keys()
+
+
+@dataclass(frozen=True)
+class DsdNetworks:
+    """The networks on the way from a run to DNA (:func:`dsd_networks`)."""
+
+    inference: Network
+    minimised: Network
+    formal: Network
+    free: tuple[str, ...]
+    copies: dict[str, str]
+    one: str | None
+    minimise_report: MinimiseReport
+
+
+def dsd_networks(model: TrainedModel) -> DsdNetworks:
+    """The inference network, minimised (input rails free) and rewritten for the gates."""
+    network = model.inference_network()
+    free = input_rails(model, network)
+    small, shrink = minimise(network, free=free)
+    split, copies = split_squares(small)
+    formal, one = pair_unimolecular(split)
+    return DsdNetworks(network, small, formal, tuple(free), copies, one, shrink)
+
+
+def read_dsd_data(model: TrainedModel, run_dir: str | os.PathLike[str], data: Any) -> Dataset:
+    """Rows for the agreement: the model's inputs, and its target if the file has one."""
+    return read_csv(
+        data,
+        target=read_record(run_dir).target,
+        require_target=False,
+        features=model.features,
+        labels=list(model.class_labels) if model.class_labels else model.task != "regression",
+    )
 
 
 def _size(network: Network) -> dict[str, int]:
@@ -158,20 +202,9 @@ def export_dsd(
         is_ours=is_previous_dsd,
     )  # fmt: skip
     model = load_model(run_dir)
-    network = model.inference_network()
-    free = input_rails(model, network)
-    small, shrink = minimise(network, free=free)
-    split, copies = split_squares(small)
-    formal, one = pair_unimolecular(split)
-    table = None
-    if data is not None:
-        table = read_csv(
-            data,
-            target=read_record(run_dir).target,
-            require_target=False,
-            features=model.features,
-            labels=list(model.class_labels) if model.class_labels else model.task != "regression",
-        )
+    nets = dsd_networks(model)
+    table = read_dsd_data(model, run_dir, data) if data is not None else None
+    formal, copies = nets.formal, nets.copies
     scale = formal_scale(model, formal, table.x, copies) if table is not None else 1.0
     build = build_dsd(
         formal, method=method, unit_nM=unit_nM, excess=excess, scale=scale, sequester=sequester
@@ -179,12 +212,15 @@ def export_dsd(
     extra = {
         "run": str(Path(run_dir).resolve()),
         "circuit": model.circuit,
-        "inputs": free,
-        "minimise": {"summary": shrink.summary(), "before": dict(shrink.before)},
-        "rewrites": {"square_copies": copies, "constant_one": one},
+        "inputs": list(nets.free),
+        "minimise": {
+            "summary": nets.minimise_report.summary(),
+            "before": dict(nets.minimise_report.before),
+        },
+        "rewrites": {"square_copies": copies, "constant_one": nets.one},
         "sizes": {
-            "inference_network": _size(network),
-            "minimised": _size(small),
+            "inference_network": _size(nets.inference),
+            "minimised": _size(nets.minimised),
             "formal_crn": _size(formal),
             "paper_minimal_training_circuit": PAPER_MINIMAL_CIRCUIT,
         },
