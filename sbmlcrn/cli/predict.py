@@ -44,6 +44,12 @@ def add_export_inference_parser(sub: Subparsers) -> argparse.ArgumentParser:
         help="write the bare forward network (inputs and output on standardised rails) instead "
         "of the model that takes inputs and gives the prediction in the data's units",
     )
+    e.add_argument(
+        "--no-minimise",
+        action="store_true",
+        help="keep the reactions that can never fire (by default they are left out; "
+        "predictions are the same)",
+    )
     return e
 
 
@@ -69,7 +75,14 @@ def run_export_inference(args: argparse.Namespace) -> int:
 
     model = load_model(args.run)
     if args.rails:
-        write_atomic(args.output, model.inference_sbml())
+        from sbmlcrn.core.minimise import minimise
+        from sbmlcrn.io.sbml import to_sbml
+        from sbmlcrn.training.model import input_rails
+
+        net = model.inference_network()
+        if not args.no_minimise:
+            net = minimise(net, free=input_rails(model, net))[0]
+        write_atomic(args.output, to_sbml(net))
         print(
             f"wrote {args.output}: set x<i>_p/x<i>_m to the loaded input's rails, simulate to "
             f"t = {model.config.horizon:g}, read yhat_p - yhat_m"
@@ -81,7 +94,7 @@ def run_export_inference(args: argparse.Namespace) -> int:
     from sbmlcrn.training.inference_export import raw_inference_network
 
     target = read_record(args.run).target
-    network = raw_inference_network(model, target)
+    network = raw_inference_network(model, target, minimised=not args.no_minimise)
     write_atomic(args.output, to_sbml(network))
     inputs = [p.id for p in network.parameters if p.role is Role.INPUT]
     what = "in the target's units" if model.task == "regression" else "the class label"

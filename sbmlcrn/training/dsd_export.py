@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from sbmlcrn.circuits.registry import family_of
 from sbmlcrn.core.data import Dataset, read_csv
 from sbmlcrn.core.minimise import MinimiseReport, minimise
 from sbmlcrn.core.network import Network
@@ -39,7 +38,7 @@ from sbmlcrn.io.dsd import SCHEME
 from sbmlcrn.io.dsd_verify import build_dsd, report_markdown
 from sbmlcrn.io.record import read_record
 from sbmlcrn.training.dsd_agreement import dsd_agreement, formal_scale, plot_agreement
-from sbmlcrn.training.model import TrainedModel
+from sbmlcrn.training.model import TrainedModel, input_rails
 from sbmlcrn.training.store import load_model
 
 __all__ = [
@@ -48,7 +47,6 @@ __all__ = [
     "DsdNetworks",
     "dsd_networks",
     "export_dsd",
-    "input_rails",
     "is_previous_dsd",
     "read_dsd_data",
 ]
@@ -70,20 +68,6 @@ SCHEMES = (SCHEME,)
 #: The paper's size figure (notes, v2 abstract): its minimal linear regression *training*
 #: circuit. The paper gives no DNA-level counts.
 PAPER_MINIMAL_CIRCUIT = {"reactions": 13, "species": 15}
-
-
-def input_rails(model: TrainedModel, network: Network) -> list[str]:
-    """The species of ``network`` that prediction loads per sample (both rails of each load).
-
-    The bias rails (``xb_p`` = 1) are not loaded: they keep their initial concentration.
-    """
-    d = len(model.features)
-    x_tilde = model.feature_map(np.zeros((1, d)))
-    loads = family_of(model.config).loads(
-        model.task, model.config, x_tilde, d, max(len(model.classes), 2)
-    )
-    present = set(network.species_ids())
-    return [f"{b}_{s}" for b in sorted(loads) for s in "pm" if f"{b}_{s}" in present]
 
 
 def is_previous_dsd(directory: Path) -> bool:

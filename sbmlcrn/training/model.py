@@ -25,6 +25,7 @@ __all__ = [
     "TrainedModel",
     "effective_model",
     "evaluate",
+    "input_rails",
     "load_values",
     "output_values",
     "outputs_to_predictions",
@@ -155,6 +156,20 @@ def output_values(
         tolerances=tolerances,
     )
     return np.column_stack([np.asarray(out[ro.plus]) - np.asarray(out[ro.minus]) for ro in outs])
+
+
+def input_rails(model: TrainedModel, network: Network) -> list[str]:
+    """The species of ``network`` that prediction loads per sample (both rails of each load).
+
+    The bias rails (``xb_p`` = 1) are not loaded: they keep their initial concentration.
+    """
+    d = len(model.features)
+    x_tilde = model.feature_map(np.zeros((1, d)))
+    loads = family_of(model.config).loads(
+        model.task, model.config, x_tilde, d, max(len(model.classes), 2)
+    )
+    present = set(network.species_ids())
+    return [f"{b}_{s}" for b in sorted(loads) for s in "pm" if f"{b}_{s}" in present]
 
 
 def outputs_to_predictions(model: TrainedModel, values: np.ndarray) -> np.ndarray:

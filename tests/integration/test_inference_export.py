@@ -77,3 +77,32 @@ def test_cli_exports_the_raw_model_by_default_and_the_rails_on_request(tmp_path,
     )
     assert code == 0 and "yhat_p - yhat_m" in out
     assert "<listOfEvents>" not in (tmp_path / "r.xml").read_text(encoding="utf-8")
+
+
+def test_exports_are_minimised_and_predict_the_same(tmp_path, capsys):
+    """Issue 19: the inference exports leave out the reactions that can never fire."""
+    data = ROOT / "examples" / "linreg_train.csv"
+    code, _, err = run_cli(capsys, "train", "linear-regression", "--data", data, "--epochs", "2",
+                           "--out", tmp_path / "run")  # fmt: skip
+    assert code == 0, err
+    run = sbmlcrn.load_run(tmp_path / "run")
+    full = raw_inference_network(run.model, "y", minimised=False)
+    small = raw_inference_network(run.model, "y")
+    assert len(small.reactions) < len(full.reactions)
+    x = read_csv(ROOT / "examples" / "linreg_test.csv").x[:5]
+    features = run.model.features
+    np.testing.assert_allclose(
+        _predict_raw(to_sbml(small), features, x),
+        _predict_raw(to_sbml(full), features, x),
+        rtol=1e-8,
+        atol=1e-9,
+    )
+    sizes = {}
+    for flag in ((), ("--no-minimise",)):
+        out = tmp_path / f"r{len(flag)}.xml"
+        code, _, err = run_cli(
+            capsys, "export-inference", tmp_path / "run", "-o", out, "--rails", *flag
+        )
+        assert code == 0, err
+        sizes[bool(flag)] = out.read_text(encoding="utf-8").count("<reaction ")
+    assert sizes[False] < sizes[True]

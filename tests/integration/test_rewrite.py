@@ -95,8 +95,7 @@ def test_rewrites_change_no_trajectory() -> None:
 
 def test_product_unit_inference_network_rewritten_predicts_the_same(tmp_path) -> None:
     """The nonlinear classifier's inference network: every square is of an input or the bias."""
-    from sbmlcrn.training.dsd_export import input_rails
-    from sbmlcrn.training.model import load_values
+    from sbmlcrn.training.model import input_rails, load_values
 
     task = make_task("xor", 0)
     sbmlcrn.train("nonlinear-classification", task.train, epochs=1, out=tmp_path / "r", plots=False)
