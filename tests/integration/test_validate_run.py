@@ -210,6 +210,20 @@ def test_bare_model_with_wrong_expectation_fails(tmp_path: Path) -> None:
         sbmlcrn.validate_run(model, data=model)  # a model has no run record to rebuild from
 
 
+def test_bare_model_without_expectations_is_skipped_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pre-commit hook passes every staged models/*.xml: one without NAME.json is skipped."""
+    model = tmp_path / "enzyme.xml"
+    shutil.copy(sorted(MODELS.glob("*.xml"))[0], model)
+    report = sbmlcrn.validate_run(model)
+    assert report.ok
+    assert {c.status for c in report.checks} == {"skipped"}
+    assert "enzyme.json beside it" in report.check("weights-roadrunner").summary
+    assert main(["validate", "--run", str(model)]) == 0
+    assert "SKIPPED" in capsys.readouterr().out
+
+
 def test_several_runs_and_files_inside_them(
     fresh: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
