@@ -133,9 +133,8 @@ def dsd_agreement(
             scores = evaluate(model.task, pred, data, model.config)
             key = "mse" if model.task == "regression" else "accuracy"
             result[f"{name}_{key}"] = scores[key]
-    result["fuel_left_min"] = float(
-        min((np.min(out[f]) / c for f, c in fuels.items()), default=1.0)
-    )
+    left = min((np.min(out[f]) / c for f, c in fuels.items()), default=1.0)
+    result["fuel_left_min"] = max(0.0, float(left))  # CVODE may end a hair below 0
     result["formal_outputs"] = formal_values.tolist()
     result["dsd_outputs"] = dsd_values.tolist()
     result["formal_predictions"] = formal_pred.tolist()
