@@ -49,6 +49,8 @@ def cmd_robustness(args: Any, progress: Callable[[str], None] | None) -> int:
         target=args.target,
         epochs=args.epochs,
         annihilation=args.annihilation,
+        features=args.features,
+        drop=args.drop,
     )
     metric = sd.metric
     if args.action == "noise":

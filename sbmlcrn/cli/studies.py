@@ -100,6 +100,7 @@ def add_robustness_parser(sub: Subparsers) -> argparse.ArgumentParser:
     rb.add_argument("--data", type=Path, help="training CSV (default: built-in data)")
     rb.add_argument("--test", type=Path, help="test CSV (needed with --data)")
     rb.add_argument("--target", default="y", help="target column (default: y)")
+    column_options(rb)
     rb.add_argument("--epochs", type=number("--epochs", integer=True), help="passes over the data")
     rb.add_argument(
         "--annihilation", type=number("--annihilation"), help="annihilation rate (default 1)"

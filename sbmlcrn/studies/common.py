@@ -85,14 +85,25 @@ def default_study_data(
     test: str | os.PathLike[str] | None = None,
     target: str = "y",
     config: Config | None = None,
+    features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
 ) -> StudyData:
-    """The data of a study: the user's CSV files, or the built-in defaults (module docstring)."""
-    circuit_task(circuit)
+    """The data of a study: the user's CSV files, or the built-in defaults (module docstring).
+
+    With files, ``features``/``drop`` choose the input columns of ``data`` (as ``sbmlcrn
+    train``), the test file is read with the same inputs, and a classifier's target may be
+    text labels (the training file's sorted labels name the classes of both).
+    """
+    labels = circuit_task(circuit) != "regression"
     if data is not None:
         if test is None:
             raise InputError("--data needs --test: the studies compare test metrics.")
-        train = read_csv(data, target=target, min_rows=2)
-        tst = read_csv(test, target=target)
+        train = read_csv(
+            data, target=target, min_rows=2, features=features, drop=drop, labels=labels
+        )
+        tst = read_csv(
+            test, target=target, features=train.features, labels=train.class_labels or labels
+        )
         return StudyData(circuit, train, tst, config or default_config(circuit), str(data))
     if circuit == "linear-regression":
         train, tst = authors_linear_regression()
@@ -142,6 +153,8 @@ def study_data(
     target: str = "y",
     epochs: int | None = None,
     annihilation: float | None = None,
+    features: Sequence[str] | None = None,
+    drop: Sequence[str] | None = None,
 ) -> StudyData:
     """The data and hyper-parameters of a robustness study (``sbmlcrn robustness``).
 
@@ -155,6 +168,8 @@ def study_data(
     epochs, annihilation
         Replace the config's ``epochs`` and ``annihilation`` (None: keep them). With user data
         the config is the circuit's default, with the built-in data the default data's own.
+    features, drop
+        The input columns of the user's data (:func:`default_study_data`).
 
     Returns
     -------
@@ -172,6 +187,8 @@ def study_data(
         test=test,
         target=target,
         config=default_config(circuit) if data is not None else None,
+        features=features,
+        drop=drop,
     )
     changes: dict[str, Any] = {}
     if epochs is not None:

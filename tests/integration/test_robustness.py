@@ -100,3 +100,21 @@ def test_cli_robustness_rates_and_bad_out(tmp_path, capsys) -> None:
     assert code == 2 and err.startswith("error: --out")
     code = main(["robustness", "noise", "linear-regression", "--data", str(csv), "--out", "x"])
     assert code == 2 and "--test" in capsys.readouterr().err
+
+
+def test_cli_robustness_reads_chosen_columns_and_text_labels(tmp_path, capsys) -> None:
+    """--drop leaves an ID column out; a classifier's text labels name the classes."""
+    train, _, _ = linear_data(8, 1, seed=2)
+    label = ["low" if v < np.median(train.y) else "high" for v in train.y]
+    rows = zip(range(8), train.x[:, 0], label, strict=True)
+    csv = tmp_path / "d.csv"
+    csv.write_text("id,x1,y\n" + "".join(f"s{i},{a},{c}\n" for i, a, c in rows), encoding="utf-8")
+    args = ["robustness", "rates", "linear-classification", "--data", str(csv), "--test", str(csv)]
+    args += ["--drop", "id", "--epochs", "1", "--runs", "2", "--sigma", "0.1", "--no-sensitivity"]
+    code = main([*args, "--workers", "1", "--out", str(tmp_path / "study"), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert (tmp_path / "study" / "report.md").exists()
+    without = [a for a in args if a not in ("--drop", "id")]
+    code = main([*without, "--out", str(tmp_path / "s2"), "--quiet"])
+    assert code == 2 and "id" in capsys.readouterr().err  # without --drop: text in an input
