@@ -89,9 +89,11 @@ def add_stats_parser(sub: Subparsers) -> argparse.ArgumentParser:
 
 def run_export(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn export``: write the run as a COPASI file, an OMEX archive or DNA."""
-    dsd_only = [o for o in ("data", "leak") if getattr(args, o) not in (None, 0.0)]
+    defaults = {"data": None, "leak": 0.0, "excess": 100.0, "unit_nm": 10.0}
+    defaults["scheme"] = "soloveichik2010"
+    dsd_only = [o for o, d in defaults.items() if getattr(args, o) != d]
     if args.format != "dsd" and dsd_only:
-        raise InputError(f"--{dsd_only[0]} applies to --format dsd only.")
+        raise InputError(f"--{dsd_only[0].replace('_', '-')} applies to --format dsd only.")
     if args.format == "copasi":
         from sbmlcrn.io.copasi import export_copasi
 

@@ -5,8 +5,9 @@ mass-action :class:`~sbmlcrn.core.network.Network` in nM and seconds: every rest
 is a species (fuels and signals at the design's concentrations, inputs at 0 until a sample is
 loaded), every condensed reaction keeps peppercorn's rate constant (nM⁻¹ s⁻¹ or s⁻¹: the PIL
 gives concentrations in nM), and each formal species ``X`` gets an observable ``formal_X``, the
-sum of the implementation species interpreted as ``X`` divided by the formal unit, so a
-COPASI or Tellurium user reads the formal concentrations directly.
+sum of the implementation species that are ``X`` (its free signals and the gate intermediates
+holding it, :func:`formal_forms`) divided by the formal unit, so a COPASI or Tellurium user
+reads the formal concentrations directly.
 
 Leak (optional): every module's gate ``L_r`` and translator ``T_r`` react without any input,
 ``L_r + T_r -> (the products of r)``, at ``leak`` M⁻¹ s⁻¹: the translator releases all of its
@@ -26,7 +27,13 @@ from sbmlcrn.errors import InputError
 from sbmlcrn.io.dsd import DsdDesign
 from sbmlcrn.io.sbml import to_sbml
 
-__all__ = ["implementation_network", "implementation_sbml", "rate_model", "time_unit_seconds"]
+__all__ = [
+    "formal_forms",
+    "implementation_network",
+    "implementation_sbml",
+    "rate_model",
+    "time_unit_seconds",
+]
 
 #: M⁻¹ s⁻¹ → nM⁻¹ s⁻¹
 PER_MOLAR = 1e-9
@@ -40,7 +47,8 @@ def rate_model(enumerated: Any) -> dict[str, float]:
     dict[str, float]
         ``k2`` (nM⁻¹ s⁻¹): the irreversible toehold-mediated displacement of a gate
         intermediate by a signal (the largest bimolecular constant between a signal and a new
-        complex); ``K``: the equilibrium constant of the reversible first step
+        complex; without bimolecular gates, of a signal opening a unimolecular gate ``L_r``);
+        ``K``: the equilibrium constant of the reversible first step
         ``A + L_r <=> I_r + B_r`` (forward over backward constant; 1 with equal toeholds).
     """
     fuels = enumerated.fuels
@@ -60,6 +68,15 @@ def rate_model(enumerated: Any) -> dict[str, float]:
         ]
 
     forward, backward = exchange("L_", "B_"), exchange("B_", "L_")
+    if not k2:  # unimolecular gates only: a signal opens a gate L (the same domain lengths)
+        k2 = [
+            k
+            for r, p, k in enumerated.reactions
+            if len(r) == 2
+            and any(s in signals for s in r)
+            and any(s.startswith("L_") and s in fuels for s in r)
+            and not any(s in fuels for s in p)
+        ]
     if not k2:
         raise InputError("The enumeration has no signal displacing a gate intermediate.")
     ratio = (sum(forward) / len(forward)) / (sum(backward) / len(backward)) if backward else 1.0
@@ -69,6 +86,34 @@ def rate_model(enumerated: Any) -> dict[str, float]:
 def time_unit_seconds(design: DsdDesign, enumerated: Any) -> float:
     """Seconds per formal time unit: ``1/(k2·c·unit_nM)`` (:func:`~sbmlcrn.io.dsd.translate`)."""
     return 1.0 / (rate_model(enumerated)["k2"] * design.rate_scale * design.unit_nM)
+
+
+def formal_forms(enumerated: Any) -> dict[str, list[str]]:
+    """Each formal species' forms: its free signals and the gate intermediates holding one.
+
+    A first reactant ``A`` bound in ``I_r`` by ``A + L_r <=> I_r + B_r`` is still ``A`` (the
+    formal species is the total of :func:`~sbmlcrn.io.dsd.gate_ratios`): a constant such as
+    ``one`` sits up to ``s_A/(1+s_A)`` in its gates.
+
+    Returns
+    -------
+    dict[str, list[str]]
+        Formal species → implementation species (sorted), for every formal species with a
+        signal in the enumeration.
+    """
+    signals, fuels = enumerated.signals, enumerated.fuels
+    held = dict(signals)
+    for r, p, _ in enumerated.reactions:
+        signal = [s for s in r if s in signals]
+        gate = [s for s in r if s in fuels and s.startswith("L_")]
+        buffer = [s for s in p if s in fuels and s.startswith("B_")]
+        rest = [s for s in p if s not in fuels]
+        if len(r) == 2 and signal and gate and buffer and len(p) == 2 and len(rest) == 1:
+            held[rest[0]] = signals[signal[0]]
+    out: dict[str, list[str]] = {}
+    for s in sorted(held):
+        out.setdefault(held[s], []).append(s)
+    return out
 
 
 def _observable(fid: str, parts: list[str], unit_nM: float) -> Observable:
@@ -133,11 +178,9 @@ def implementation_network(
             if set(pair) <= present:
                 out = tuple(f"S_{y}" for y in r.products if f"S_{y}" in present)
                 reactions.append(Reaction(f"leak_{r.id}", pair, out, "k_leak"))
-    by_formal: dict[str, list[str]] = {}
-    for s in sorted(enumerated.signals):
-        by_formal.setdefault(enumerated.signals[s], []).append(s)
     observables = tuple(
-        _observable(fid, parts, design.unit_nM) for fid, parts in sorted(by_formal.items())
+        _observable(fid, parts, design.unit_nM)
+        for fid, parts in sorted(formal_forms(enumerated).items())
     )
     notes = (
         f"DNA strand displacement implementation of {name} (peppercorn condensed reactions). "

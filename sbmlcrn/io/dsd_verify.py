@@ -52,6 +52,7 @@ from sbmlcrn.io.dsd import (
     translate,
 )
 from sbmlcrn.io.dsd_sbml import (
+    formal_forms,
     implementation_network,
     implementation_sbml,
     rate_model,
@@ -79,9 +80,10 @@ class Enumerated:
     """peppercorn's condensed reactions with the roles of their species.
 
     Species are resting macrostates named after their complex in the design (signals ``S_X``,
-    fuels) or, for new complexes, ``i<n>`` in the order of their kernel strings (so the names
-    do not depend on what was enumerated before). ``keys`` gives each species a key that is
-    the same for the same complex up to its history domains (fuels: their name).
+    fuels) or, for new complexes, ``i<n>`` in the order of their canonical kernel strings (so
+    the names depend neither on what was enumerated before nor on the process's hash seed).
+    ``keys`` gives each species a key that is the same for the same complex up to its
+    history domains (fuels: their name).
     """
 
     reactions: tuple[tuple[tuple[str, ...], tuple[str, ...], float], ...]
@@ -221,7 +223,9 @@ def enumerate_design(design: DsdDesign, *, module: str | None = None) -> Enumera
     states, raw = _run_peppercorn(design_pil(design, fuels_of=module))
     named = {c.name for c in design.complexes}
     fuel_names = {c.name for c in design.fuels(module)}
-    new = sorted((kernel, name) for name, kernel in states if name not in named)
+    # by the canonical kernel: peppercorn's own string starts at a strand that varies from
+    # process to process (set order under hash randomisation)
+    new = sorted((_canonical(kernel), name) for name, kernel in states if name not in named)
     rename = {name: f"i{n}" for n, (_, name) in enumerate(new, 1)}
     signals: dict[str, str] = {}
     keys: dict[str, str] = {}
@@ -348,8 +352,11 @@ class DsdBuild:
         )
 
     def readout(self, values: Mapping[str, np.ndarray], formal: str) -> np.ndarray:
-        """The formal concentration of ``formal`` from implementation concentrations (nM)."""
-        parts = [np.asarray(values[s]) for s, f in self.whole.signals.items() if f == formal]
+        """The formal concentration of ``formal`` from implementation concentrations (nM):
+        its free signals and the gate intermediates holding it (``formal_X`` of ``dsd.xml``)."""
+        parts = [np.asarray(values[s]) for s in formal_forms(self.whole).get(formal, [])]
+        if not parts:  # a species no formal reaction makes (e.g. a rail all of whose weights are 0)
+            return np.zeros(np.shape(next(iter(values.values()))))
         return np.sum(parts, axis=0) / self.design.unit_nM
 
     def texts(self, *, leak: float = 0.0, extra: Mapping[str, Any] | None = None) -> dict[str, str]:

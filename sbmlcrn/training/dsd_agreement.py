@@ -4,10 +4,11 @@ For every row of a table the inputs are loaded into ``dsd.xml`` in nM (the forma
 the formal unit; a split square's copy gets the same value as its species), the implementation
 is simulated in RoadRunner to the read-out time mapped to seconds (the model's horizon times
 the formal time unit) and each formal output is read as the sum of the implementation species
-interpreted as it. The formal inference network (:func:`~sbmlcrn.training.model.predict`) gives
-the reference. Classifiers report the fraction of equal class predictions, regression the
-relative MSE ``mean((ŷ_DSD − ŷ_formal)²) / var(ŷ_formal)`` in the target's units; with a
-target column both models' accuracy or MSE on the data are reported too.
+that are it (``formal_X`` of ``dsd.xml``). The formal inference network
+(:func:`~sbmlcrn.training.model.predict`) gives the reference. Classifiers report the
+fraction of equal class predictions, regression the relative MSE
+``mean((ŷ_DSD − ŷ_formal)²) / var(ŷ_formal)`` in the target's units; with a target column
+both models' accuracy or MSE on the data are reported too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
-from sbmlcrn.io.dsd_sbml import implementation_sbml
+from sbmlcrn.io.dsd_sbml import formal_forms, implementation_sbml
 from sbmlcrn.io.dsd_verify import DsdBuild
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances, simulate_batch
@@ -104,7 +105,7 @@ def dsd_agreement(
     initial = {f"S_{k}": v * unit for k, v in loads.items() if f"S_{k}" in present}
     fuels = {c.name: c.conc_nM for c in build.design.fuels() if c.name in present and c.conc_nM}
     readouts = list(model.inference_network().readouts)
-    wanted = {s for s, f in build.whole.signals.items()}
+    wanted = {s for parts in formal_forms(build.whole).values() for s in parts}
     t_end = model.config.horizon * build.time_unit_s
     out = simulate_batch(
         implementation_sbml(net), t_end, initial, sorted(wanted | set(fuels)),

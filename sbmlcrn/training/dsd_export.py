@@ -173,13 +173,17 @@ def export_dsd(
     ------
     InputError
         ``run_dir`` is not a run directory, ``out_dir`` holds other files, ``data`` lacks
-        input columns, ``scheme`` is unknown, or the DSD tools are not installed
-        (``pip install 'sbmlcrn[dsd]'``).
+        input columns, ``scheme`` is unknown, ``leak`` is negative, or the DSD tools are not
+        installed (``pip install 'sbmlcrn[dsd]'``).
     """
     if scheme not in SCHEMES:
         raise InputError(
             f"The scheme parameter of export_dsd must be one of {', '.join(SCHEMES)}. "
             f"Got {scheme!r} instead."
+        )
+    if not (isinstance(leak, int | float) and leak >= 0):  # before minutes of enumeration
+        raise InputError(
+            f"The leak parameter of export_dsd must be a number >= 0. Got {leak!r} instead."
         )
     target = check_output_dir(
         out_dir, files=DSD_FILES, marker="report.json", what="a previous DSD export",

@@ -184,6 +184,106 @@ def test_build_is_deterministic_and_leak_makes_output_from_nothing() -> None:
             assert y[1] == pytest.approx(1.0, rel=0.02)
 
 
+_ENUMERATE_SCRIPT = """
+from sbmlcrn.io.dsd import FormalReaction, translate
+from sbmlcrn.io.dsd_verify import enumerate_design
+rx = [FormalReaction("r1", ("A", "B"), ("A", "B", "Y"), 1.0),
+      FormalReaction("r2", ("B", "Y"), ("Z",), 1.0)]
+print(enumerate_design(translate(rx, {"B": 0.5})).crn(), end="")
+"""
+
+
+def test_implementation_names_do_not_depend_on_the_hash_seed() -> None:
+    """New complexes are named in the order of their canonical kernels: peppercorn's own
+    kernel strings start at a strand that changed with PYTHONHASHSEED (review of issue 19)."""
+    import os
+    import subprocess
+    import sys
+
+    texts = []
+    for seed in ("1", "2"):
+        proc = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", _ENUMERATE_SCRIPT],
+            capture_output=True, text=True, timeout=300, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )  # fmt: skip
+        texts.append(proc.stdout)
+    assert texts[0].count("->") > 10
+    assert texts[1] == texts[0]
+
+
+def test_network_of_unimolecular_reactions_only_builds() -> None:
+    """Without bimolecular gates the time scale comes from a signal opening a gate L (it
+    raised 'no signal displacing a gate intermediate' after the whole enumeration)."""
+    from sbmlcrn.io.dsd_verify import build_dsd
+
+    net = Network(
+        id="uni",
+        species=(Species("A", 1.0), Species("Y", 0.0)),
+        parameters=(Parameter("k", 0.5),),
+        reactions=(Reaction("r1", ("A",), ("Y",), "k"),),
+    )
+    build = build_dsd(net)
+    assert build.verification["verified"]
+    assert build.design.rate_scale == 1.0
+    assert build.time_unit_s == pytest.approx(1.0 / (build.rates["k2"] * 10.0))
+    assert 1e-3 < build.rates["k2"] < 1e-2  # nM⁻¹ s⁻¹: about 2e6 M⁻¹ s⁻¹
+
+
+def test_bad_dsd_options_exit_2_before_enumerating(tmp_path: Path, capsys) -> None:
+    """--leak -1 was refused only after the whole enumeration (review of issue 19)."""
+    import sbmlcrn
+
+    run = tmp_path / "run"
+    sbmlcrn.train(
+        "linear-regression", ROOT / "examples" / "linreg_train.csv", out=run, plots=False,
+        epochs=2,
+    )  # fmt: skip
+    for option, value, name in (
+        ("--leak", "-1", "leak"), ("--excess", "0", "excess"), ("--unit-nm", "-1", "unit_nM"),
+    ):  # fmt: skip
+        t0 = time.perf_counter()
+        code, _, err = run_cli(
+            capsys, "export", run, "--format", "dsd", "-o", tmp_path / "x", option, value
+        )
+        assert code == 2 and f"The {name} parameter" in err, err
+        assert time.perf_counter() - t0 < 10
+        assert not (tmp_path / "x").exists()
+
+
+def test_formal_observables_count_the_species_the_gates_hold() -> None:
+    """A first reactant sits partly in its gates' intermediates (A + L <=> I + B): formal_A
+    and the read-out are its total, not only its free strands (review of issue 19)."""
+    import numpy as np
+    import roadrunner
+
+    from sbmlcrn.io.dsd_sbml import formal_forms, implementation_sbml
+    from sbmlcrn.io.dsd_verify import build_dsd
+
+    net = Network(
+        id="held",
+        species=(Species("A", 1.0), Species("B", 0.5), Species("Y", 0.0)),
+        parameters=(Parameter("k", 1.0),),
+        reactions=(Reaction("r1", ("A", "B"), ("A", "B", "Y"), "k"),),
+    )
+    build = build_dsd(net)
+    forms = formal_forms(build.whole)
+    signals = build.whole.signals
+    assert len([s for s in forms["A"] if s not in signals]) == 2  # I with S_A, with A released
+    assert all(s in signals for s in forms["B"])  # a second reactant is not held
+    rr = roadrunner.RoadRunner(implementation_sbml(build.implementation()))
+    rr.integrator = "cvode"
+    rr.integrator.relative_tolerance, rr.integrator.absolute_tolerance = 1e-8, 1e-6
+    t_end = 2.0 * build.time_unit_s
+    rr.timeCourseSelections = ["time", "formal_A", "formal_B", "formal_Y", *forms["A"]]
+    out = rr.simulate(0, t_end, 3)
+    assert out["formal_A"][-1] == pytest.approx(1.0, rel=0.01)  # 0.67 free, 0.33 held
+    assert out["formal_B"][-1] == pytest.approx(0.5, rel=0.01)
+    assert out["formal_Y"][-1] == pytest.approx(1.0, rel=0.02)  # k·A·B·t
+    values = {s: np.array([out[s][-1]]) for s in forms["A"]}
+    assert build.readout(values, "A")[0] == pytest.approx(out["formal_A"][-1], rel=1e-9)
+
+
 def test_square_of_a_changing_species_is_refused_quickly(tmp_path: Path) -> None:
     """X + X -> ... of a species reactions change cannot be split exactly: refused at once."""
     from sbmlcrn.errors import InputError
@@ -274,3 +374,11 @@ def test_dsd_xml_simulates_alike_in_copasi(tmp_path: Path) -> None:
     )
     assert copasi == pytest.approx(float(build.readout(out, "Y")[0]), rel=1e-5)
     assert copasi == pytest.approx(0.5, rel=0.02)  # formal: k·A·B·t = 1·1·0.5·1
+
+
+@pytest.mark.parametrize("option", [["--excess", "5"], ["--unit-nm", "1"], ["--leak", "1"]])
+def test_dsd_options_are_refused_with_other_formats(tmp_path: Path, capsys, option) -> None:
+    code, _, err = run_cli(
+        capsys, "export", tmp_path, "--format", "copasi", "-o", tmp_path / "m.cps", *option
+    )
+    assert code == 2 and f"{option[0]} applies to --format dsd only" in err
