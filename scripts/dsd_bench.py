@@ -30,7 +30,7 @@ import sbmlcrn
 from sbmlcrn.core.data import Dataset, make_task
 from sbmlcrn.io.dsd import formal_reactions, translate
 from sbmlcrn.io.dsd_verify import build_dsd
-from sbmlcrn.training.dsd_agreement import dsd_agreement, formal_scale
+from sbmlcrn.training.dsd_agreement import agreement_summary, dsd_agreement, formal_scale
 from sbmlcrn.training.dsd_export import dsd_networks
 from sbmlcrn.training.store import load_model
 
@@ -92,7 +92,7 @@ def bench(name: str, run: Path, data: Dataset, rows: int) -> dict:
         for leak in LEAK:
             t1 = time.perf_counter()
             a = dsd_agreement(model, variant, data, nets.copies, leak=leak)
-            row = {k: v for k, v in a.items() if not k.endswith(("_outputs", "_predictions"))}
+            row = agreement_summary(a)
             row |= {
                 "excess": excess,
                 "fuel_nM": design.fuel_nM,

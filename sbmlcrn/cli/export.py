@@ -11,6 +11,16 @@ from sbmlcrn.errors import InputError
 
 __all__ = ["COMMANDS", "add_export_parser", "add_stats_parser", "run_export", "run_stats"]
 
+#: The ``--format dsd`` options and their defaults (any other value with another format is an
+#: error); the defaults are those of :func:`sbmlcrn.training.dsd_export.export_dsd`.
+DSD_DEFAULTS = {
+    "data": None,
+    "leak": 0.0,
+    "excess": 100.0,
+    "unit_nm": 10.0,
+    "scheme": "soloveichik2010",
+}
+
 
 def add_export_parser(sub: Subparsers) -> argparse.ArgumentParser:
     """Add the parser of ``sbmlcrn export`` to ``sub`` and return it."""
@@ -34,25 +44,25 @@ def add_export_parser(sub: Subparsers) -> argparse.ArgumentParser:
     )
     d.add_argument(
         "--scheme",
-        default="soloveichik2010",
+        default=DSD_DEFAULTS["scheme"],
         help="translation scheme (default and, so far, only: soloveichik2010)",
     )
     d.add_argument(
         "--excess",
         type=number("--excess"),
-        default=100.0,
+        default=DSD_DEFAULTS["excess"],
         help="fuel excess over the largest formal concentration (default: 100)",
     )
     d.add_argument(
         "--unit-nm",
         type=number("--unit-nm"),
-        default=10.0,
+        default=DSD_DEFAULTS["unit_nm"],
         help="nM per formal concentration unit (default: 10)",
     )
     d.add_argument(
         "--leak",
         type=number("--leak"),
-        default=0.0,
+        default=DSD_DEFAULTS["leak"],
         help="leak rate constant of every gate-translator pair in /M/s (default: 0, off)",
     )
     return x
@@ -89,9 +99,7 @@ def add_stats_parser(sub: Subparsers) -> argparse.ArgumentParser:
 
 def run_export(args: argparse.Namespace) -> int:
     """Run ``sbmlcrn export``: write the run as a COPASI file, an OMEX archive or DNA."""
-    defaults = {"data": None, "leak": 0.0, "excess": 100.0, "unit_nm": 10.0}
-    defaults["scheme"] = "soloveichik2010"
-    dsd_only = [o for o, d in defaults.items() if getattr(args, o) != d]
+    dsd_only = [o for o, d in DSD_DEFAULTS.items() if getattr(args, o) != d]
     if args.format != "dsd" and dsd_only:
         raise InputError(f"--{dsd_only[0].replace('_', '-')} applies to --format dsd only.")
     if args.format == "copasi":
@@ -115,13 +123,9 @@ def run_export(args: argparse.Namespace) -> int:
 
 def _run_export_dsd(args: argparse.Namespace) -> int:
     """``--format dsd``: compile the run's inference network to DNA, enumerate and verify it."""
-    from sbmlcrn.io.dsd import INSTALL_HINT, missing_tools
+    from sbmlcrn.io.dsd import require_tools
 
-    missing = missing_tools()
-    if missing:
-        raise InputError(
-            f"--format dsd needs the DSD tools ({', '.join(missing)} not installed): {INSTALL_HINT}"
-        )
+    require_tools("--format dsd")  # at once, not after loading the run
     from sbmlcrn.training.dsd_export import export_dsd
 
     out, report = export_dsd(

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from sbmlcrn.core.network import Network, Role, Species
+from sbmlcrn.core.network import Network, Role, Species, unique_ids
 
 __all__ = ["ONE", "pair_unimolecular", "split_squares"]
 
@@ -71,10 +71,9 @@ def split_squares(network: Network) -> tuple[Network, dict[str, str]]:
     )
     if not squared:
         return network, {}
-    taken = {s.id for s in network.species} | {p.id for p in network.parameters}
-    copies: dict[str, str] = {}
-    for sid in squared:
-        copies[sid] = _fresh(f"{sid}_2", taken)
+    copies = dict(
+        zip(squared, unique_ids([f"{s}_2" for s in squared], taken=_ids(network)), strict=True)
+    )
     reactions = []
     for r in network.reactions:
         counts = Counter(r.reactants)
@@ -119,15 +118,16 @@ def pair_unimolecular(network: Network) -> tuple[Network, str | None]:
     """
     if not any(len(r.reactants) == 1 for r in network.reactions):
         return network, None
-    taken = {s.id for s in network.species} | {p.id for p in network.parameters}
-    one = _fresh(ONE, taken)
     # a rate constant shared with reactions that stay of another order than 2 gets a copy
     # (SBML gives each rate constant the unit of one reaction order)
     shared = {r.rate for r in network.reactions if len(r.reactants) not in (1, 2)}
-    renamed: dict[str, str] = {}
-    for r in network.reactions:
-        if len(r.reactants) == 1 and r.rate in shared and r.rate not in renamed:
-            renamed[r.rate] = _fresh(f"{r.rate}_{ONE}", taken)
+    rates = list(
+        dict.fromkeys(
+            r.rate for r in network.reactions if len(r.reactants) == 1 and r.rate in shared
+        )
+    )
+    one, *new = unique_ids([ONE, *(f"{k}_{ONE}" for k in rates)], taken=_ids(network))
+    renamed = dict(zip(rates, new, strict=True))
     reactions = tuple(
         replace(
             r,
@@ -148,10 +148,6 @@ def pair_unimolecular(network: Network) -> tuple[Network, str | None]:
     return changed, one
 
 
-def _fresh(base: str, taken: set[str]) -> str:
-    """``base``, or ``base_2``, ``base_3`` … whichever is not in ``taken`` (then taken)."""
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base}_{k}", k + 1
-    taken.add(name)
-    return name
+def _ids(network: Network) -> frozenset[str]:
+    """The ids a new species or parameter must avoid."""
+    return frozenset(s.id for s in network.species) | {p.id for p in network.parameters}

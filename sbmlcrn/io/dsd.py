@@ -4,7 +4,7 @@ A mass-action :class:`~sbmlcrn.core.network.Network` with uni- and bimolecular r
 written as a *formal CRN* (:func:`formal_crn`) and translated into a domain-level DNA design in
 PIL (:func:`translate`, :func:`design_pil`). :mod:`sbmlcrn.io.dsd_verify` enumerates the design
 with peppercorn into the *implementation CRN* and checks it against the formal CRN by CRN
-bisimulation with crnverifier; its :func:`~sbmlcrn.io.dsd_verify.compile_dsd` does all of it.
+bisimulation with crnverifier; its :func:`~sbmlcrn.io.dsd_verify.build_dsd` does all of it.
 Only :mod:`sbmlcrn.io.dsd_verify` imports the tools (inside its functions).
 
 The translation scheme
@@ -63,6 +63,7 @@ __all__ = [
     "formal_crn",
     "formal_reactions",
     "gate_ratios",
+    "held_by_gates",
     "missing_tools",
     "number_text",
     "require_tools",
@@ -303,6 +304,19 @@ def _gates(design: DsdDesign, r: FormalReaction, gate: float, buffer: float) -> 
     return out
 
 
+def held_by_gates(
+    reactions: Sequence[FormalReaction], rho: Mapping[str, float]
+) -> dict[str, float]:
+    """``s_X``: how much of each species the bimolecular gates hold per free copy of it, the sum
+    of ``ρ_r`` over the reactions in ``rho`` whose first reactant (the one ``L_r`` binds) is ``X``.
+    """
+    held: dict[str, float] = {}
+    for r in reactions:
+        if r.id in rho:
+            held[r.reactants[0]] = held.get(r.reactants[0], 0.0) + rho[r.id]
+    return held
+
+
 def gate_ratios(
     reactions: Sequence[FormalReaction], sequester: float
 ) -> tuple[dict[str, float], float]:
@@ -331,9 +345,7 @@ def gate_ratios(
     def fixed_point(c: float) -> dict[str, float] | None:
         rho = {r.id: c * r.rate for r in bi}
         for _ in range(500):
-            s: dict[str, float] = {}
-            for r in bi:
-                s[r.reactants[0]] = s.get(r.reactants[0], 0.0) + rho[r.id]
+            s = held_by_gates(bi, rho)
             new = {
                 r.id: c
                 * r.rate
@@ -410,10 +422,7 @@ def translate(
     rho, c = gate_ratios(reactions, sequester)
     design = DsdDesign(reactions=list(reactions), unit_nM=unit_nM, fuel_nM=fuel, rate_scale=c)
     fuels: list[DsdComplex] = []
-    held: dict[str, float] = {}  # s_X: how much X the bimolecular gates hold per free X
-    for r in reactions:
-        if r.id in rho:
-            held[r.reactants[0]] = held.get(r.reactants[0], 0.0) + rho[r.id]
+    held = held_by_gates(reactions, rho)
     for r in reactions:
         if r.id in rho:
             fuels += _gates(design, r, fuel, fuel / rho[r.id])

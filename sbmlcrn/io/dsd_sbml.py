@@ -18,7 +18,6 @@ gate pair at a bimolecular rate); its value is a parameter, and the effect is me
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sbmlcrn.core.expr import Const, Expr, Op, Sym
@@ -28,6 +27,7 @@ from sbmlcrn.io.dsd import DsdDesign
 from sbmlcrn.io.sbml import to_sbml
 
 __all__ = [
+    "check_leak",
     "formal_forms",
     "implementation_network",
     "implementation_sbml",
@@ -83,9 +83,19 @@ def rate_model(enumerated: Any) -> dict[str, float]:
     return {"k2": max(k2), "K": ratio}
 
 
-def time_unit_seconds(design: DsdDesign, enumerated: Any) -> float:
-    """Seconds per formal time unit: ``1/(k2·c·unit_nM)`` (:func:`~sbmlcrn.io.dsd.translate`)."""
-    return 1.0 / (rate_model(enumerated)["k2"] * design.rate_scale * design.unit_nM)
+def time_unit_seconds(design: DsdDesign, k2: float) -> float:
+    """Seconds per formal time unit: ``1/(k2·c·unit_nM)`` (:func:`~sbmlcrn.io.dsd.translate`;
+    ``k2`` from :func:`rate_model`)."""
+    return 1.0 / (k2 * design.rate_scale * design.unit_nM)
+
+
+def check_leak(leak: object, where: str) -> float:
+    """``leak`` as a float, or :class:`InputError` naming ``where`` if it is not a number >= 0."""
+    if not (isinstance(leak, int | float) and leak >= 0):
+        raise InputError(
+            f"The leak parameter of {where} must be a number >= 0. Got {leak!r} instead."
+        )
+    return float(leak)
 
 
 def formal_forms(enumerated: Any) -> dict[str, list[str]]:
@@ -132,7 +142,6 @@ def implementation_network(
     *,
     name: str,
     leak: float = 0.0,
-    inputs: Mapping[str, float] | None = None,
 ) -> Network:
     """The condensed implementation CRN as a network in nM and seconds.
 
@@ -146,22 +155,14 @@ def implementation_network(
         The model id.
     leak
         The leak rate constant in M⁻¹ s⁻¹ (0: no leak reactions).
-    inputs
-        Formal concentrations of signals to start at instead of the design's (e.g. a sample).
 
     Returns
     -------
     Network
         Species sorted by name, reactions in the enumeration's order, then the leak.
     """
-    if not (isinstance(leak, int | float) and leak >= 0):
-        raise InputError(
-            f"The leak parameter of implementation_network must be a number >= 0. Got "
-            f"{leak!r} instead."
-        )
+    leak = check_leak(leak, "implementation_network")
     conc = {c.name: c.conc_nM or 0.0 for c in design.complexes}
-    for fid, value in (inputs or {}).items():
-        conc[f"S_{fid}"] = value * design.unit_nM
     species = tuple(
         Species(s, conc.get(s, 0.0), Role.INPUT if s in enumerated.signals else Role.TRANSIENT)
         for s in sorted(enumerated.keys)

@@ -2,7 +2,8 @@
 
 :func:`enumerate_design` runs peppercorn on a design of :mod:`sbmlcrn.io.dsd` (or on one
 formal reaction's module), :func:`verify` checks it against the formal CRN by CRN bisimulation
-and :func:`compile_dsd` does everything from a network to the texts of a DSD export.
+and :func:`build_dsd` does everything from a network to a :class:`DsdBuild`, whose
+:meth:`DsdBuild.texts` are the files of a DSD export.
 
 Verification
 ------------
@@ -32,6 +33,7 @@ import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -63,7 +65,6 @@ __all__ = [
     "DsdBuild",
     "Enumerated",
     "build_dsd",
-    "compile_dsd",
     "enumerate_design",
     "report_markdown",
     "verify",
@@ -333,8 +334,8 @@ def verify(
 class DsdBuild:
     """A network compiled to DNA: its design, the whole enumeration and the verification.
 
-    ``time_unit_s`` is the seconds per formal time unit (:func:`~sbmlcrn.io.dsd_sbml.
-    time_unit_seconds`); :meth:`implementation` is ``dsd.xml``'s network.
+    ``rates`` are :func:`~sbmlcrn.io.dsd_sbml.rate_model`'s; :attr:`time_unit_s` follows from
+    them and the design; :meth:`implementation` is ``dsd.xml``'s network.
     """
 
     network: Network
@@ -342,8 +343,18 @@ class DsdBuild:
     whole: Enumerated
     verification: Mapping[str, Any]
     enumeration_seconds: float
-    time_unit_s: float
     rates: Mapping[str, float]
+
+    @property
+    def time_unit_s(self) -> float:
+        """Seconds per formal time unit (:func:`~sbmlcrn.io.dsd_sbml.time_unit_seconds`)."""
+        return time_unit_seconds(self.design, self.rates["k2"])
+
+    @cached_property
+    def forms(self) -> dict[str, list[str]]:
+        """Each formal species' implementation species
+        (:func:`~sbmlcrn.io.dsd_sbml.formal_forms`)."""
+        return formal_forms(self.whole)
 
     def implementation(self, *, leak: float = 0.0) -> Network:
         """The implementation CRN in nM and s (with leak reactions at ``leak`` M⁻¹ s⁻¹)."""
@@ -354,16 +365,17 @@ class DsdBuild:
     def readout(self, values: Mapping[str, np.ndarray], formal: str) -> np.ndarray:
         """The formal concentration of ``formal`` from implementation concentrations (nM):
         its free signals and the gate intermediates holding it (``formal_X`` of ``dsd.xml``)."""
-        parts = [np.asarray(values[s]) for s in formal_forms(self.whole).get(formal, [])]
+        parts = [np.asarray(values[s]) for s in self.forms.get(formal, [])]
         if not parts:  # a species no formal reaction makes (e.g. a rail all of whose weights are 0)
             return np.zeros(np.shape(next(iter(values.values()))))
         return np.sum(parts, axis=0) / self.design.unit_nM
 
-    def texts(self, *, leak: float = 0.0, extra: Mapping[str, Any] | None = None) -> dict[str, str]:
+    def texts(self, report: Mapping[str, Any]) -> dict[str, str]:
         """The files of a DSD export: ``formal.crn``, ``design.pil``, ``implementation.crn``,
-        ``dsd.xml``, ``report.json`` (with ``extra`` entries first) and ``report.md``."""
-        report = self.report(leak=leak, extra=extra)
+        ``dsd.xml`` (with the leak ``report`` names), ``report.json`` and ``report.md``, for a
+        ``report`` of :meth:`report` (to which a caller may add entries, e.g. the agreement)."""
         name = self.network.id
+        leak = report["units"]["leak_per_M_per_s"]
         return {
             "formal.crn": formal_crn(self.network),
             "design.pil": design_pil(self.design, title=f"DSD design of {name}"),
@@ -446,7 +458,7 @@ def build_dsd(
     -------
     DsdBuild
     """
-    require_tools("compile_dsd")
+    require_tools("build_dsd")
     reactions = formal_reactions(network)
     if not reactions:
         raise InputError(f"The network {network.id!r} has no reaction that can fire.")
@@ -470,18 +482,7 @@ def build_dsd(
     whole = enumerate_design(design)
     seconds = time.perf_counter() - start
     result = verify(design, method=method, whole=whole)
-    rates = rate_model(whole)
-    return DsdBuild(
-        network, design, whole, result, seconds, time_unit_seconds(design, whole), rates
-    )
-
-
-def compile_dsd(network: Network, **options: Any) -> dict[str, str]:
-    """The texts of every file of a DSD export of ``network`` (:func:`build_dsd`'s options,
-    plus ``leak`` in M⁻¹ s⁻¹ and ``extra`` report entries)."""
-    leak = options.pop("leak", 0.0)
-    extra = options.pop("extra", None)
-    return build_dsd(network, **options).texts(leak=leak, extra=extra)
+    return DsdBuild(network, design, whole, result, seconds, rate_model(whole))
 
 
 def _interpretation_note(method: str) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 
 from sbmlcrn.core.data import Dataset
 from sbmlcrn.core.network import Network
-from sbmlcrn.io.dsd_sbml import formal_forms, implementation_sbml
+from sbmlcrn.io.dsd_sbml import implementation_sbml
 from sbmlcrn.io.dsd_verify import DsdBuild
 from sbmlcrn.io.sbml import to_sbml
 from sbmlcrn.simulate import Tolerances, simulate_batch
@@ -33,7 +33,7 @@ from sbmlcrn.training.model import (
     outputs_to_predictions,
 )
 
-__all__ = ["dsd_agreement", "formal_scale", "plot_agreement"]
+__all__ = ["agreement_summary", "dsd_agreement", "formal_scale", "plot_agreement"]
 
 #: CVODE settings for dsd.xml: stiff (toehold exchange at ~1/s beside hours of read-out time),
 #: concentrations in nM (absolute 1e-6 nM is far below one molecule in a microlitre).
@@ -100,12 +100,14 @@ def dsd_agreement(
     """
     net = build.implementation(leak=leak)
     present = {s.id for s in net.species}
-    loads = _with_copies(load_values(model, data.x), copies)
+    formal_loads = load_values(model, data.x)
+    loads = _with_copies(formal_loads, copies)
     unit = build.design.unit_nM
     initial = {f"S_{k}": v * unit for k, v in loads.items() if f"S_{k}" in present}
     fuels = {c.name: c.conc_nM for c in build.design.fuels() if c.name in present and c.conc_nM}
-    readouts = list(model.inference_network().readouts)
-    wanted = {s for parts in formal_forms(build.whole).values() for s in parts}
+    inference = model.inference_network()
+    readouts = list(inference.readouts)
+    wanted = {s for parts in build.forms.values() for s in parts}
     t_end = model.config.horizon * build.time_unit_s
     out = simulate_batch(
         implementation_sbml(net), t_end, initial, sorted(wanted | set(fuels)),
@@ -114,7 +116,7 @@ def dsd_agreement(
     dsd_values = np.column_stack(
         [build.readout(out, ro.plus) - build.readout(out, ro.minus) for ro in readouts]
     )
-    formal_values = output_values(model, model.inference_network(), load_values(model, data.x))
+    formal_values = output_values(model, inference, formal_loads)
     dsd_pred = outputs_to_predictions(model, dsd_values)
     formal_pred = outputs_to_predictions(model, formal_values)
     result: dict[str, Any] = {"n": len(data), "readout_s": t_end, "leak_per_M_per_s": leak}
@@ -141,6 +143,11 @@ def dsd_agreement(
     result["formal_predictions"] = formal_pred.tolist()
     result["dsd_predictions"] = dsd_pred.tolist()
     return result
+
+
+def agreement_summary(result: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`dsd_agreement`'s result without its per-row lists (``report.json``'s agreement)."""
+    return {k: v for k, v in result.items() if not k.endswith(("_outputs", "_predictions"))}
 
 
 def plot_agreement(path: Path, result: Mapping[str, Any], *, title: str) -> None:

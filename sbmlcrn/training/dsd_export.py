@@ -35,9 +35,15 @@ from sbmlcrn.core.rewrite import pair_unimolecular, split_squares
 from sbmlcrn.errors import InputError
 from sbmlcrn.io.atomic import atomic_output_dir, check_output_dir, write_atomic
 from sbmlcrn.io.dsd import SCHEME
-from sbmlcrn.io.dsd_verify import build_dsd, report_markdown
+from sbmlcrn.io.dsd_sbml import check_leak
+from sbmlcrn.io.dsd_verify import build_dsd
 from sbmlcrn.io.record import read_record
-from sbmlcrn.training.dsd_agreement import dsd_agreement, formal_scale, plot_agreement
+from sbmlcrn.training.dsd_agreement import (
+    agreement_summary,
+    dsd_agreement,
+    formal_scale,
+    plot_agreement,
+)
 from sbmlcrn.training.model import TrainedModel, input_rails
 from sbmlcrn.training.store import load_model
 
@@ -181,10 +187,7 @@ def export_dsd(
             f"The scheme parameter of export_dsd must be one of {', '.join(SCHEMES)}. "
             f"Got {scheme!r} instead."
         )
-    if not (isinstance(leak, int | float) and leak >= 0):  # before minutes of enumeration
-        raise InputError(
-            f"The leak parameter of export_dsd must be a number >= 0. Got {leak!r} instead."
-        )
+    check_leak(leak, "export_dsd")  # before minutes of enumeration
     target = check_output_dir(
         out_dir, files=DSD_FILES, marker="report.json", what="a previous DSD export",
         is_ours=is_previous_dsd,
@@ -217,16 +220,13 @@ def export_dsd(
             "from": f"the formal network on {data}" if data is not None else "initial values",
         },
     }
-    texts = build.texts(leak=leak, extra=extra)
-    report = json.loads(texts["report.json"])
+    report = build.report(leak=leak, extra=extra)
     result = None
     if table is not None:
         result = dsd_agreement(model, build, table, copies, leak=leak)
-        report["agreement"] = {
-            k: v for k, v in result.items() if not k.endswith(("_outputs", "_predictions"))
-        }
-        texts["report.json"] = json.dumps(report, indent=2) + "\n"
-        texts["report.md"] = report_markdown(report)
+        report["agreement"] = agreement_summary(result)
+    texts = build.texts(report)
+    if result is not None:
         texts["agreement.csv"] = _agreement_csv(result)
     with atomic_output_dir(target, files=DSD_FILES, marker="report.json") as tmp:
         for name, text in texts.items():

@@ -163,13 +163,10 @@ def input_rails(model: TrainedModel, network: Network) -> list[str]:
 
     The bias rails (``xb_p`` = 1) are not loaded: they keep their initial concentration.
     """
-    d = len(model.features)
-    x_tilde = model.feature_map(np.zeros((1, d)))
-    loads = family_of(model.config).loads(
-        model.task, model.config, x_tilde, d, max(len(model.classes), 2)
-    )
+    loaded = load_values(model, np.zeros((1, len(model.features))))
     present = set(network.species_ids())
-    return [f"{b}_{s}" for b in sorted(loads) for s in "pm" if f"{b}_{s}" in present]
+    bases = sorted({sid[:-2] for sid in loaded})
+    return [f"{b}_{s}" for b in bases for s in "pm" if f"{b}_{s}" in present]
 
 
 def outputs_to_predictions(model: TrainedModel, values: np.ndarray) -> np.ndarray:

@@ -167,7 +167,7 @@ def test_build_is_deterministic_and_leak_makes_output_from_nothing() -> None:
         reactions=(Reaction("r1", ("A", "B"), ("A", "B", "Y"), "k"),),
     )
     first, second = build_dsd(tiny), build_dsd(tiny)
-    a, b = first.texts(), second.texts()
+    a, b = first.texts(first.report()), second.texts(second.report())
     for name in ("formal.crn", "design.pil", "implementation.crn", "dsd.xml"):
         assert a[name] == b[name], name
     assert first.verification["verified"]
